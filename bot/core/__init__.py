@@ -1,0 +1,1 @@
+"""The platform-neutral core: standard library only (dateparser inside parsing)."""

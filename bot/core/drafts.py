@@ -1,0 +1,61 @@
+"""What the parser understood, before anything is saved.
+
+Both input styles (form fields and quick entry) produce a ``TouchpointDraft``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.core.model import Kind
+
+
+@dataclass(frozen=True)
+class PromiseDraft:
+    text: str  # the promise without its date phrase: "send fibre quote"
+    due_at: datetime | None = None  # timezone-aware UTC
+    due_phrase: str = ""  # what the user wrote for the date: "by fri"
+
+
+@dataclass(frozen=True)
+class TouchpointDraft:
+    kind: Kind | None = None  # None: not said (the service defaults it)
+    code: str | None = None  # as written; the service matches it to the team's codes
+    challenges: tuple[str, ...] = ()
+    our_promises: tuple[PromiseDraft, ...] = ()
+    their_promises: tuple[PromiseDraft, ...] = ()
+    difference: str | None = None
+    notes: str = ""
+
+    def is_empty(self) -> bool:
+        return not (
+            self.code
+            or self.challenges
+            or self.our_promises
+            or self.their_promises
+            or self.difference
+            or self.notes
+        )
+
+
+@dataclass(frozen=True)
+class QuickEntry:
+    """A quick entry: who the customer is, plus the draft."""
+
+    customer: str  # as typed; "+acme" means "create acme even if it looks like another"
+    draft: TouchpointDraft
+
+
+@dataclass(frozen=True)
+class FormFields:
+    """The raw text of each form field, as a Slack or Discord modal sends it."""
+
+    kind: str = ""
+    code: str = ""
+    challenges: str = ""
+    our_promises: str = ""
+    their_promises: str = ""
+    difference: str = ""
+    notes: str = ""
+

@@ -1,0 +1,305 @@
+"""The domain: teams, customers, touchpoints and what they record.
+
+Pure Python. Status changes go through methods that append to an item's history, so
+the record always says who did what and when; nothing is overwritten.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from bot.core.errors import UserError
+
+
+class Kind(enum.StrEnum):
+    CALL = "call"
+    VIDEO = "video"
+    MEETING = "meeting"
+    EMAIL_IN = "email-in"
+    EMAIL_OUT = "email-out"
+    VISIT = "visit"
+    CHAT = "chat"
+    SOCIAL = "social"
+    OTHER = "other"
+
+
+KIND_ALIASES: dict[str, Kind] = {
+    **{k.value: k for k in Kind},
+    "phone": Kind.CALL,
+    "phone call": Kind.CALL,
+    "video call": Kind.VIDEO,
+    "zoom": Kind.VIDEO,
+    "teams": Kind.VIDEO,
+    "meet": Kind.MEETING,
+    "email in": Kind.EMAIL_IN,
+    "email-in": Kind.EMAIL_IN,
+    "inbound email": Kind.EMAIL_IN,
+    "email out": Kind.EMAIL_OUT,
+    "email-out": Kind.EMAIL_OUT,
+    "outbound email": Kind.EMAIL_OUT,
+    "email": Kind.EMAIL_OUT,
+    "site visit": Kind.VISIT,
+    "live chat": Kind.CHAT,
+    "social media": Kind.SOCIAL,
+}
+
+
+def parse_kind(text: str) -> Kind | None:
+    """The kind a user wrote ("video call", "email in"), or None when it is not one."""
+    return KIND_ALIASES.get(" ".join(text.lower().replace("_", " ").split()))
+
+
+class Direction(enum.StrEnum):
+    OURS = "ours"
+    THEIRS = "theirs"
+
+
+class PromiseStatus(enum.StrEnum):
+    OPEN = "open"
+    KEPT = "kept"
+    NOT_KEPT = "not_kept"
+    CANCELLED = "cancelled"
+
+
+class ChallengeStatus(enum.StrEnum):
+    OPEN = "open"
+    PASSED_ON = "passed_on"
+    ADDRESSED = "addressed"
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_COMPLETION_CODES = (
+    "no answer",
+    "left message",
+    "meeting booked",
+    "follow-up needed",
+    "resolved",
+)
+MAX_DIFFERENCE_WORDS = 12
+MAX_ITEM_CHARS = 300
+MAX_NOTES_CHARS = 4000
+MAX_ITEMS_PER_LIST = 50
+
+
+class InvalidTransition(UserError):
+    """A status change that makes no sense from the item's current status."""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One entry of an item's history: who did what, when."""
+
+    at: datetime
+    actor: str
+    action: str
+    detail: str = ""
+
+
+@dataclass
+class Team:
+    """A tenant: a Slack workspace, a Discord server or the local console team."""
+
+    id: str
+    name: str
+    timezone: str = "UTC"
+    channel: str | None = None
+    digest_time: time = time(9, 0)
+    day_start: time = time(9, 0)
+    digest_days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    completion_codes: tuple[str, ...] = DEFAULT_COMPLETION_CODES
+    created_at: datetime | None = None
+
+    def find_code(self, text: str) -> str | None:
+        wanted = " ".join(text.lower().split())
+        for code in self.completion_codes:
+            if code.lower() == wanted:
+                return code
+        return None
+
+    def is_working_day(self, weekday: int) -> bool:
+        return weekday in self.digest_days
+
+
+def slugify(name: str) -> str:
+    """"Acme Corp." -> "acme-corp"; accents folded, punctuation dropped."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if slug:
+        return slug
+    # Names in scripts with no ASCII folding still need a stable, unique-per-name slug.
+    return "-".join(f"{ord(c):x}" for c in name.strip().lower() if not c.isspace())[:60] or "x"
+
+
+@dataclass
+class Customer:
+    team_id: str
+    name: str
+    slug: str
+    aliases: tuple[str, ...] = ()
+    id: int | None = None
+    created_at: datetime | None = None
+
+    def answers_to(self, text: str) -> bool:
+        wanted = " ".join(text.lower().split())
+        names = (self.name, self.slug, *self.aliases)
+        return any(wanted == " ".join(n.lower().split()) for n in names) or (
+            slugify(text) == self.slug
+        )
+
+
+@dataclass
+class Challenge:
+    team_id: str
+    customer_id: int
+    text: str
+    raised_by: str
+    raised_at: datetime
+    touchpoint_id: int | None = None
+    status: ChallengeStatus = ChallengeStatus.OPEN
+    passed_to: str | None = None
+    history: list[Event] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not ChallengeStatus.ADDRESSED
+
+    def address(self, actor: str, at: datetime, note: str = "") -> None:
+        if self.status is ChallengeStatus.ADDRESSED:
+            raise InvalidTransition(f"Challenge #{self.id} is already addressed.")
+        self.status = ChallengeStatus.ADDRESSED
+        self.history.append(Event(at, actor, "addressed", note))
+
+    def reopen(self, actor: str, at: datetime, note: str = "") -> None:
+        if self.status is not ChallengeStatus.ADDRESSED:
+            raise InvalidTransition(f"Challenge #{self.id} is still open; only addressed ones reopen.")
+        self.status = ChallengeStatus.PASSED_ON if self.passed_to else ChallengeStatus.OPEN
+        self.history.append(Event(at, actor, "reopened", note))
+
+    def pass_on(self, to: str, actor: str, at: datetime) -> None:
+        if self.status is ChallengeStatus.ADDRESSED:
+            raise InvalidTransition(
+                f"Challenge #{self.id} is already addressed; reopen it before passing it on."
+            )
+        to = to.strip()
+        if not to:
+            raise UserError("Say who to pass the challenge on to, e.g. `pass 12 billing team`.")
+        self.status = ChallengeStatus.PASSED_ON
+        self.passed_to = to
+        self.history.append(Event(at, actor, "passed_on", to))
+
+    def opened_at(self) -> datetime:
+        """When the challenge last became open (its age counts from here)."""
+        for event in reversed(self.history):
+            if event.action == "reopened":
+                return event.at
+        return self.raised_at
+
+
+@dataclass
+class Promise:
+    team_id: str
+    customer_id: int
+    direction: Direction
+    text: str
+    owner: str
+    made_by: str
+    made_at: datetime
+    due_at: datetime | None = None
+    touchpoint_id: int | None = None
+    status: PromiseStatus = PromiseStatus.OPEN
+    # The next instant the reminder engine should act on this promise; None when nothing
+    # is pending (no due date, or settled). Snoozing moves it, settling clears it.
+    remind_at: datetime | None = None
+    reminders_sent: int = 0
+    history: list[Event] = field(default_factory=list)
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.remind_at is None and self.status is PromiseStatus.OPEN and not self.history:
+            self.remind_at = self.due_at
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is PromiseStatus.OPEN
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.is_open and self.due_at is not None and self.due_at <= now
+
+    def settled(self) -> Event | None:
+        """The event that settled the promise (kept / not kept / cancelled), if any."""
+        if self.is_open:
+            return None
+        for event in reversed(self.history):
+            if event.action in {"kept", "not_kept", "cancelled"}:
+                return event
+        return None
+
+    def _settle(self, status: PromiseStatus, actor: str, at: datetime, note: str) -> None:
+        if not self.is_open:
+            settled = self.settled()
+            by = f" by {settled.actor}" if settled else ""
+            raise InvalidTransition(
+                f"Promise #{self.id} is already {self.status.value.replace('_', ' ')}{by}."
+            )
+        self.status = status
+        self.remind_at = None
+        self.history.append(Event(at, actor, status.value, note))
+
+    def keep(self, actor: str, at: datetime, note: str = "") -> None:
+        self._settle(PromiseStatus.KEPT, actor, at, note)
+
+    def not_keep(self, actor: str, at: datetime, note: str = "") -> None:
+        self._settle(PromiseStatus.NOT_KEPT, actor, at, note)
+
+    def cancel(self, actor: str, at: datetime, note: str = "") -> None:
+        self._settle(PromiseStatus.CANCELLED, actor, at, note)
+
+    def reopen(self, actor: str, at: datetime) -> None:
+        if self.is_open:
+            raise InvalidTransition(f"Promise #{self.id} is already open.")
+        self.status = PromiseStatus.OPEN
+        self.remind_at = self.due_at if self.due_at and self.due_at > at else at
+        self.history.append(Event(at, actor, "reopened"))
+
+    def snooze(self, until: datetime, actor: str, at: datetime) -> None:
+        if not self.is_open:
+            raise InvalidTransition(f"Promise #{self.id} is settled; there is nothing to snooze.")
+        if until <= at:
+            raise UserError("A snooze must end in the future.")
+        self.remind_at = until
+        self.history.append(Event(at, actor, "snoozed", until.isoformat()))
+
+    def reschedule(self, due: datetime, actor: str, at: datetime) -> None:
+        if not self.is_open:
+            raise InvalidTransition(f"Promise #{self.id} is settled; reopen it to change its date.")
+        if due <= at:
+            raise UserError("The new due date is in the past; pick a future one.")
+        self.due_at = due
+        self.remind_at = due
+        self.reminders_sent = 0
+        self.history.append(Event(at, actor, "rescheduled", due.isoformat()))
+
+    def overdue_by(self, now: datetime) -> timedelta:
+        if self.due_at is None or now <= self.due_at:
+            return timedelta(0)
+        return now - self.due_at
+
+
+@dataclass
+class Touchpoint:
+    team_id: str
+    customer_id: int
+    author: str
+    occurred_at: datetime
+    kind: Kind = Kind.OTHER
+    code: str | None = None
+    notes: str = ""
+    difference: str | None = None
+    challenges: list[Challenge] = field(default_factory=list)
+    promises: list[Promise] = field(default_factory=list)
+    id: int | None = None

@@ -1,0 +1,124 @@
+"""The ports the core depends on. Storage and adapters implement them.
+
+Every repository method takes the team id: no read or write crosses teams, and an id
+from another team is simply not found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from bot.core.model import Challenge, Customer, Direction, Promise, Team, Touchpoint
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware UTC."""
+        ...
+
+
+class TeamRepository(Protocol):
+    def get(self, team_id: str) -> Team | None: ...
+    def add(self, team: Team) -> None: ...
+    def save(self, team: Team) -> None: ...
+    def list_all(self) -> list[Team]: ...
+
+
+class CustomerRepository(Protocol):
+    def get(self, team_id: str, customer_id: int) -> Customer | None: ...
+    def get_many(self, team_id: str, customer_ids: Sequence[int]) -> dict[int, Customer]: ...
+    def by_slug(self, team_id: str, slug: str) -> Customer | None:
+        """The customer whose slug, or one of whose aliases' slug, is ``slug``."""
+        ...
+    def search(self, team_id: str, text: str, limit: int = 10) -> list[Customer]:
+        """Customers whose name, slug or alias contains ``text`` (case-insensitive),
+        best matches (prefix first) then by name."""
+        ...
+    def list(self, team_id: str) -> list[Customer]: ...
+    def add(self, customer: Customer) -> Customer:
+        """Store a new customer; returns it with its id set."""
+        ...
+    def save(self, customer: Customer) -> None: ...
+
+
+class TouchpointRepository(Protocol):
+    def add(self, touchpoint: Touchpoint) -> Touchpoint:
+        """Store a touchpoint with its challenges and promises (and their history);
+        sets the ids on the touchpoint, its challenges and promises."""
+        ...
+    def get(self, team_id: str, touchpoint_id: int) -> Touchpoint | None: ...
+    def recent_for_customer(
+        self, team_id: str, customer_id: int, limit: int = 10
+    ) -> list[Touchpoint]:
+        """Newest first; children (challenges, promises) are not loaded."""
+        ...
+    def count_for_customer(self, team_id: str, customer_id: int) -> int: ...
+    def differences_for_customer(
+        self, team_id: str, customer_id: int
+    ) -> list[tuple[datetime, str, str]]:
+        """(occurred_at, author, difference) of every touchpoint that named one, oldest first."""
+        ...
+    def latest_differences(self, team_id: str, customer_ids: Sequence[int]) -> dict[int, str]:
+        """Each customer's latest biggest difference (the customer's headline)."""
+        ...
+
+
+class ChallengeRepository(Protocol):
+    def get(self, team_id: str, challenge_id: int) -> Challenge | None: ...
+    def save(self, challenge: Challenge) -> None:
+        """Persist status fields and append history events not yet stored."""
+        ...
+    def for_customer(self, team_id: str, customer_id: int) -> list[Challenge]:
+        """Every challenge ever raised for the customer, oldest first, with history."""
+        ...
+    def open_for_team(
+        self, team_id: str, customer_id: int | None = None, limit: int | None = None
+    ) -> list[Challenge]:
+        """Open and passed-on challenges, oldest raised first."""
+        ...
+
+
+class PromiseRepository(Protocol):
+    def get(self, team_id: str, promise_id: int) -> Promise | None: ...
+    def save(self, promise: Promise) -> None:
+        """Persist status fields and append history events not yet stored."""
+        ...
+    def for_customer(self, team_id: str, customer_id: int) -> list[Promise]:
+        """Every promise made to or by the customer, oldest first, with history."""
+        ...
+    def open_for_team(
+        self,
+        team_id: str,
+        owner: str | None = None,
+        direction: Direction | None = None,
+        due_before: datetime | None = None,
+    ) -> list[Promise]:
+        """Open promises, soonest due first (undated last)."""
+        ...
+    def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:
+        """Open promises of any team whose ``remind_at`` is at or before ``now``,
+        earliest first."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
+
+    teams: TeamRepository
+    customers: CustomerRepository
+    touchpoints: TouchpointRepository
+    challenges: ChallengeRepository
+    promises: PromiseRepository
+
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
