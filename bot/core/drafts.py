@@ -58,4 +58,3 @@ class FormFields:
     their_promises: str = ""
     difference: str = ""
     notes: str = ""
-

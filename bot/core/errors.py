@@ -7,6 +7,7 @@ reply with a generic message carrying a short error id.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 
@@ -62,3 +63,8 @@ class AmbiguousCustomer(UserError):
             f"No customer is called “{text}”. Did you mean {names}? "
             f"Use the exact name, or write “+{text}” to add “{text}” as a new customer."
         )
+
+
+def new_error_id() -> str:
+    """A short id to quote in a generic error reply and find in the logs."""
+    return secrets.token_hex(4)

@@ -125,7 +125,7 @@ class Team:
 
 
 def slugify(name: str) -> str:
-    """"Acme Corp." -> "acme-corp"; accents folded, punctuation dropped."""
+    """ "Acme Corp." -> "acme-corp"; accents folded, punctuation dropped."""
     folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
     if slug:
@@ -176,7 +176,9 @@ class Challenge:
 
     def reopen(self, actor: str, at: datetime, note: str = "") -> None:
         if self.status is not ChallengeStatus.ADDRESSED:
-            raise InvalidTransition(f"Challenge #{self.id} is still open; only addressed ones reopen.")
+            raise InvalidTransition(
+                f"Challenge #{self.id} is still open; only addressed ones reopen."
+            )
         self.status = ChallengeStatus.PASSED_ON if self.passed_to else ChallengeStatus.OPEN
         self.history.append(Event(at, actor, "reopened", note))
 

@@ -33,14 +33,17 @@ class CustomerRepository(Protocol):
     def by_slug(self, team_id: str, slug: str) -> Customer | None:
         """The customer whose slug, or one of whose aliases' slug, is ``slug``."""
         ...
+
     def search(self, team_id: str, text: str, limit: int = 10) -> list[Customer]:
         """Customers whose name, slug or alias contains ``text`` (case-insensitive),
         best matches (prefix first) then by name."""
         ...
+
     def list(self, team_id: str) -> list[Customer]: ...
     def add(self, customer: Customer) -> Customer:
         """Store a new customer; returns it with its id set."""
         ...
+
     def save(self, customer: Customer) -> None: ...
 
 
@@ -49,18 +52,21 @@ class TouchpointRepository(Protocol):
         """Store a touchpoint with its challenges and promises (and their history);
         sets the ids on the touchpoint, its challenges and promises."""
         ...
+
     def get(self, team_id: str, touchpoint_id: int) -> Touchpoint | None: ...
     def recent_for_customer(
         self, team_id: str, customer_id: int, limit: int = 10
     ) -> list[Touchpoint]:
         """Newest first; children (challenges, promises) are not loaded."""
         ...
+
     def count_for_customer(self, team_id: str, customer_id: int) -> int: ...
     def differences_for_customer(
         self, team_id: str, customer_id: int
     ) -> list[tuple[datetime, str, str]]:
         """(occurred_at, author, difference) of every touchpoint that named one, oldest first."""
         ...
+
     def latest_differences(self, team_id: str, customer_ids: Sequence[int]) -> dict[int, str]:
         """Each customer's latest biggest difference (the customer's headline)."""
         ...
@@ -71,9 +77,11 @@ class ChallengeRepository(Protocol):
     def save(self, challenge: Challenge) -> None:
         """Persist status fields and append history events not yet stored."""
         ...
+
     def for_customer(self, team_id: str, customer_id: int) -> list[Challenge]:
         """Every challenge ever raised for the customer, oldest first, with history."""
         ...
+
     def open_for_team(
         self, team_id: str, customer_id: int | None = None, limit: int | None = None
     ) -> list[Challenge]:
@@ -86,9 +94,11 @@ class PromiseRepository(Protocol):
     def save(self, promise: Promise) -> None:
         """Persist status fields and append history events not yet stored."""
         ...
+
     def for_customer(self, team_id: str, customer_id: int) -> list[Promise]:
         """Every promise made to or by the customer, oldest first, with history."""
         ...
+
     def open_for_team(
         self,
         team_id: str,
@@ -98,6 +108,7 @@ class PromiseRepository(Protocol):
     ) -> list[Promise]:
         """Open promises, soonest due first (undated last)."""
         ...
+
     def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:
         """Open promises of any team whose ``remind_at`` is at or before ``now``,
         earliest first."""

@@ -1,0 +1,77 @@
+"""`touchpoint` / `python -m bot`: run the bot, the console, or the migrations."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot import __version__
+from bot.config import Settings, SettingsError, load_settings
+from bot.logs import setup_logging
+
+log = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="touchpoint", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"touchpoint {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="connect to Slack/Discord if configured, else open the console")
+    sub.add_parser("console", help="the bot in this terminal, no tokens needed")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"touchpoint: configuration error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(settings.log_level, settings.secrets)
+    command = args.command or "run"
+    if command == "migrate":
+        return _migrate(settings)
+    if command == "console" or not (settings.slack_enabled or settings.discord_enabled):
+        return _console(settings)
+    print(
+        "touchpoint: Slack and Discord adapters are not part of this build yet; "
+        "unset the platform tokens to use the console.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.storage.engine import make_engine, redact
+    from bot.storage.migrate import current_revision, upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    print(f"database {redact(settings.database_url)} is at revision {current_revision(engine)}")
+    engine.dispose()
+    return 0
+
+
+def _console(settings: Settings) -> int:
+    from bot.adapters.console import ConsoleAdapter
+    from bot.bootstrap import build
+
+    container = build(settings)
+    try:
+        adapter = ConsoleAdapter(
+            container.commands,
+            uow_factory=container.uow_factory,
+            clock=container.clock,
+            user=settings.console_user,
+            stdin=sys.stdin,
+            stdout=sys.stdout,
+            interactive=sys.stdin.isatty(),
+        )
+        return adapter.run()
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        container.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

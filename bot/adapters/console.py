@@ -1,0 +1,256 @@
+"""The console adapter: the bot in a terminal, with no tokens.
+
+It speaks the same `/touchpoint ...` commands as the chat platforms. When standard input
+is not a terminal it reads commands line by line, so sessions can be scripted. A line
+ending in a backslash continues on the next line (multi-line quick entry).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from bot.core import content, services
+from bot.core.commands import Commands, Context, OpenForm
+from bot.core.drafts import FormFields
+from bot.core.errors import AmbiguousCustomer, ParseError, UserError, new_error_id
+from bot.core.model import Kind
+from bot.core.ports import Clock, UnitOfWork
+from bot.core.replies import Line, Reply, Strong, Text, UserRef, When
+
+log = logging.getLogger(__name__)
+
+CONSOLE_TEAM = "console:local"
+CONSOLE_CHANNEL = "console"
+PREFIXES = ("/touchpoint", "/tp")
+FORM_FIELDS = (
+    ("challenges", "Challenges the customer mentioned", True),
+    ("our_promises", "Our promises (end with a due date: “send quote by fri”)", True),
+    ("their_promises", "Their promises", True),
+    ("difference", "The single thing that would make the biggest difference (≤ 12 words)", False),
+    ("notes", "Notes", False),
+)
+
+
+class Cancelled(Exception):
+    """The user typed `cancel` inside the form."""
+
+
+def render(reply: Reply, tz: str) -> str:
+    """Plain text for a terminal."""
+    out = [f"== {reply.title} =="]
+    for section in reply.sections:
+        if section.heading:
+            out.append(f"{section.heading}:")
+        for item in section.lines:
+            indent = "  " if section.heading else ""
+            out.append(indent + render_line(item, tz))
+    return "\n".join(out)
+
+
+def render_line(item: Line, tz: str) -> str:
+    text = "".join(_span(span, tz) for span in item.spans)
+    if item.actions:
+        hints = " · ".join(
+            f"{a.verb.replace('_', '')} {a.target}" + (f" {a.option}" if a.option else "")
+            for a in item.actions
+            if a.verb != "snooze" or a.option == "tomorrow"
+        )
+        text += f"   [{hints}]"
+    return text
+
+
+def _span(span: Text | Strong | UserRef | When, tz: str) -> str:
+    if isinstance(span, When):
+        local = span.at.astimezone(ZoneInfo(tz))
+        return local.strftime("%a %d %b %H:%M" if span.with_time else "%a %d %b %Y")
+    if isinstance(span, UserRef):
+        return f"@{span.user_id}"
+    return span.text
+
+
+class ConsoleAdapter:
+    def __init__(
+        self,
+        commands: Commands,
+        *,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        user: str,
+        stdin: TextIO,
+        stdout: TextIO,
+        interactive: bool,
+    ) -> None:
+        self._commands = commands
+        self._uow = uow_factory
+        self._clock = clock
+        self._in = stdin
+        self._out = stdout
+        self._interactive = interactive
+        self.ctx = Context(CONSOLE_TEAM, user, CONSOLE_CHANNEL, "Console")
+        self._lines: Iterator[str] = iter(self._in.readline, "")
+
+    # -- output ----------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    def show(self, reply: Reply) -> None:
+        self.say(render(reply, self._team_tz()))
+
+    def _team_tz(self) -> str:
+        with self._uow() as uow:
+            team = uow.teams.get(CONSOLE_TEAM)
+        return team.timezone if team else "UTC"
+
+    # -- input -------------------------------------------------------------------------------
+
+    def _read(self, prompt: str) -> str | None:
+        if self._interactive:
+            self._out.write(prompt)
+            self._out.flush()
+        raw = next(self._lines, None)
+        return None if raw is None else raw.rstrip("\r\n")
+
+    def _read_command(self) -> str | None:
+        first = self._read("> ")
+        if first is None:
+            return None
+        parts = [first]
+        while parts[-1].endswith("\\"):
+            parts[-1] = parts[-1][:-1]
+            more = self._read("… ")
+            if more is None:
+                break
+            parts.append(more)
+        return "\n".join(parts)
+
+    def run(self) -> int:
+        self._commands.ensure_team(self.ctx)
+        if self._interactive:
+            self.say("Touchpoint console. Try `/touchpoint help`; `quit` to leave.")
+        while (text := self._read_command()) is not None:
+            if text.strip().lower() in {"quit", "exit"}:
+                break
+            self.handle(text)
+        return 0
+
+    def handle(self, text: str) -> None:
+        text = text.strip()
+        if not text or text.startswith("#"):
+            return
+        for prefix in PREFIXES:
+            if text.lower().startswith(prefix):
+                text = text[len(prefix) :]
+                break
+        try:
+            outcome = self._commands.handle(text, self.ctx)
+            if isinstance(outcome, OpenForm):
+                self._walk_form(outcome)
+            else:
+                self.show(outcome)
+        except Exception:
+            error_id = new_error_id()
+            log.exception("command failed (error id %s)", error_id)
+            self.say(f"Something went wrong on our side (error id {error_id}). Nothing was saved.")
+
+    # -- the form ----------------------------------------------------------------------------
+
+    def _walk_form(self, form: OpenForm) -> None:
+        """Ask for each field in turn; on errors, ask again for the fields that were wrong."""
+        with self._uow() as uow:
+            team = services.load_team(uow, CONSOLE_TEAM)
+        self.say(f"Touchpoint with {form.customer} (type `cancel` to stop, blank to skip)")
+        try:
+            values = {
+                "kind": self._ask_kind(form.kind),
+                "code": self._ask_code(team.completion_codes),
+            }
+            for name, question, multi in FORM_FIELDS:
+                values[name] = self._ask(question, multi)
+            customer = form.customer
+            for _ in range(5):
+                try:
+                    recorded = services.record_form(
+                        CONSOLE_TEAM,
+                        self.ctx.user_id,
+                        customer,
+                        FormFields(**values),
+                        uow=self._uow(),
+                        clock=self._clock,
+                    )
+                except AmbiguousCustomer as exc:
+                    customer = self._choose_customer(exc)
+                    continue
+                except ParseError as exc:
+                    self._fix_fields(exc, values)
+                    continue
+                self.show(self._commands.confirm(recorded, self.ctx))
+                return
+            self.say("Too many attempts; nothing was saved.")
+        except Cancelled:
+            self.say("Cancelled; nothing was saved.")
+        except UserError as exc:
+            self.show(content.error_reply(exc))
+
+    def _ask(self, question: str, multi: bool) -> str:
+        if not multi:
+            answer = self._read(f"{question}: ")
+            return self._checked(answer)
+        self.say(f"{question} — one per line, blank line to finish:")
+        lines: list[str] = []
+        while True:
+            answer = self._checked(self._read("  - "))
+            if not answer.strip():
+                return "\n".join(lines)
+            lines.append(answer)
+
+    def _checked(self, answer: str | None) -> str:
+        if answer is None or answer.strip().lower() == "cancel":
+            raise Cancelled
+        return answer
+
+    def _ask_kind(self, preset: Kind | None) -> str:
+        if preset is not None:
+            return preset.value
+        kinds = ", ".join(k.value for k in Kind)
+        return self._ask(f"Kind ({kinds}) [call]", False) or Kind.CALL.value
+
+    def _ask_code(self, codes: tuple[str, ...]) -> str:
+        listed = "; ".join(f"{i} {c}" for i, c in enumerate(codes, start=1))
+        answer = self._ask(f"Completion code ({listed}; blank for none)", False).strip()
+        if answer.isdigit() and 1 <= int(answer) <= len(codes):
+            return codes[int(answer) - 1]
+        return answer
+
+    def _fix_fields(self, exc: ParseError, values: dict[str, str]) -> None:
+        self.say("Please fix:")
+        questions = {name: (q, multi) for name, q, multi in FORM_FIELDS}
+        for name, problem in exc.by_field().items():
+            self.say(f"  {name.replace('_', ' ')}: {problem}")
+            if name == "code":
+                with self._uow() as uow:
+                    codes = services.load_team(uow, CONSOLE_TEAM).completion_codes
+                values["code"] = self._ask_code(codes)
+            elif name == "kind":
+                values["kind"] = self._ask_kind(None)
+            elif name in questions:
+                question, multi = questions[name]
+                values[name] = self._ask(question, multi)
+            else:
+                raise Cancelled
+
+    def _choose_customer(self, exc: AmbiguousCustomer) -> str:
+        self.say(exc.message)
+        for number, candidate in enumerate(exc.candidates, start=1):
+            self.say(f"  {number}. {candidate.name}")
+        self.say(f"  n. add “{exc.text}” as a new customer")
+        answer = self._checked(self._read("Which one? ")).strip().lower()
+        if answer == "n":
+            return f"+{exc.text}"
+        if answer.isdigit() and 1 <= int(answer) <= len(exc.candidates):
+            return exc.candidates[int(answer) - 1].name
+        raise Cancelled

@@ -1,0 +1,170 @@
+"""Settings, read once from the environment and an optional `.env` file.
+
+Nothing else in the bot reads ``os.environ``. Every setting is listed in the README.
+Real environment variables win over `.env`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import time
+from pathlib import Path
+
+from bot.core.errors import UserError
+from bot.core.services import TeamDefaults, parse_clock_time, parse_timezone
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(Exception):
+    """A setting that cannot be used; the message names it and says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    timezone: str = "UTC"
+    digest_time: time = time(9, 0)
+    day_start: time = time(9, 0)
+    log_level: str = "INFO"
+    data_dir: Path = Path("data")
+    scan_seconds: float = 30.0
+    console_user: str = "me"
+    http_host: str = "127.0.0.1"
+    http_port: int = 3000
+    slack_bot_token: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_client_id: str = ""
+    slack_client_secret: str = field(default="", repr=False)
+    slack_state_secret: str = field(default="", repr=False)
+    slack_api_url: str = "https://slack.com/api/"
+    discord_bot_token: str = field(default="", repr=False)
+    discord_guild_id: str = ""
+    discord_api_url: str = "https://discord.com/api/v10"
+    discord_gateway_url: str = "wss://gateway.discord.gg/"
+
+    @property
+    def team_defaults(self) -> TeamDefaults:
+        return TeamDefaults(self.timezone, self.digest_time, self.day_start)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token or self.slack_client_id)
+
+    @property
+    def discord_enabled(self) -> bool:
+        return bool(self.discord_bot_token)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never reach a log line."""
+        values = (
+            self.slack_bot_token,
+            self.slack_app_token,
+            self.slack_signing_secret,
+            self.slack_client_secret,
+            self.slack_state_secret,
+            self.discord_bot_token,
+        )
+        return tuple(v for v in values if v)
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; `#` comments, `export ` prefixes and quotes are allowed."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text = raw.strip()
+        if not text or text.startswith("#"):
+            continue
+        key, sep, value = text.removeprefix("export ").partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"{path}:{number}: expected KEY=VALUE, got “{text[:40]}”.")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Read every setting once; raises SettingsError naming the bad variable."""
+    env = {
+        **(read_dotenv(dotenv) if dotenv else {}),
+        **(os.environ if environ is None else environ),
+    }
+
+    def get(name: str, default: str = "") -> str:
+        return env.get(name, default).strip()
+
+    data_dir = Path(get("TOUCHPOINT_DATA_DIR", "data"))
+    database_url = get("DATABASE_URL") or f"sqlite:///{data_dir / 'touchpoint.db'}"
+    level = get("LOG_LEVEL", "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL “{level}” is not one of {', '.join(LOG_LEVELS)}.")
+    return Settings(
+        database_url=database_url,
+        timezone=_checked("TOUCHPOINT_TIMEZONE", get("TOUCHPOINT_TIMEZONE", "UTC"), parse_timezone),
+        digest_time=_time("TOUCHPOINT_DIGEST_TIME", get("TOUCHPOINT_DIGEST_TIME", "09:00")),
+        day_start=_time("TOUCHPOINT_DAY_START", get("TOUCHPOINT_DAY_START", "09:00")),
+        log_level=level,
+        data_dir=data_dir,
+        scan_seconds=_number("TOUCHPOINT_SCAN_SECONDS", get("TOUCHPOINT_SCAN_SECONDS", "30")),
+        console_user=get("TOUCHPOINT_CONSOLE_USER") or _login_name(),
+        http_host=get("TOUCHPOINT_HTTP_HOST", "127.0.0.1"),
+        http_port=int(_number("TOUCHPOINT_HTTP_PORT", get("TOUCHPOINT_HTTP_PORT", "3000"))),
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_app_token=get("SLACK_APP_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_client_id=get("SLACK_CLIENT_ID"),
+        slack_client_secret=get("SLACK_CLIENT_SECRET"),
+        slack_state_secret=get("SLACK_STATE_SECRET"),
+        slack_api_url=_with_slash(get("SLACK_API_URL", "https://slack.com/api/")),
+        discord_bot_token=get("DISCORD_BOT_TOKEN"),
+        discord_guild_id=get("DISCORD_GUILD_ID"),
+        discord_api_url=get("DISCORD_API_URL", "https://discord.com/api/v10").rstrip("/"),
+        discord_gateway_url=get("DISCORD_GATEWAY_URL", "wss://gateway.discord.gg/"),
+    )
+
+
+def _checked(name: str, value: str, check: Callable[[str], str]) -> str:
+    try:
+        return check(value)
+    except UserError as exc:
+        raise SettingsError(f"{name}: {exc.message}") from None
+
+
+def _time(name: str, value: str) -> time:
+    try:
+        return parse_clock_time(value, name)
+    except UserError as exc:
+        raise SettingsError(exc.message) from None
+
+
+def _number(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got “{value}”.") from None
+    if number <= 0:
+        raise SettingsError(f"{name} must be greater than zero, got {value}.")
+    return number
+
+
+def _with_slash(url: str) -> str:
+    # slack_sdk joins paths with urljoin, which drops the last segment without a slash.
+    return url if url.endswith("/") else url + "/"
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "me"

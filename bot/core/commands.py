@@ -1,0 +1,266 @@
+"""The `/touchpoint ...` text grammar, shared by every adapter.
+
+An adapter hands over the text typed after the command and who typed it where; it gets
+back either a reply to render or a request to open the form.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.core import content, queries, services
+from bot.core.errors import UserError
+from bot.core.model import Direction, Kind, parse_kind
+from bot.core.ports import Clock, UnitOfWork
+from bot.core.replies import Reply, Section, line, message
+from bot.core.services import TeamDefaults
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Who typed the command, in which team and channel."""
+
+    team_id: str
+    user_id: str
+    channel: str | None = None
+    team_name: str = ""
+
+
+@dataclass(frozen=True)
+class OpenForm:
+    """The adapter should open its form, prefilled with these."""
+
+    customer: str
+    kind: Kind | None = None
+    notes: str = ""
+
+
+Outcome = Reply | OpenForm
+
+_ID = re.compile(r"#?(\d{1,18})")
+
+
+def _id(text: str, usage: str) -> tuple[int, str]:
+    """The leading id of ``text`` and what follows it."""
+    word, _, rest = text.strip().partition(" ")
+    match = _ID.fullmatch(word)
+    if not match:
+        raise UserError(f"Give the number shown in the list, e.g. `{usage}`.")
+    return int(match.group(1)), rest.strip()
+
+
+def split_kind(text: str) -> tuple[str, Kind | None]:
+    """ "acme corp video call" -> ("acme corp", Kind.VIDEO)."""
+    words = text.split()
+    for n in (2, 1):
+        if len(words) > n:
+            kind = parse_kind(" ".join(words[-n:]))
+            if kind is not None:
+                return " ".join(words[:-n]), kind
+    return text.strip(), None
+
+
+class Commands:
+    """Runs `/touchpoint` subcommands against the core use cases."""
+
+    def __init__(
+        self,
+        uow_factory: Callable[[], UnitOfWork],
+        clock: Clock,
+        defaults: TeamDefaults,
+    ) -> None:
+        self._uow = uow_factory
+        self._clock = clock
+        self._defaults = defaults
+        self._known_teams: set[str] = set()
+        self._routes: dict[str, Callable[[str, Context], Outcome]] = {
+            "help": self._help,
+            "show": self._show,
+            "record": self._show,
+            "promises": self._promises,
+            "todo": self._promises,
+            "challenges": self._challenges,
+            "kept": self._settle("kept"),
+            "done": self._settle("kept"),
+            "notkept": self._settle("not_kept"),
+            "not-kept": self._settle("not_kept"),
+            "cancel": self._settle("cancelled"),
+            "snooze": self._snooze,
+            "due": self._reschedule,
+            "addressed": self._challenge("addressed"),
+            "reopen": self._challenge("reopened"),
+            "pass": self._pass_on,
+            "alias": self._alias,
+            "digest": self._digest,
+            "config": self._config,
+        }
+
+    def ensure_team(self, ctx: Context) -> None:
+        if ctx.team_id in self._known_teams:
+            return
+        services.ensure_team(
+            ctx.team_id, ctx.team_name, defaults=self._defaults, uow=self._uow(), clock=self._clock
+        )
+        self._known_teams.add(ctx.team_id)
+
+    def handle(self, text: str, ctx: Context) -> Outcome:
+        """Run one command; user mistakes come back as an error reply, bugs propagate."""
+        self.ensure_team(ctx)
+        text = text.strip()
+        verb, _, rest = text.partition(" ")
+        if "\n" in verb:
+            verb, _, more = verb.partition("\n")
+            rest = f"{more}\n{rest}".strip()
+        route = self._routes.get(verb.lower())
+        try:
+            if not text:
+                return self._help("", ctx)
+            if route is not None:
+                return route(rest.strip(), ctx)
+            return self._record_or_form(text, ctx)
+        except UserError as exc:
+            return content.error_reply(exc)
+
+    # -- recording -------------------------------------------------------------------------
+
+    def _record_or_form(self, text: str, ctx: Context) -> Outcome:
+        if not _looks_like_entry(text):
+            customer, kind = split_kind(text)
+            if not customer:
+                raise UserError("Name the customer: `/touchpoint acme`.")
+            return OpenForm(customer=customer, kind=kind)
+        recorded = services.record_quick_entry(
+            ctx.team_id, ctx.user_id, text, uow=self._uow(), clock=self._clock
+        )
+        return self.confirm(recorded, ctx)
+
+    def confirm(self, recorded: services.Recorded, ctx: Context) -> Reply:
+        """The private confirmation, noting when this channel became the team channel."""
+        reply = content.confirmation(recorded)
+        if ctx.channel and services.claim_channel_if_unset(
+            ctx.team_id, ctx.channel, uow=self._uow()
+        ):
+            note = Section(
+                None,
+                (
+                    line(
+                        "This channel is now the team channel: reminders and the daily digest "
+                        "will be posted here. Change it with `/touchpoint config channel ...`."
+                    ),
+                ),
+            )
+            reply = Reply(reply.title, (*reply.sections, note), reply.private, (), reply.kind)
+        return reply
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _help(self, _: str, __: Context) -> Outcome:
+        return content.help_reply()
+
+    def _show(self, rest: str, ctx: Context) -> Outcome:
+        if not rest:
+            raise UserError("Name the customer: `/touchpoint show acme`.")
+        record = queries.customer_record(ctx.team_id, rest, uow=self._uow(), clock=self._clock)
+        return content.customer_record(record)
+
+    def _promises(self, rest: str, ctx: Context) -> Outcome:
+        word = rest.lower()
+        owner = ctx.user_id if word in {"mine", "me", "my"} else None
+        direction = {"ours": Direction.OURS, "theirs": Direction.THEIRS}.get(word)
+        if word and owner is None and direction is None:
+            raise UserError("Write `/touchpoint promises`, `promises mine`, `ours` or `theirs`.")
+        result = queries.open_promises(
+            ctx.team_id, owner=owner, direction=direction, uow=self._uow(), clock=self._clock
+        )
+        return content.promise_list(result)
+
+    def _challenges(self, rest: str, ctx: Context) -> Outcome:
+        result = queries.open_challenges(
+            ctx.team_id, rest or None, uow=self._uow(), clock=self._clock
+        )
+        return content.challenge_list(result)
+
+    def _digest(self, _: str, ctx: Context) -> Outcome:
+        result = queries.digest(ctx.team_id, uow=self._uow(), clock=self._clock)
+        reply = content.digest(result)
+        if reply is None:
+            return Reply("Daily digest", (Section(None, (line("Nothing open today. 🎉"),)),))
+        return Reply(reply.title, reply.sections, True, (), reply.kind)
+
+    # -- acting ------------------------------------------------------------------------------
+
+    def _settle(self, verb: str) -> Callable[[str, Context], Outcome]:
+        def run(rest: str, ctx: Context) -> Outcome:
+            pid, _ = _id(rest, f"/touchpoint {verb.replace('_', '')} 12")
+            result = services.settle_promise(
+                ctx.team_id, pid, verb, ctx.user_id, uow=self._uow(), clock=self._clock
+            )
+            return content.promise_changed(result, ctx.user_id)
+
+        return run
+
+    def _snooze(self, rest: str, ctx: Context) -> Outcome:
+        pid, when = _id(rest, "/touchpoint snooze 12 tomorrow")
+        if not when:
+            raise UserError("Say until when: `/touchpoint snooze 12 tomorrow` (or 1h, next week).")
+        result = services.snooze_promise(
+            ctx.team_id, pid, when, ctx.user_id, uow=self._uow(), clock=self._clock
+        )
+        return content.promise_changed(result, ctx.user_id)
+
+    def _reschedule(self, rest: str, ctx: Context) -> Outcome:
+        pid, when = _id(rest, "/touchpoint due 12 fri 3pm")
+        if not when:
+            raise UserError("Say the new due date: `/touchpoint due 12 fri 3pm`.")
+        result = services.reschedule_promise(
+            ctx.team_id, pid, when, ctx.user_id, uow=self._uow(), clock=self._clock
+        )
+        return content.promise_changed(result, ctx.user_id)
+
+    def _challenge(self, verb: str) -> Callable[[str, Context], Outcome]:
+        def run(rest: str, ctx: Context) -> Outcome:
+            cid, _ = _id(rest, f"/touchpoint {verb.removesuffix('ed')} 7")
+            result = services.change_challenge(
+                ctx.team_id, cid, verb, ctx.user_id, uow=self._uow(), clock=self._clock
+            )
+            return content.challenge_changed(result, ctx.user_id)
+
+        return run
+
+    def _pass_on(self, rest: str, ctx: Context) -> Outcome:
+        cid, to = _id(rest, "/touchpoint pass 7 billing team")
+        to = to.removeprefix("to ").strip()
+        result = services.change_challenge(
+            ctx.team_id, cid, "passed_on", ctx.user_id, to=to, uow=self._uow(), clock=self._clock
+        )
+        return content.challenge_changed(result, ctx.user_id)
+
+    def _alias(self, rest: str, ctx: Context) -> Outcome:
+        customer, sep, alias = rest.partition("=")
+        if not sep:
+            raise UserError("Write `/touchpoint alias acme corp = ACME Ltd`.")
+        result = services.add_alias(ctx.team_id, customer, alias, uow=self._uow())
+        return message(
+            "Alias added", f"“{result.name}” is also known as: {', '.join(result.aliases)}."
+        )
+
+    def _config(self, rest: str, ctx: Context) -> Outcome:
+        if not rest:
+            with self._uow() as uow:
+                team = services.load_team(uow, ctx.team_id)
+            return content.team_settings(team)
+        setting, _, value = rest.partition(" ")
+        result = services.configure_team(
+            ctx.team_id, setting, value, uow=self._uow(), clock=self._clock
+        )
+        return content.configured(result)
+
+
+def _looks_like_entry(text: str) -> bool:
+    """Quick entry has labelled fields ("ch: ...", "code: ..."); a bare name opens the form."""
+    return ":" in text or "|" in text or "\n" in text

@@ -1,0 +1,397 @@
+"""What the bot says: use-case results turned into neutral replies.
+
+Adapters only render these; the wording lives here once for every platform.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core.errors import UserError
+from bot.core.model import (
+    WEEKDAYS,
+    Challenge,
+    ChallengeStatus,
+    Customer,
+    Direction,
+    Kind,
+    Promise,
+    PromiseStatus,
+    Team,
+)
+from bot.core.queries import ChallengeList, CustomerRecord, Digest, PromiseList
+from bot.core.replies import Action, Line, Reply, Section, Strong, Text, UserRef, When, line
+from bot.core.services import ChallengeChanged, PromiseChanged, Recorded, TeamConfigured
+
+COMMAND = "/touchpoint"
+STATUS_WORDS = {
+    PromiseStatus.OPEN: "open",
+    PromiseStatus.KEPT: "kept",
+    PromiseStatus.NOT_KEPT: "not kept",
+    PromiseStatus.CANCELLED: "cancelled",
+    ChallengeStatus.OPEN: "open",
+    ChallengeStatus.PASSED_ON: "passed on",
+    ChallengeStatus.ADDRESSED: "addressed",
+}
+
+
+def age(delta: timedelta) -> str:
+    """A short human age: "3 h", "2 days", "5 weeks"."""
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 3600:
+        return f"{max(1, seconds // 60)} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h"
+    days = seconds // 86400
+    if days < 14:
+        return f"{days} day" + ("s" if days != 1 else "")
+    if days < 60:
+        return f"{days // 7} weeks"
+    return f"{days // 30} months"
+
+
+def promise_actions(promise: Promise) -> tuple[Action, ...]:
+    assert promise.id is not None
+    pid = promise.id
+    return (
+        Action("kept", pid, "Kept", style="primary"),
+        Action("snooze", pid, "Snooze 1 h", option="1h"),
+        Action("snooze", pid, "Tomorrow", option="tomorrow"),
+        Action("snooze", pid, "Next week", option="next_week"),
+        Action("not_kept", pid, "Not kept", style="danger"),
+    )
+
+
+def challenge_actions(challenge: Challenge) -> tuple[Action, ...]:
+    assert challenge.id is not None
+    return (
+        Action("addressed", challenge.id, "Addressed", style="primary"),
+        Action("pass_on", challenge.id, "Pass on"),
+    )
+
+
+def _due_spans(promise: Promise, team: Team, now: datetime) -> list[Text | When | Strong]:
+    if promise.due_at is None:
+        return [Text(" (no due date)")] if promise.is_open else []
+    spans: list[Text | When | Strong] = [Text(" — due "), When(promise.due_at, team.timezone)]
+    if promise.is_overdue(now):
+        spans.append(Strong(f" (overdue {age(promise.overdue_by(now))})"))
+    return spans
+
+
+def promise_line(
+    promise: Promise,
+    team: Team,
+    now: datetime,
+    customer: Customer | None = None,
+    *,
+    with_actions: bool = False,
+) -> Line:
+    who = "" if customer is None else f"{customer.name}: "
+    status = "" if promise.is_open else f" [{STATUS_WORDS[promise.status]}]"
+    spans: list[Text | When | Strong | UserRef] = [
+        Strong(f"#{promise.id}"),
+        Text(f" {who}{promise.text}"),
+        *_due_spans(promise, team, now),
+    ]
+    if promise.direction is Direction.OURS:
+        spans += [Text(" · owner "), UserRef(promise.owner)]
+    spans.append(Text(status))
+    return Line(tuple(spans), promise_actions(promise) if with_actions and promise.is_open else ())
+
+
+def challenge_line(
+    challenge: Challenge,
+    now: datetime,
+    customer: Customer | None = None,
+    *,
+    with_actions: bool = False,
+) -> Line:
+    who = "" if customer is None else f"{customer.name}: "
+    extra = ""
+    if challenge.status is ChallengeStatus.PASSED_ON and challenge.passed_to:
+        extra = f" → passed on to {challenge.passed_to}"
+    elif challenge.status is ChallengeStatus.ADDRESSED:
+        extra = " [addressed]"
+    spans = (
+        Strong(f"#{challenge.id}"),
+        Text(f" {who}{challenge.text} ({age(now - challenge.opened_at())}){extra}"),
+    )
+    actions = challenge_actions(challenge) if with_actions and challenge.is_open else ()
+    return Line(spans, actions)
+
+
+# -- confirmations ---------------------------------------------------------------------
+
+
+def confirmation(recorded: Recorded) -> Reply:
+    tp, team, customer = recorded.touchpoint, recorded.team, recorded.customer
+    head = f"{tp.kind.value.replace('-', ' ').capitalize()} with {customer.name}"
+    lines = [line("Recorded: ", Strong(head), f" (touchpoint #{tp.id})")]
+    if recorded.customer_created:
+        lines.append(line(f"New customer “{customer.name}” added."))
+    if tp.code:
+        lines.append(line("Outcome: ", tp.code))
+    sections = [Section(None, tuple(lines))]
+    if tp.challenges:
+        sections.append(
+            Section(
+                "Challenges",
+                tuple(line(Strong(f"#{c.id}"), f" {c.text}") for c in tp.challenges),
+            )
+        )
+    for direction, heading in (
+        (Direction.OURS, "We promised"),
+        (Direction.THEIRS, "They promised"),
+    ):
+        promises = [p for p in tp.promises if p.direction is direction]
+        if promises:
+            sections.append(
+                Section(heading, tuple(promise_line(p, team, tp.occurred_at) for p in promises))
+            )
+    if tp.difference:
+        sections.append(Section("Biggest difference", (line(tp.difference),)))
+    if tp.notes:
+        sections.append(Section("Notes", (line(tp.notes),)))
+    return Reply("Touchpoint recorded", tuple(sections), kind="confirmation")
+
+
+def promise_changed(result: PromiseChanged, actor: str) -> Reply:
+    p = result.promise
+    words = {
+        "kept": "marked kept",
+        "not_kept": "marked not kept",
+        "cancelled": "cancelled",
+        "reopened": "reopened",
+        "snoozed": "snoozed until",
+        "rescheduled": "now due",
+    }
+    spans: list[Text | Strong | When | UserRef] = [
+        Strong(f"#{p.id}"),
+        Text(f" {result.customer.name}: {p.text} — {words.get(result.change, result.change)}"),
+    ]
+    if result.change == "snoozed" and p.remind_at is not None:
+        spans += [Text(" "), When(p.remind_at, result.team.timezone)]
+    elif result.change == "rescheduled" and p.due_at is not None:
+        spans += [Text(" "), When(p.due_at, result.team.timezone)]
+    spans += [Text(" by "), UserRef(actor)]
+    return Reply("Promise updated", (Section(None, (Line(tuple(spans)),)),), kind="info")
+
+
+def challenge_changed(result: ChallengeChanged, actor: str) -> Reply:
+    c = result.challenge
+    what = {
+        "addressed": "marked addressed",
+        "reopened": "reopened",
+        "passed_on": f"passed on to {c.passed_to}",
+    }[result.change]
+    spans = (
+        Strong(f"#{c.id}"),
+        Text(f" {result.customer.name}: {c.text} — {what} by "),
+        UserRef(actor),
+    )
+    return Reply("Challenge updated", (Section(None, (Line(spans),)),), kind="info")
+
+
+# -- lists and the record ----------------------------------------------------------------
+
+
+def promise_list(result: PromiseList) -> Reply:
+    title = "Your open promises" if result.owner else "Open promises"
+    if not result.promises:
+        return Reply(title, (Section(None, (line("Nothing open. 🎉"),)),), kind="list")
+    sections = []
+    for direction, heading in ((Direction.OURS, "Ours"), (Direction.THEIRS, "Theirs")):
+        items = [p for p in result.promises if p.direction is direction]
+        if items:
+            sections.append(
+                Section(
+                    heading,
+                    tuple(
+                        promise_line(
+                            p, result.team, result.now, result.customers.get(p.customer_id)
+                        )
+                        for p in items
+                    ),
+                )
+            )
+    return Reply(title, tuple(sections), kind="list")
+
+
+def challenge_list(result: ChallengeList) -> Reply:
+    if not result.challenges:
+        return Reply(
+            "Open challenges", (Section(None, (line("No open challenges."),)),), kind="list"
+        )
+    lines = tuple(
+        challenge_line(c, result.now, result.customers.get(c.customer_id))
+        for c in result.challenges
+    )
+    return Reply("Open challenges", (Section(None, lines),), kind="list")
+
+
+def customer_record(record: CustomerRecord) -> Reply:
+    team, now = record.team, record.now
+    summary = [line(f"{record.touchpoint_count} touchpoint(s)")]
+    last = record.last_contact
+    if last is not None:
+        summary.append(
+            line(
+                "Last contact: ",
+                When(last.occurred_at, team.timezone),
+                " by ",
+                UserRef(last.author),
+            )
+        )
+    if record.headline:
+        summary.append(line("Biggest difference: ", Strong(record.headline)))
+    sections = [Section(None, tuple(summary))]
+    if record.challenges:
+        sections.append(
+            Section("Challenges", tuple(challenge_line(c, now) for c in record.challenges))
+        )
+    for direction, heading in (
+        (Direction.OURS, "Our promises"),
+        (Direction.THEIRS, "Their promises"),
+    ):
+        items = [p for p in record.promises if p.direction is direction]
+        if items:
+            sections.append(Section(heading, tuple(promise_line(p, team, now) for p in items)))
+    if record.differences:
+        sections.append(
+            Section(
+                "Biggest difference over time",
+                tuple(
+                    line(
+                        When(d.at, team.timezone, with_time=False),
+                        f": {d.text} (",
+                        UserRef(d.author),
+                        ")",
+                    )
+                    for d in reversed(record.differences)
+                ),
+            )
+        )
+    if record.recent:
+        sections.append(
+            Section(
+                "Recent touchpoints",
+                tuple(
+                    line(
+                        When(t.occurred_at, team.timezone),
+                        f" {t.kind.value}" + (f" — {t.code}" if t.code else "") + " by ",
+                        UserRef(t.author),
+                    )
+                    for t in record.recent
+                ),
+            )
+        )
+    return Reply(record.customer.name, tuple(sections), kind="record")
+
+
+# -- digest ---------------------------------------------------------------------------------
+
+
+def digest(result: Digest) -> Reply | None:
+    """The daily digest, or None when there is nothing to say (empty digests are not posted)."""
+    if result.is_empty():
+        return None
+    team, now, names = result.team, result.now, result.customer_names
+    sections: list[Section] = []
+    if result.ours_overdue:
+        sections.append(
+            Section(
+                "Our overdue promises",
+                tuple(
+                    promise_line(p, team, now, names.get(p.customer_id), with_actions=True)
+                    for p in result.ours_overdue
+                ),
+            )
+        )
+    if result.ours_due_today:
+        sections.append(
+            Section(
+                "Our promises due today",
+                tuple(
+                    promise_line(p, team, now, names.get(p.customer_id), with_actions=True)
+                    for p in result.ours_due_today
+                ),
+            )
+        )
+    if result.theirs_due:
+        sections.append(
+            Section(
+                "Their promises to follow up",
+                tuple(
+                    promise_line(p, team, now, names.get(p.customer_id), with_actions=True)
+                    for p in result.theirs_due
+                ),
+            )
+        )
+    for entry in result.customers:
+        lines = []
+        if entry.headline:
+            lines.append(line("Biggest difference: ", Strong(entry.headline)))
+        lines += [challenge_line(c, now, with_actions=True) for c in entry.challenges]
+        sections.append(Section(f"{entry.customer.name} — open challenges", tuple(lines)))
+    title = f"Daily digest — {result.day.strftime('%a %d %b')}"
+    return Reply(title, tuple(sections), private=False, kind="digest")
+
+
+# -- configuration and help ------------------------------------------------------------------
+
+
+def team_settings(team: Team) -> Reply:
+    days = ",".join(WEEKDAYS[d] for d in team.digest_days)
+    lines = (
+        line("Team channel: ", team.channel or "(not set: the first channel used becomes it)"),
+        line("Timezone: ", team.timezone),
+        line("Digest: ", f"{team.digest_time:%H:%M} on {days}"),
+        line("Working day starts: ", f"{team.day_start:%H:%M} (dates without a time are due then)"),
+        line("Completion codes: ", ", ".join(team.completion_codes) or "(none)"),
+    )
+    return Reply("Settings", (Section(None, lines),), kind="info")
+
+
+def configured(result: TeamConfigured) -> Reply:
+    base = team_settings(result.team)
+    return Reply(f"Updated {', '.join(result.changed)}", base.sections, kind="info")
+
+
+HELP_LINES = (
+    ("/touchpoint acme", "open the form for a touchpoint with Acme"),
+    (
+        "/touchpoint acme call | ch: slow internet | we: send quote by fri | they: read "
+        "brochure | diff: needs fibre | code: meeting booked",
+        "record in one line (or one `label: items` per line; items separated by ;)",
+    ),
+    ("/touchpoint show acme", "the customer record"),
+    ("/touchpoint promises [mine]", "open promises (yours with `mine`)"),
+    ("/touchpoint challenges [acme]", "open challenges"),
+    ("/touchpoint kept 12 · notkept 12 · cancel 12", "settle promise #12"),
+    ("/touchpoint snooze 12 tomorrow · due 12 fri 3pm", "remind later / change the due date"),
+    ("/touchpoint addressed 7 · reopen 7 · pass 7 billing team", "act on challenge #7"),
+    ("/touchpoint alias acme ACME Ltd", "another name for a customer"),
+    ("/touchpoint digest", "today's digest, now"),
+    ("/touchpoint config [channel|timezone|digest|daystart|days|codes] ...", "team settings"),
+)
+
+
+def help_reply() -> Reply:
+    usage = tuple(line(Strong(cmd), f" — {what}") for cmd, what in HELP_LINES)
+    labels = line(
+        "Labels: ch/challenges, we/us/todo (our promises), they/them (their promises), "
+        "diff (biggest difference, up to 12 words), code/outcome, note. Due dates go at the end "
+        "of a promise: “by fri”, “tomorrow 10am”, “3 Dec”, “in 2 weeks”, “end of month”."
+    )
+    kinds = line(
+        "Kinds: " + ", ".join(k.value for k in Kind) + ". A customer name starting "
+        "with + is added as new even if it resembles an existing one."
+    )
+    return Reply(
+        "How to use Touchpoint", (Section(None, usage), Section(None, (labels, kinds))), kind="help"
+    )
+
+
+def error_reply(exc: UserError) -> Reply:
+    return Reply("That didn't work", (Section(None, (line(exc.message),)),), kind="error")

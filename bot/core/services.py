@@ -1,0 +1,541 @@
+"""Use cases that change state. Each runs in one unit of work and is the only place that
+commits: either everything an action implies is saved, or nothing is.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.drafts import FormFields, PromiseDraft, TouchpointDraft
+from bot.core.errors import (
+    AmbiguousCustomer,
+    Candidate,
+    FieldError,
+    NotFound,
+    ParseError,
+    UserError,
+)
+from bot.core.model import (
+    WEEKDAYS,
+    Challenge,
+    Customer,
+    Direction,
+    Kind,
+    Promise,
+    Team,
+    Touchpoint,
+    slugify,
+)
+from bot.core.parsing import parse_due, parse_form, parse_quick_entry
+from bot.core.ports import Clock, UnitOfWork
+
+MAX_CUSTOMER_NAME = 80
+MAX_CODE_CHARS = 40
+MAX_CODES = 25  # a select menu holds at most 25 options on both platforms
+SNOOZE_CHOICES = {"1h": "in 1 hour", "tomorrow": "tomorrow", "next_week": "next week"}
+
+
+@dataclass(frozen=True)
+class TeamDefaults:
+    """What a new team starts with (from the deployment's settings)."""
+
+    timezone: str = "UTC"
+    digest_time: time = time(9, 0)
+    day_start: time = time(9, 0)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    team: Team
+    customer: Customer
+    customer_created: bool
+    touchpoint: Touchpoint
+
+
+@dataclass(frozen=True)
+class PromiseChanged:
+    team: Team
+    customer: Customer
+    promise: Promise
+    change: str  # "kept", "not_kept", "cancelled", "snoozed", "rescheduled", "reopened"
+
+
+@dataclass(frozen=True)
+class ChallengeChanged:
+    team: Team
+    customer: Customer
+    challenge: Challenge
+    change: str  # "addressed", "reopened", "passed_on"
+
+
+@dataclass(frozen=True)
+class TeamConfigured:
+    team: Team
+    changed: tuple[str, ...] = field(default_factory=tuple)
+
+
+# -- teams -------------------------------------------------------------------------------
+
+
+def ensure_team(
+    team_id: str, name: str, *, defaults: TeamDefaults, uow: UnitOfWork, clock: Clock
+) -> Team:
+    """The team, created with the deployment's defaults on first contact."""
+    with uow:
+        team = uow.teams.get(team_id)
+        if team is not None:
+            return team
+        team = Team(
+            id=team_id,
+            name=name or team_id,
+            timezone=defaults.timezone,
+            digest_time=defaults.digest_time,
+            day_start=defaults.day_start,
+            created_at=clock.now(),
+        )
+        uow.teams.add(team)
+        uow.commit()
+        return team
+
+
+def load_team(uow: UnitOfWork, team_id: str) -> Team:
+    team = uow.teams.get(team_id)
+    if team is None:
+        raise NotFound("This workspace is not set up yet; run `/touchpoint help` to start.")
+    return team
+
+
+def configure_team(
+    team_id: str, setting: str, value: str, *, uow: UnitOfWork, clock: Clock
+) -> TeamConfigured:
+    """Change one setting: channel, timezone, digest, daystart, days, codes add|remove."""
+    with uow:
+        team = load_team(uow, team_id)
+        changed = _apply_setting(team, setting.strip().lower(), value.strip())
+        uow.teams.save(team)
+        uow.commit()
+        return TeamConfigured(team, changed)
+
+
+def claim_channel_if_unset(team_id: str, channel: str, *, uow: UnitOfWork) -> bool:
+    """Until a team channel is configured, the first channel used becomes it."""
+    with uow:
+        team = load_team(uow, team_id)
+        if team.channel:
+            return False
+        team.channel = channel
+        uow.teams.save(team)
+        uow.commit()
+        return True
+
+
+def _apply_setting(team: Team, setting: str, value: str) -> tuple[str, ...]:
+    if setting == "channel":
+        if not value:
+            raise UserError("Name the channel: `/touchpoint config channel #customer-team`.")
+        team.channel = value
+    elif setting in {"timezone", "tz"}:
+        team.timezone = parse_timezone(value)
+    elif setting in {"digest", "digest_time", "digest-time"}:
+        team.digest_time = parse_clock_time(value, "digest time")
+    elif setting in {"daystart", "day_start", "day-start"}:
+        team.day_start = parse_clock_time(value, "working-day start")
+    elif setting in {"days", "digest_days", "workdays"}:
+        team.digest_days = parse_weekdays(value)
+    elif setting in {"codes", "code"}:
+        team.completion_codes = edit_codes(team.completion_codes, value)
+    else:
+        raise UserError(
+            f"Unknown setting “{setting}”. Settings: channel, timezone, digest, daystart, "
+            "days, codes. Example: `/touchpoint config timezone Europe/London`."
+        )
+    return (setting,)
+
+
+def parse_timezone(value: str) -> str:
+    name = value.strip()
+    try:
+        if not name or "\x00" in name or ".." in name:
+            raise ZoneInfoNotFoundError(name)
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise UserError(
+            f"Unknown timezone “{value}”. Use an IANA name such as Europe/London, "
+            "America/New_York or Asia/Tokyo."
+        ) from None
+    return name
+
+
+def parse_clock_time(value: str, what: str) -> time:
+    text = value.strip().lower().replace(".", ":")
+    suffix = ""
+    if text.endswith(("am", "pm")):
+        text, suffix = text[:-2].strip(), text[-2:]
+    hours, _, minutes = text.partition(":")
+    if hours.isdigit() and (minutes.isdigit() or not minutes):
+        h, m = int(hours), int(minutes or 0)
+        if suffix:
+            h = h % 12 + (12 if suffix == "pm" else 0) if 1 <= h <= 12 else 99
+        if 0 <= h < 24 and 0 <= m < 60:
+            return time(h, m)
+    raise UserError(f"Can't read the {what} “{value}”. Write it like 09:00, 17:30 or 8am.")
+
+
+def parse_weekdays(value: str) -> tuple[int, ...]:
+    text = value.strip().lower()
+    named = {"weekdays": (0, 1, 2, 3, 4), "daily": tuple(range(7)), "everyday": tuple(range(7))}
+    if text in named:
+        return named[text]
+    days: set[int] = set()
+    for part in text.replace(",", " ").split():
+        if "-" in part:
+            first, _, last = part.partition("-")
+            a, b = _weekday(first, value), _weekday(last, value)
+            days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
+        else:
+            days.add(_weekday(part, value))
+    if not days:
+        raise UserError("Name at least one day: `days mon-fri`, `days weekdays` or `days daily`.")
+    return tuple(sorted(days))
+
+
+def _weekday(word: str, value: str) -> int:
+    key = word[:3]
+    if len(word) >= 3 and key in WEEKDAYS:
+        return WEEKDAYS.index(key)
+    raise UserError(f"Can't read the days “{value}”. Write them like `mon-fri` or `mon,wed,fri`.")
+
+
+def edit_codes(codes: tuple[str, ...], value: str) -> tuple[str, ...]:
+    verb, _, rest = value.partition(" ")
+    code = " ".join(rest.strip().strip("\"'“”").split())
+    verb = verb.lower()
+    if verb not in {"add", "remove"} or not code:
+        raise UserError(
+            'Write `/touchpoint config codes add "call back later"` or '
+            '`/touchpoint config codes remove "no answer"`.'
+        )
+    existing = {c.lower(): c for c in codes}
+    if verb == "add":
+        if len(code) > MAX_CODE_CHARS:
+            raise UserError(f"A completion code can have at most {MAX_CODE_CHARS} characters.")
+        if code.lower() in existing:
+            raise UserError(f"“{existing[code.lower()]}” is already a completion code.")
+        if len(codes) >= MAX_CODES:
+            raise UserError(f"A team can have at most {MAX_CODES} completion codes.")
+        return (*codes, code)
+    if code.lower() not in existing:
+        raise UserError(f"“{code}” is not one of this team's codes: {', '.join(codes)}.")
+    return tuple(c for c in codes if c.lower() != code.lower())
+
+
+# -- customers -------------------------------------------------------------------------
+
+
+def find_customer(uow: UnitOfWork, team_id: str, text: str) -> Customer:
+    """An existing customer by name, slug or alias; a clear error (with suggestions) if not."""
+    name = text.strip().lstrip("+").strip()
+    if not name:
+        raise UserError("Name the customer, e.g. `/touchpoint show acme`.")
+    customer = uow.customers.by_slug(team_id, slugify(name))
+    if customer is not None:
+        return customer
+    candidates = near_misses(uow, team_id, name)
+    hint = f" Did you mean {', '.join(f'“{c.name}”' for c in candidates)}?" if candidates else ""
+    raise NotFound(f"No customer is called “{name}”.{hint}")
+
+
+def resolve_or_create_customer(
+    uow: UnitOfWork, team_id: str, text: str, now: datetime
+) -> tuple[Customer, bool]:
+    """The customer the user meant, creating a new one for a new name. A near miss of an
+    existing name asks instead ("acme" when only "Acme Corp" exists); "+acme" insists."""
+    force = text.strip().startswith("+")
+    name = " ".join(text.strip().lstrip("+").split())
+    if not name:
+        raise ParseError(
+            [FieldError("customer", "Name the customer first, e.g. `acme call | ...`.")]
+        )
+    if len(name) > MAX_CUSTOMER_NAME:
+        raise ParseError(
+            [
+                FieldError(
+                    "customer", f"A customer name can have at most {MAX_CUSTOMER_NAME} characters."
+                )
+            ]
+        )
+    slug = slugify(name)
+    existing = uow.customers.by_slug(team_id, slug)
+    if existing is not None:
+        return existing, False
+    if not force:
+        candidates = near_misses(uow, team_id, name)
+        if candidates:
+            raise AmbiguousCustomer(name, [Candidate(c.id or 0, c.name) for c in candidates])
+    customer = uow.customers.add(Customer(team_id=team_id, name=name, slug=slug, created_at=now))
+    return customer, True
+
+
+def near_misses(uow: UnitOfWork, team_id: str, name: str, limit: int = 3) -> list[Customer]:
+    """Existing customers that the name probably means: shared leading word or close spelling."""
+    found: dict[int, Customer] = {}
+    words = [w for w in name.lower().split() if len(w) >= 3]
+    for probe in [name, *words[:2]]:
+        for customer in uow.customers.search(team_id, probe, limit=limit * 2):
+            if customer.id is not None and _similar(name, customer):
+                found.setdefault(customer.id, customer)
+    if len(found) < limit:
+        wanted = slugify(name)
+        for customer in uow.customers.search(team_id, wanted[:3], limit=50):
+            ratio = difflib.SequenceMatcher(None, wanted, customer.slug).ratio()
+            if customer.id is not None and ratio >= 0.75:
+                found.setdefault(customer.id, customer)
+    return list(found.values())[:limit]
+
+
+def _similar(name: str, customer: Customer) -> bool:
+    a, b = slugify(name), customer.slug
+    first_a, first_b = a.split("-")[0], b.split("-")[0]
+    return (
+        first_a == first_b
+        or a in b
+        or b in a
+        or difflib.SequenceMatcher(None, a, b).ratio() >= 0.75
+    )
+
+
+def add_alias(team_id: str, customer_text: str, alias: str, *, uow: UnitOfWork) -> Customer:
+    with uow:
+        customer = find_customer(uow, team_id, customer_text)
+        alias = " ".join(alias.split())
+        if not alias or len(alias) > MAX_CUSTOMER_NAME:
+            raise UserError(
+                "Give an alias of 1 to 80 characters: `/touchpoint alias acme ACME Ltd`."
+            )
+        other = uow.customers.by_slug(team_id, slugify(alias))
+        if other is not None:
+            raise UserError(f"“{alias}” already names “{other.name}”.")
+        customer.aliases = (*customer.aliases, alias)
+        uow.customers.save(customer)
+        uow.commit()
+        return customer
+
+
+# -- recording ---------------------------------------------------------------------------
+
+
+def record_quick_entry(
+    team_id: str, author: str, text: str, *, uow: UnitOfWork, clock: Clock
+) -> Recorded:
+    """`/touchpoint acme call | ch: ... | we: ...`: parse, resolve the customer, save."""
+    now = clock.now()
+    with uow:
+        team = load_team(uow, team_id)
+        entry = parse_quick_entry(text, now=now, tz=team.timezone, day_start=team.day_start)
+        return _record(uow, team, author, entry.customer, entry.draft, author, now)
+
+
+def record_form(
+    team_id: str,
+    author: str,
+    customer: str,
+    fields: FormFields,
+    *,
+    owner: str | None = None,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> Recorded:
+    """A submitted form (Slack or Discord modal, console walk-through)."""
+    now = clock.now()
+    with uow:
+        team = load_team(uow, team_id)
+        errors: list[FieldError] = []
+        draft: TouchpointDraft | None = None
+        try:
+            draft = parse_form(fields, now=now, tz=team.timezone, day_start=team.day_start)
+        except ParseError as exc:
+            errors.extend(exc.errors)
+        if not customer.strip():
+            errors.append(FieldError("customer", "Name the customer this touchpoint was with."))
+        if errors or draft is None:
+            raise ParseError(errors)
+        return _record(uow, team, author, customer, draft, owner or author, now)
+
+
+def _record(
+    uow: UnitOfWork,
+    team: Team,
+    author: str,
+    customer_text: str,
+    draft: TouchpointDraft,
+    owner: str,
+    now: datetime,
+) -> Recorded:
+    code = None
+    if draft.code:
+        code = team.find_code(draft.code)
+        if code is None:
+            raise ParseError([FieldError("code", _unknown_code_message(team, draft.code))])
+    customer, created = resolve_or_create_customer(uow, team.id, customer_text, now)
+    assert customer.id is not None
+    touchpoint = Touchpoint(
+        team_id=team.id,
+        customer_id=customer.id,
+        author=author,
+        occurred_at=now,
+        kind=draft.kind or Kind.OTHER,
+        code=code,
+        notes=draft.notes,
+        difference=draft.difference,
+        challenges=[
+            Challenge(team.id, customer.id, text, raised_by=author, raised_at=now)
+            for text in draft.challenges
+        ],
+        promises=[
+            *(
+                _promise(team, customer, Direction.OURS, p, owner, author, now)
+                for p in draft.our_promises
+            ),
+            *(
+                _promise(team, customer, Direction.THEIRS, p, author, author, now)
+                for p in draft.their_promises
+            ),
+        ],
+    )
+    uow.touchpoints.add(touchpoint)
+    uow.commit()
+    return Recorded(team, customer, created, touchpoint)
+
+
+def _promise(
+    team: Team,
+    customer: Customer,
+    direction: Direction,
+    draft: PromiseDraft,
+    owner: str,
+    author: str,
+    now: datetime,
+) -> Promise:
+    assert customer.id is not None
+    return Promise(
+        team_id=team.id,
+        customer_id=customer.id,
+        direction=direction,
+        text=draft.text,
+        owner=owner,
+        made_by=author,
+        made_at=now,
+        due_at=draft.due_at,
+    )
+
+
+def _unknown_code_message(team: Team, code: str) -> str:
+    codes = ", ".join(f"“{c}”" for c in team.completion_codes) or "none yet"
+    return (
+        f"“{code}” is not one of this team's completion codes ({codes}). "
+        f'Add it with `/touchpoint config codes add "{code}"`.'
+    )
+
+
+# -- promises and challenges -------------------------------------------------------------
+
+
+def settle_promise(
+    team_id: str, promise_id: int, verb: str, actor: str, *, uow: UnitOfWork, clock: Clock
+) -> PromiseChanged:
+    """Mark a promise kept, not kept or cancelled (or reopen it)."""
+    now = clock.now()
+    with uow:
+        team, promise = load_team(uow, team_id), _promise_of(uow, team_id, promise_id)
+        actions = {
+            "kept": promise.keep,
+            "not_kept": promise.not_keep,
+            "cancelled": promise.cancel,
+        }
+        if verb == "reopened":
+            promise.reopen(actor, now)
+        elif verb in actions:
+            actions[verb](actor, now)
+        else:
+            raise UserError(f"Unknown action “{verb}”.")
+        return _save_promise(uow, team, promise, verb)
+
+
+def snooze_promise(
+    team_id: str, promise_id: int, when: str, actor: str, *, uow: UnitOfWork, clock: Clock
+) -> PromiseChanged:
+    """Remind again later: "1h", "tomorrow", "next_week" (buttons) or any when-phrase."""
+    now = clock.now()
+    with uow:
+        team, promise = load_team(uow, team_id), _promise_of(uow, team_id, promise_id)
+        phrase = SNOOZE_CHOICES.get(when.strip().lower(), when)
+        until = parse_due(phrase, now=now, tz=team.timezone, day_start=team.day_start)
+        promise.snooze(until, actor, now)
+        return _save_promise(uow, team, promise, "snoozed")
+
+
+def reschedule_promise(
+    team_id: str, promise_id: int, when: str, actor: str, *, uow: UnitOfWork, clock: Clock
+) -> PromiseChanged:
+    now = clock.now()
+    with uow:
+        team, promise = load_team(uow, team_id), _promise_of(uow, team_id, promise_id)
+        due = parse_due(when, now=now, tz=team.timezone, day_start=team.day_start)
+        promise.reschedule(due, actor, now)
+        return _save_promise(uow, team, promise, "rescheduled")
+
+
+def _promise_of(uow: UnitOfWork, team_id: str, promise_id: int) -> Promise:
+    promise = uow.promises.get(team_id, promise_id)
+    if promise is None:
+        raise NotFound(
+            f"There is no promise #{promise_id} in this team. "
+            "`/touchpoint promises` lists the open ones with their numbers."
+        )
+    return promise
+
+
+def _save_promise(uow: UnitOfWork, team: Team, promise: Promise, change: str) -> PromiseChanged:
+    uow.promises.save(promise)
+    customer = uow.customers.get(team.id, promise.customer_id)
+    assert customer is not None
+    uow.commit()
+    return PromiseChanged(team, customer, promise, change)
+
+
+def change_challenge(
+    team_id: str,
+    challenge_id: int,
+    verb: str,
+    actor: str,
+    *,
+    to: str = "",
+    uow: UnitOfWork,
+    clock: Clock,
+) -> ChallengeChanged:
+    """Address, reopen or pass on a challenge."""
+    now = clock.now()
+    with uow:
+        team = load_team(uow, team_id)
+        challenge = uow.challenges.get(team_id, challenge_id)
+        if challenge is None:
+            raise NotFound(
+                f"There is no challenge #{challenge_id} in this team. "
+                "`/touchpoint challenges` lists the open ones with their numbers."
+            )
+        if verb == "addressed":
+            challenge.address(actor, now)
+        elif verb == "reopened":
+            challenge.reopen(actor, now)
+        elif verb == "passed_on":
+            challenge.pass_on(to, actor, now)
+        else:
+            raise UserError(f"Unknown action “{verb}”.")
+        uow.challenges.save(challenge)
+        customer = uow.customers.get(team_id, challenge.customer_id)
+        assert customer is not None
+        uow.commit()
+        return ChallengeChanged(team, customer, challenge, verb)

@@ -1,0 +1,250 @@
+"""Hand-written in-memory fakes of the core's ports, for unit tests with no I/O.
+
+``FakeUnitOfWork`` works on a copy of the store and publishes it only on ``commit()``,
+so a use case that fails half-way leaves nothing behind, as a real transaction would.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from bot.core.model import Challenge, Customer, Direction, Promise, PromiseStatus, Team, Touchpoint
+from bot.core.model import slugify
+
+
+@dataclass
+class FakeStore:
+    teams: dict[str, Team] = field(default_factory=dict)
+    customers: dict[int, Customer] = field(default_factory=dict)
+    touchpoints: dict[int, Touchpoint] = field(default_factory=dict)
+    challenges: dict[int, Challenge] = field(default_factory=dict)
+    promises: dict[int, Promise] = field(default_factory=dict)
+    next_id: int = 1
+    commits: int = 0
+
+    def new_id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+
+class _Repo:
+    def __init__(self, store: FakeStore) -> None:
+        self.store = store
+
+
+class FakeTeams(_Repo):
+    def get(self, team_id: str) -> Team | None:
+        return copy.deepcopy(self.store.teams.get(team_id))
+
+    def add(self, team: Team) -> None:
+        self.store.teams[team.id] = copy.deepcopy(team)
+
+    def save(self, team: Team) -> None:
+        self.store.teams[team.id] = copy.deepcopy(team)
+
+    def list_all(self) -> list[Team]:
+        return [copy.deepcopy(t) for t in self.store.teams.values()]
+
+
+class FakeCustomers(_Repo):
+    def _of(self, team_id: str) -> list[Customer]:
+        return [c for c in self.store.customers.values() if c.team_id == team_id]
+
+    def get(self, team_id: str, customer_id: int) -> Customer | None:
+        found = self.store.customers.get(customer_id)
+        return copy.deepcopy(found) if found and found.team_id == team_id else None
+
+    def get_many(self, team_id: str, customer_ids: Sequence[int]) -> dict[int, Customer]:
+        return {
+            cid: c for cid in customer_ids if (c := self.get(team_id, cid)) is not None
+        }
+
+    def by_slug(self, team_id: str, slug: str) -> Customer | None:
+        for c in self._of(team_id):
+            if c.slug == slug or slug in {slugify(a) for a in c.aliases}:
+                return copy.deepcopy(c)
+        return None
+
+    def search(self, team_id: str, text: str, limit: int = 10) -> list[Customer]:
+        wanted = text.lower()
+        hits = [
+            c
+            for c in self._of(team_id)
+            if any(wanted in n.lower() for n in (c.name, c.slug, *c.aliases))
+        ]
+        hits.sort(key=lambda c: (not c.name.lower().startswith(wanted), c.name.lower()))
+        return [copy.deepcopy(c) for c in hits[:limit]]
+
+    def list(self, team_id: str) -> list[Customer]:
+        return [copy.deepcopy(c) for c in sorted(self._of(team_id), key=lambda c: c.name)]
+
+    def add(self, customer: Customer) -> Customer:
+        customer.id = self.store.new_id()
+        self.store.customers[customer.id] = copy.deepcopy(customer)
+        return customer
+
+    def save(self, customer: Customer) -> None:
+        assert customer.id is not None
+        self.store.customers[customer.id] = copy.deepcopy(customer)
+
+
+class FakeTouchpoints(_Repo):
+    def add(self, touchpoint: Touchpoint) -> Touchpoint:
+        touchpoint.id = self.store.new_id()
+        for item in [*touchpoint.challenges, *touchpoint.promises]:
+            item.id = self.store.new_id()
+            item.touchpoint_id = touchpoint.id
+        for c in touchpoint.challenges:
+            self.store.challenges[c.id or 0] = copy.deepcopy(c)
+        for p in touchpoint.promises:
+            self.store.promises[p.id or 0] = copy.deepcopy(p)
+        bare = copy.deepcopy(touchpoint)
+        bare.challenges, bare.promises = [], []
+        self.store.touchpoints[touchpoint.id] = bare
+        return touchpoint
+
+    def get(self, team_id: str, touchpoint_id: int) -> Touchpoint | None:
+        t = self.store.touchpoints.get(touchpoint_id)
+        return copy.deepcopy(t) if t and t.team_id == team_id else None
+
+    def _of(self, team_id: str, customer_id: int) -> list[Touchpoint]:
+        return sorted(
+            (
+                t
+                for t in self.store.touchpoints.values()
+                if t.team_id == team_id and t.customer_id == customer_id
+            ),
+            key=lambda t: (t.occurred_at, t.id or 0),
+        )
+
+    def recent_for_customer(self, team_id: str, customer_id: int, limit: int = 10) -> list[Touchpoint]:
+        return [copy.deepcopy(t) for t in reversed(self._of(team_id, customer_id))][:limit]
+
+    def count_for_customer(self, team_id: str, customer_id: int) -> int:
+        return len(self._of(team_id, customer_id))
+
+    def differences_for_customer(
+        self, team_id: str, customer_id: int
+    ) -> list[tuple[datetime, str, str]]:
+        return [
+            (t.occurred_at, t.author, t.difference)
+            for t in self._of(team_id, customer_id)
+            if t.difference
+        ]
+
+    def latest_differences(self, team_id: str, customer_ids: Sequence[int]) -> dict[int, str]:
+        out: dict[int, str] = {}
+        for cid in customer_ids:
+            diffs = self.differences_for_customer(team_id, cid)
+            if diffs:
+                out[cid] = diffs[-1][2]
+        return out
+
+
+class FakeChallenges(_Repo):
+    def get(self, team_id: str, challenge_id: int) -> Challenge | None:
+        c = self.store.challenges.get(challenge_id)
+        return copy.deepcopy(c) if c and c.team_id == team_id else None
+
+    def save(self, challenge: Challenge) -> None:
+        self.store.challenges[challenge.id or 0] = copy.deepcopy(challenge)
+
+    def for_customer(self, team_id: str, customer_id: int) -> list[Challenge]:
+        return [
+            copy.deepcopy(c)
+            for c in sorted(self.store.challenges.values(), key=lambda c: (c.raised_at, c.id or 0))
+            if c.team_id == team_id and c.customer_id == customer_id
+        ]
+
+    def open_for_team(
+        self, team_id: str, customer_id: int | None = None, limit: int | None = None
+    ) -> list[Challenge]:
+        found = [
+            copy.deepcopy(c)
+            for c in sorted(self.store.challenges.values(), key=lambda c: (c.raised_at, c.id or 0))
+            if c.team_id == team_id
+            and c.is_open
+            and (customer_id is None or c.customer_id == customer_id)
+        ]
+        return found[:limit] if limit is not None else found
+
+
+class FakePromises(_Repo):
+    def get(self, team_id: str, promise_id: int) -> Promise | None:
+        p = self.store.promises.get(promise_id)
+        return copy.deepcopy(p) if p and p.team_id == team_id else None
+
+    def save(self, promise: Promise) -> None:
+        self.store.promises[promise.id or 0] = copy.deepcopy(promise)
+
+    def for_customer(self, team_id: str, customer_id: int) -> list[Promise]:
+        return [
+            copy.deepcopy(p)
+            for p in sorted(self.store.promises.values(), key=lambda p: (p.made_at, p.id or 0))
+            if p.team_id == team_id and p.customer_id == customer_id
+        ]
+
+    def open_for_team(
+        self,
+        team_id: str,
+        owner: str | None = None,
+        direction: Direction | None = None,
+        due_before: datetime | None = None,
+    ) -> list[Promise]:
+        found = [
+            p
+            for p in self.store.promises.values()
+            if p.team_id == team_id
+            and p.status is PromiseStatus.OPEN
+            and (owner is None or p.owner == owner)
+            and (direction is None or p.direction is direction)
+            and (due_before is None or (p.due_at is not None and p.due_at < due_before))
+        ]
+        found.sort(key=lambda p: (p.due_at is None, p.due_at.timestamp() if p.due_at else 0.0, p.id or 0))
+        return [copy.deepcopy(p) for p in found]
+
+    def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:
+        found = [
+            p
+            for p in self.store.promises.values()
+            if p.status is PromiseStatus.OPEN and p.remind_at is not None and p.remind_at <= now
+        ]
+        found.sort(key=lambda p: (p.remind_at, p.id or 0))
+        return [copy.deepcopy(p) for p in found[:limit]]
+
+
+class FakeUnitOfWork:
+    def __init__(self, store: FakeStore | None = None) -> None:
+        self.store = store if store is not None else FakeStore()
+        self.committed = False
+
+    def __enter__(self) -> Self:
+        self._work = copy.deepcopy(self.store)
+        self.teams = FakeTeams(self._work)
+        self.customers = FakeCustomers(self._work)
+        self.touchpoints = FakeTouchpoints(self._work)
+        self.challenges = FakeChallenges(self._work)
+        self.promises = FakePromises(self._work)
+        self.committed = False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self._work.commits += 1
+        self.store.__dict__.update(copy.deepcopy(self._work).__dict__)
+        self.committed = True
+
+    def rollback(self) -> None:
+        self._work = copy.deepcopy(self.store)
