@@ -13,8 +13,16 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
-from bot.core.model import Challenge, Customer, Direction, Promise, PromiseStatus, Team, Touchpoint
-from bot.core.model import slugify
+from bot.core.model import (
+    Challenge,
+    Customer,
+    Direction,
+    Promise,
+    PromiseStatus,
+    Team,
+    Touchpoint,
+    slugify,
+)
 
 
 @dataclass
@@ -60,9 +68,7 @@ class FakeCustomers(_Repo):
         return copy.deepcopy(found) if found and found.team_id == team_id else None
 
     def get_many(self, team_id: str, customer_ids: Sequence[int]) -> dict[int, Customer]:
-        return {
-            cid: c for cid in customer_ids if (c := self.get(team_id, cid)) is not None
-        }
+        return {cid: c for cid in customer_ids if (c := self.get(team_id, cid)) is not None}
 
     def by_slug(self, team_id: str, slug: str) -> Customer | None:
         for c in self._of(team_id):
@@ -122,7 +128,9 @@ class FakeTouchpoints(_Repo):
             key=lambda t: (t.occurred_at, t.id or 0),
         )
 
-    def recent_for_customer(self, team_id: str, customer_id: int, limit: int = 10) -> list[Touchpoint]:
+    def recent_for_customer(
+        self, team_id: str, customer_id: int, limit: int = 10
+    ) -> list[Touchpoint]:
         return [copy.deepcopy(t) for t in reversed(self._of(team_id, customer_id))][:limit]
 
     def count_for_customer(self, team_id: str, customer_id: int) -> int:
@@ -205,7 +213,9 @@ class FakePromises(_Repo):
             and (direction is None or p.direction is direction)
             and (due_before is None or (p.due_at is not None and p.due_at < due_before))
         ]
-        found.sort(key=lambda p: (p.due_at is None, p.due_at.timestamp() if p.due_at else 0.0, p.id or 0))
+        found.sort(
+            key=lambda p: (p.due_at is None, p.due_at.timestamp() if p.due_at else 0.0, p.id or 0)
+        )
         return [copy.deepcopy(p) for p in found]
 
     def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:

@@ -1,0 +1,241 @@
+"""The schema, as SQLAlchemy 2 typed declarative models.
+
+Rows here are a storage detail: repositories turn them into the domain's dataclasses and
+back. Enum values are stored as their ``.value`` strings; every instant is stored as UTC.
+Every table below a team carries ``team_id``, and rows that point at a customer do so with
+the pair (team_id, customer_id), so the database itself refuses a cross-team reference.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text as sql_text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from bot.core.model import ChallengeStatus, Direction, PromiseStatus
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_N_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# The reminder poll's partial index and its query share this predicate. It must stay a
+# literal (not a bound parameter) or neither database can prove the index applies.
+OPEN_PROMISE_SQL = f"status = '{PromiseStatus.OPEN.value}'"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware instant, stored as UTC, read back as aware UTC on every backend.
+
+    SQLite has no time zones: it stores the naive UTC wall time, which also keeps its text
+    ordering chronological. Naive datetimes are refused rather than guessed at.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: pass a timezone-aware instant")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}  # noqa: RUF012 (SQLAlchemy's own hook)
+
+
+def _one_of(column: str, values: list[str]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _customer_fk(ondelete: str | None = None) -> ForeignKeyConstraint:
+    return ForeignKeyConstraint(
+        ["team_id", "customer_id"], ["customers.team_id", "customers.id"], ondelete=ondelete
+    )
+
+
+class TeamRow(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    timezone: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(100))
+    digest_time: Mapped[str] = mapped_column(String(5))  # "HH:MM", team-local
+    day_start: Mapped[str] = mapped_column(String(5))  # "HH:MM", team-local
+    digest_days: Mapped[str] = mapped_column(String(20))  # "0,1,2,3,4" (Monday is 0)
+    completion_codes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CustomerRow(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("team_id", "slug"),
+        # The target of the (team_id, customer_id) foreign keys below.
+        UniqueConstraint("team_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100), ForeignKey("teams.id"))
+    name: Mapped[str] = mapped_column(Text)
+    slug: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class CustomerAliasRow(Base):
+    __tablename__ = "customer_aliases"
+    __table_args__ = (
+        # One name means one customer: an alias slug is unique in its team (and the
+        # repository also keeps it apart from other customers' own slugs).
+        UniqueConstraint("team_id", "slug"),
+        _customer_fk(ondelete="CASCADE"),
+        Index("ix_customer_aliases_team_id_customer_id", "team_id", "customer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # keeps the aliases' order
+    team_id: Mapped[str] = mapped_column(String(100))
+    customer_id: Mapped[int] = mapped_column(Integer)
+    alias: Mapped[str] = mapped_column(Text)
+    slug: Mapped[str] = mapped_column(Text)
+
+
+class TouchpointRow(Base):
+    __tablename__ = "touchpoints"
+    __table_args__ = (
+        _customer_fk(),
+        Index(
+            "ix_touchpoints_team_id_customer_id_occurred_at",
+            "team_id",
+            "customer_id",
+            "occurred_at",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100))
+    customer_id: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str] = mapped_column(Text)
+    difference: Mapped[str | None] = mapped_column(Text)
+
+
+class ChallengeRow(Base):
+    __tablename__ = "challenges"
+    __table_args__ = (
+        _customer_fk(),
+        CheckConstraint(_one_of("status", [s.value for s in ChallengeStatus]), name="status"),
+        Index("ix_challenges_team_id_status_raised_at", "team_id", "status", "raised_at"),
+        Index("ix_challenges_team_id_customer_id", "team_id", "customer_id"),
+        Index("ix_challenges_touchpoint_id", "touchpoint_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100))
+    customer_id: Mapped[int] = mapped_column(Integer)
+    touchpoint_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("touchpoints.id"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    passed_to: Mapped[str | None] = mapped_column(Text)
+    raised_by: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime]
+
+
+class PromiseRow(Base):
+    __tablename__ = "promises"
+    __table_args__ = (
+        _customer_fk(),
+        CheckConstraint(_one_of("status", [s.value for s in PromiseStatus]), name="status"),
+        CheckConstraint(_one_of("direction", [d.value for d in Direction]), name="direction"),
+        Index("ix_promises_team_id_status_due_at", "team_id", "status", "due_at"),
+        Index("ix_promises_team_id_customer_id", "team_id", "customer_id"),
+        Index("ix_promises_touchpoint_id", "touchpoint_id"),
+        # The reminder poll: only open promises, in the order they fall due; the id makes
+        # the index deliver the query's tie-break too.
+        Index(
+            "ix_promises_remind_at_open",
+            "remind_at",
+            "id",
+            sqlite_where=sql_text(OPEN_PROMISE_SQL),
+            postgresql_where=sql_text(OPEN_PROMISE_SQL),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100))
+    customer_id: Mapped[int] = mapped_column(Integer)
+    touchpoint_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("touchpoints.id"))
+    direction: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(Text)
+    made_by: Mapped[str] = mapped_column(Text)
+    made_at: Mapped[datetime]
+    due_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16))
+    remind_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+
+
+class _EventColumns:
+    """The shape both append-only histories share."""
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-1)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class ChallengeEventRow(_EventColumns, Base):
+    __tablename__ = "challenge_events"
+    __table_args__ = (Index("ix_challenge_events_challenge_id", "challenge_id"),)
+
+    challenge_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("challenges.id", ondelete="CASCADE")
+    )
+
+
+class PromiseEventRow(_EventColumns, Base):
+    __tablename__ = "promise_events"
+    __table_args__ = (Index("ix_promise_events_promise_id", "promise_id"),)
+
+    promise_id: Mapped[int] = mapped_column(Integer, ForeignKey("promises.id", ondelete="CASCADE"))
+
+
+def table_names() -> list[str]:
+    """Every table, parents before children (the order to create, or to empty in reverse)."""
+    return [t.name for t in Base.metadata.sorted_tables]
+

@@ -1,0 +1,157 @@
+"""Scripted console sessions through the real composition root and a real SQLite file."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.adapters.console import ConsoleAdapter
+from bot.bootstrap import Container, build
+from bot.config import load_settings
+from bot.core.clock import ManualClock
+from bot.core.model import ChallengeStatus, PromiseStatus
+
+ROOT = Path(__file__).resolve().parents[2]
+# Thu 19 Nov 2026, 10:00 UTC
+NOW = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def container(tmp_path: Path):
+    settings = load_settings(
+        {
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'tp.db'}",
+            "TOUCHPOINT_TIMEZONE": "Europe/London",
+            "TOUCHPOINT_CONSOLE_USER": "sam",
+        },
+        dotenv=None,
+    )
+    built = build(settings, clock=ManualClock(NOW))
+    yield built
+    built.close()
+
+
+def run_script(container: Container, script: str) -> str:
+    out = io.StringIO()
+    adapter = ConsoleAdapter(
+        container.commands,
+        uow_factory=container.uow_factory,
+        clock=container.clock,
+        user="sam",
+        stdin=io.StringIO(script),
+        stdout=out,
+        interactive=False,
+    )
+    assert adapter.run() == 0
+    return out.getvalue()
+
+
+def test_a_scripted_session_records_reviews_and_settles(container: Container) -> None:
+    output = run_script(
+        container,
+        "/touchpoint acme call | ch: slow internet; disconnects daily | we: send fibre quote by "
+        "fri; call back tomorrow 10am | they: read brochure before next tue | diff: needs fibre "
+        "| code: meeting booked\n"
+        "/touchpoint globex video \\\n"
+        "ch: billing confusing \\\n"
+        "we: send invoice copy in 2 weeks \\\n"
+        "diff: clearer bills\n"
+        "/touchpoint show acme\n"
+        "/touchpoint promises mine\n"
+        "/touchpoint kept 4\n"
+        "/touchpoint addressed 2\n"
+        "/touchpoint challenges\n"
+        "/touchpoint digest\n",
+    )
+    assert "Call with acme" in output and "Video with globex" in output
+    assert "send fibre quote — due Fri 20 Nov 09:00" in output
+    assert "call back — due Fri 20 Nov 10:00" in output
+    assert "read brochure — due Tue 24 Nov 09:00" in output
+    assert "send invoice copy — due Thu 03 Dec 09:00" in output
+    assert "This channel is now the team channel" in output
+    assert "Biggest difference: needs fibre" in output
+    assert "marked kept by @sam" in output and "marked addressed by @sam" in output
+    assert "== Daily digest" in output
+    with container.uow_factory() as uow:
+        kept = uow.promises.get("console:local", 4)
+        addressed = uow.challenges.get("console:local", 2)
+    assert kept is not None and kept.status is PromiseStatus.KEPT
+    assert addressed is not None and addressed.status is ChallengeStatus.ADDRESSED
+
+
+def test_the_form_walk_through_asks_each_field_and_records(container: Container) -> None:
+    output = run_script(
+        container,
+        "/touchpoint initech\n"
+        "meeting\n"  # kind
+        "3\n"  # completion code: meeting booked
+        "printer jams\n\n"  # challenges
+        "send toner by fri\n\n"  # our promises
+        "\n"  # their promises
+        "reliable printing\n"  # difference
+        "\n",  # notes
+    )
+    assert "Meeting with initech" in output and "Outcome: meeting booked" in output
+    assert "send toner — due Fri 20 Nov 09:00" in output
+
+
+def test_a_form_with_errors_asks_again_and_saves_only_when_right(container: Container) -> None:
+    output = run_script(
+        container,
+        "/touchpoint initech call\n"
+        "\n"  # code
+        "\n"  # challenges
+        "pay by yesterday\n\n"  # our promises: in the past
+        "\n"  # theirs
+        "\n\n"  # difference, notes
+        "pay by monday\n\n",  # fixed our promises
+    )
+    assert "in the past" in output and "Please fix" in output
+    assert "pay — due Mon 23 Nov 09:00" in output
+
+
+def test_a_bad_quick_entry_explains_itself_and_saves_nothing(container: Container) -> None:
+    output = run_script(container, "/touchpoint acme | colour: blue | we: send quote by 31 feb\n")
+    assert "Unknown label" in output and "31 feb" in output.lower()
+    with container.uow_factory() as uow:
+        assert uow.customers.list("console:local") == []
+
+
+def test_a_near_miss_customer_is_asked_about_in_the_form(container: Container) -> None:
+    output = run_script(
+        container,
+        "/touchpoint Acme Corp | ch: slow\n/touchpoint acme call\n\n\nmore outages\n\n\n\n\n\n1\n",
+    )
+    assert "Did you mean “Acme Corp”" in output
+    with container.uow_factory() as uow:
+        customers = uow.customers.list("console:local")
+    assert [c.name for c in customers] == ["Acme Corp"]
+
+
+def test_touchpoint_console_runs_as_a_real_process_with_piped_input(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'proc.db'}",
+        "TOUCHPOINT_CONSOLE_USER": "pat",
+    }
+    script = "/touchpoint acme call | ch: slow internet | we: send quote in 3 days\n/tp show acme\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "console"],
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Recorded: Call with acme" in done.stdout
+    assert "== acme ==" in done.stdout and "slow internet" in done.stdout
+    assert (tmp_path / "proc.db").exists()
