@@ -395,3 +395,90 @@ def help_reply() -> Reply:
 
 def error_reply(exc: UserError) -> Reply:
     return Reply("That didn't work", (Section(None, (line(exc.message),)),), kind="error")
+
+
+# -- reminders ---------------------------------------------------------------------------------
+
+
+def reminder(
+    team: Team,
+    promises: list[Promise],
+    customers: dict[int, Customer],
+    now: datetime,
+    *,
+    delayed_since: datetime | None = None,
+) -> Reply:
+    """A reminder (our promises) or a nudge (theirs), one line per promise, each with its own
+    buttons while open; settled ones show who settled them and when."""
+    theirs = bool(promises) and all(p.direction is Direction.THEIRS for p in promises)
+    lines = [_reminder_line(p, team, now, customers.get(p.customer_id)) for p in promises]
+    open_count = sum(p.is_open for p in promises)
+    if theirs:
+        title = (
+            "Follow up: the customer's promise is due"
+            if len(promises) == 1
+            else (f"Follow up: {len(promises)} customer promises are due")
+        )
+    else:
+        title = (
+            "Reminder: a promise is due"
+            if len(promises) == 1
+            else (f"Reminder: {len(promises)} promises are due")
+        )
+    if promises and not open_count:
+        title = title.replace("Reminder:", "Settled:").replace("Follow up:", "Settled:")
+    sections = [Section(None, tuple(lines))]
+    if delayed_since is not None:
+        sections.append(
+            Section(
+                None,
+                (
+                    line(
+                        "Delayed: this should have reached you at ",
+                        When(delayed_since, team.timezone),
+                        ".",
+                    ),
+                ),
+            )
+        )
+    if len(promises) == 1 and open_count:
+        sections.append(Section(None, (line("React with ✅ to mark it kept."),)))
+    owners = tuple(dict.fromkeys(p.owner for p in promises if p.is_open))
+    return Reply(title, tuple(sections), private=False, mentions=owners, kind="reminder")
+
+
+def _reminder_line(promise: Promise, team: Team, now: datetime, customer: Customer | None) -> Line:
+    name = customer.name if customer else "?"
+    spans: list[Text | Strong | When | UserRef] = [Strong(f"#{promise.id}"), Text(" ")]
+    if promise.direction is Direction.THEIRS:
+        spans += [Text(f"{name} said they would: {promise.text}")]
+    else:
+        spans += [UserRef(promise.owner), Text(f" — {name}: {promise.text}")]
+    if promise.due_at is not None:
+        spans += [Text(" — due "), When(promise.due_at, team.timezone)]
+        if promise.is_overdue(now) and now - promise.due_at >= timedelta(hours=1):
+            spans.append(Strong(f" (overdue {age(promise.overdue_by(now))})"))
+    spans += [
+        Text(" · promised by "),
+        UserRef(promise.made_by),
+        Text(" on "),
+        When(promise.made_at, team.timezone, with_time=False),
+    ]
+    settled = promise.settled()
+    if settled is not None:
+        spans += [
+            Strong(f" — {STATUS_WORDS[promise.status]}"),
+            Text(" by "),
+            UserRef(settled.actor),
+            Text(" "),
+            When(settled.at, team.timezone),
+        ]
+        return Line(tuple(spans))
+    return Line(tuple(spans), promise_actions(promise))
+
+
+def delayed(reply: Reply, due_at: datetime, team: Team) -> Reply:
+    note = Section(
+        None, (line("Delayed: this should have been posted at ", When(due_at, team.timezone), "."),)
+    )
+    return Reply(reply.title, (*reply.sections, note), reply.private, reply.mentions, reply.kind)

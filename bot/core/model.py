@@ -111,6 +111,8 @@ class Team:
     day_start: time = time(9, 0)
     digest_days: tuple[int, ...] = (0, 1, 2, 3, 4)
     completion_codes: tuple[str, ...] = DEFAULT_COMPLETION_CODES
+    # Remind overdue promises again once a working day until they are settled.
+    remind_overdue: bool = True
     created_at: datetime | None = None
 
     def find_code(self, text: str) -> str | None:

@@ -11,6 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.core.delivery import Delivery
 from bot.core.model import Challenge, Customer, Direction, Promise, Team, Touchpoint
 
 
@@ -111,7 +112,28 @@ class PromiseRepository(Protocol):
 
     def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:
         """Open promises of any team whose ``remind_at`` is at or before ``now``,
-        earliest first."""
+        earliest first, locked for this transaction where the database can (PostgreSQL:
+        ``FOR UPDATE SKIP LOCKED``, so concurrent instances take disjoint sets)."""
+        ...
+
+
+class DeliveryRepository(Protocol):
+    def add_if_absent(self, delivery: Delivery) -> bool:
+        """Store a new delivery unless one with its key exists (then False). Safe under
+        concurrent callers: the key is unique in the database."""
+        ...
+
+    def claimable(self, now: datetime, limit: int) -> list[Delivery]:
+        """Pending deliveries whose next attempt is due, and claimed ones whose lease ran
+        out, oldest first; locked for this transaction (skipping rows other workers hold)."""
+        ...
+
+    def save(self, delivery: Delivery) -> None: ...
+    def get(self, delivery_id: int) -> Delivery | None: ...
+    def by_key(self, key: str) -> Delivery | None: ...
+    def by_message_ref(self, team_id: str, message_ref: str) -> Delivery | None: ...
+    def sent_for_promise(self, team_id: str, promise_id: int) -> list[Delivery]:
+        """Sent reminders and nudges that carry the promise."""
         ...
 
 
@@ -123,6 +145,7 @@ class UnitOfWork(Protocol):
     touchpoints: TouchpointRepository
     challenges: ChallengeRepository
     promises: PromiseRepository
+    deliveries: DeliveryRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -1,0 +1,143 @@
+"""Outbound messages (reminders, nudges, digests) as durable delivery records.
+
+A delivery is written to the database in the same transaction that decides it is due
+(the outbox), then claimed, sent and marked sent. The platform never sees a message the
+database does not know about, and a message the database knows about is sent until the
+platform confirms it — at most once, because an in-doubt delivery (claimed, then the
+process died) is looked up on the platform by its key before it is ever sent again.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.core.model import Team
+from bot.core.replies import Reply
+
+
+class DeliveryKind(enum.StrEnum):
+    REMINDER = "reminder"  # our promises falling due (and overdue repeats)
+    NUDGE = "nudge"  # their promises falling due: follow up with the customer
+    DIGEST = "digest"
+    NOTICE = "notice"  # one-off notices, e.g. a challenge passed on to an owner
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting to be sent (or retried at next_attempt_at)
+    SENDING = "sending"  # claimed by a worker until lease_until
+    SENT = "sent"
+    SKIPPED = "skipped"  # nothing left to say (empty digest, promises settled meanwhile)
+    FAILED = "failed"  # gave up after MAX_ATTEMPTS or a permanent platform error
+
+
+MAX_ATTEMPTS = 12
+LEASE = timedelta(minutes=2)
+DELAYED_AFTER = timedelta(minutes=10)
+
+
+@dataclass
+class Delivery:
+    team_id: str
+    kind: DeliveryKind
+    key: str  # unique: the idempotency key ("digest:slack:T1:2026-11-20")
+    channel: str
+    due_at: datetime  # when it should have gone out (labels late ones "delayed")
+    promise_ids: tuple[int, ...] = ()
+    day: str = ""  # digests: the team's local date, ISO
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    claimed_by: str = ""
+    lease_until: datetime | None = None
+    message_ref: str = ""
+    sent_at: datetime | None = None
+    last_error: str = ""
+    created_at: datetime | None = None
+    id: int | None = None
+
+    def claim(self, worker: str, now: datetime) -> None:
+        self.status = DeliveryStatus.SENDING
+        self.claimed_by = worker
+        self.lease_until = now + LEASE
+        self.attempts += 1
+
+    @property
+    def in_doubt(self) -> bool:
+        """A previous attempt may have reached the platform without being recorded."""
+        return self.attempts > 1
+
+    def sent(self, ref: str, now: datetime) -> None:
+        self.status = DeliveryStatus.SENT
+        self.message_ref = ref
+        self.sent_at = now
+        self.lease_until = None
+        self.last_error = ""
+
+    def skip(self, why: str) -> None:
+        self.status = DeliveryStatus.SKIPPED
+        self.lease_until = None
+        self.last_error = why
+
+    def failed(self, error: str, now: datetime, retry_after: float | None, permanent: bool) -> None:
+        self.last_error = error[:500]
+        self.lease_until = None
+        if permanent or self.attempts >= MAX_ATTEMPTS:
+            self.status = DeliveryStatus.FAILED
+            return
+        self.status = DeliveryStatus.PENDING
+        self.next_attempt_at = now + backoff(self.attempts, retry_after)
+
+    def is_delayed(self, now: datetime) -> bool:
+        return now - self.due_at > DELAYED_AFTER
+
+
+def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
+    """Exponential from 15 s, capped at 30 min; a platform's Retry-After wins if longer."""
+    delay = min(15.0 * 2 ** max(0, attempts - 1), 1800.0)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return timedelta(seconds=delay)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message for a platform to post. ``key`` is stable across retries."""
+
+    key: str
+    team: Team
+    channel: str
+    reply: Reply
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class DeliveryFailed(Exception):
+    """A platform refused or failed a send. ``retry_after`` in seconds if it said so."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class Notifier(Protocol):
+    """What the reminder engine needs from a platform. Each adapter provides one."""
+
+    async def send(self, message: Outgoing) -> str:
+        """Post the message; return the platform's reference to it (for reactions and
+        updates). Raises DeliveryFailed."""
+        ...
+
+    async def find_sent(self, message: Outgoing, since: datetime) -> str | None:
+        """The reference of a message already posted with this key since ``since``, if the
+        platform can tell; None if it was not posted. Raises DeliveryFailed when it cannot
+        tell now (the engine retries later rather than risk a duplicate)."""
+        ...
+
+    async def update(self, team: Team, channel: str, ref: str, reply: Reply) -> None:
+        """Replace a posted message's content (a settled reminder). Raises DeliveryFailed."""
+        ...

@@ -1,0 +1,228 @@
+"""The reminder engine's decisions: what is due, what to send, what happened.
+
+The database is the single source of truth. Planning turns due promises and digests into
+delivery records in the same transaction that advances the promises, so a crash either
+leaves both undone (planned again next scan) or both done (sent from the outbox).
+Sending is separate: a delivery is claimed (with a lease) before it goes out and marked
+sent with the platform's message reference after.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core import content, queries
+from bot.core.delivery import Delivery, DeliveryKind, Outgoing
+from bot.core.model import Direction, Promise, Team
+from bot.core.ports import Clock, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+UTC = ZoneInfo("UTC")
+SCAN_LIMIT = 1000
+CLAIM_LIMIT = 50
+
+
+# -- time -------------------------------------------------------------------------------------
+
+
+def local_instant(team: Team, day: date, hour: int, minute: int) -> datetime:
+    """A team-local wall time as an aware UTC instant. A time inside a spring-forward gap
+    (02:30 on the night clocks jump from 02:00 to 03:00) moves forward by the gap (03:30);
+    a repeated autumn time means its first occurrence."""
+    zone = ZoneInfo(team.timezone)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
+
+
+def next_working_day_start(team: Team, after: datetime) -> datetime:
+    """The start of the team's next working day strictly after ``after``'s local date."""
+    day = after.astimezone(ZoneInfo(team.timezone)).date()
+    for _ in range(7):
+        day += timedelta(days=1)
+        if team.is_working_day(day.weekday()):
+            break
+    return local_instant(team, day, team.day_start.hour, team.day_start.minute)
+
+
+def digest_instant(team: Team, day: date) -> datetime:
+    return local_instant(team, day, team.digest_time.hour, team.digest_time.minute)
+
+
+# -- planning -------------------------------------------------------------------------------
+
+
+def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) -> int:
+    """Turn promises due now into deliveries: one grouped message per team and direction
+    (a burst of reminders becomes one message), and move each promise to its next repeat.
+    Returns the number of deliveries created."""
+    now = clock.now()
+    with uow:
+        due = uow.promises.due_for_reminder(now, limit)
+        if not due:
+            return 0
+        teams = {tid: uow.teams.get(tid) for tid in {p.team_id for p in due}}
+        groups: dict[tuple[str, Direction], list[tuple[Promise, datetime]]] = defaultdict(list)
+        for promise in due:
+            team = teams[promise.team_id]
+            if team is None:
+                continue
+            scheduled = promise.remind_at or now
+            if team.channel:
+                groups[(team.id, promise.direction)].append((promise, scheduled))
+                promise.reminders_sent += 1
+                promise.remind_at = (
+                    next_working_day_start(team, max(now, scheduled))
+                    if team.remind_overdue
+                    else None
+                )
+            else:
+                # Nowhere to post yet: look again next working day, not at every scan.
+                promise.remind_at = next_working_day_start(team, now)
+            uow.promises.save(promise)
+        created = 0
+        for (team_id, direction), items in groups.items():
+            team = teams[team_id]
+            assert team is not None and team.channel
+            kind = DeliveryKind.REMINDER if direction is Direction.OURS else DeliveryKind.NUDGE
+            ids = tuple(sorted(p.id for p, _ in items if p.id is not None))
+            scheduled = min(s for _, s in items)
+            digest_of_ids = hashlib.sha1(repr(ids).encode(), usedforsecurity=False).hexdigest()
+            delivery = Delivery(
+                team_id=team_id,
+                kind=kind,
+                key=f"{kind.value}:{team_id}:{scheduled.isoformat()}:{digest_of_ids[:16]}",
+                channel=team.channel,
+                due_at=scheduled,
+                promise_ids=ids,
+                created_at=now,
+            )
+            created += uow.deliveries.add_if_absent(delivery)
+        uow.commit()
+    return created
+
+
+def plan_digests(*, uow: UnitOfWork, clock: Clock) -> int:
+    """Create today's digest delivery for every team whose digest time has come. The key
+    (team, local date) is unique, so each team gets one digest a day, whatever the number
+    of instances or restarts. A day missed entirely is superseded by the next day's."""
+    now = clock.now()
+    created = 0
+    with uow:
+        for team in uow.teams.list_all():
+            if not team.channel:
+                continue
+            day = now.astimezone(ZoneInfo(team.timezone)).date()
+            if not team.is_working_day(day.weekday()):
+                continue
+            at = digest_instant(team, day)
+            if now < at:
+                continue
+            delivery = Delivery(
+                team_id=team.id,
+                kind=DeliveryKind.DIGEST,
+                key=f"digest:{team.id}:{day.isoformat()}",
+                channel=team.channel,
+                due_at=at,
+                day=day.isoformat(),
+                created_at=now,
+            )
+            created += uow.deliveries.add_if_absent(delivery)
+        uow.commit()
+    return created
+
+
+# -- sending --------------------------------------------------------------------------------
+
+
+def claim_deliveries(
+    worker: str, *, uow: UnitOfWork, clock: Clock, limit: int = CLAIM_LIMIT
+) -> list[Delivery]:
+    """Claim pending deliveries (and ones whose claimant's lease ran out) for this worker."""
+    now = clock.now()
+    with uow:
+        claimed = uow.deliveries.claimable(now, limit)
+        for delivery in claimed:
+            delivery.claim(worker, now)
+            uow.deliveries.save(delivery)
+        uow.commit()
+    return claimed
+
+
+@dataclass(frozen=True)
+class Prepared:
+    delivery: Delivery
+    message: Outgoing | None  # None: nothing left to say; the delivery is skipped
+
+
+def prepare(delivery: Delivery, *, uow: UnitOfWork, clock: Clock) -> Prepared:
+    """Build the message from the current state: promises settled since the reminder was
+    planned are left out, and a message sent late says so."""
+    now = clock.now()
+    with uow:
+        team = uow.teams.get(delivery.team_id)
+        if team is None:
+            return Prepared(delivery, None)
+        if delivery.kind is DeliveryKind.DIGEST:
+            day = date.fromisoformat(delivery.day)
+            result = queries.digest(team.id, day, uow=uow, clock=clock)
+            reply = content.digest(result)
+            delayed = delivery.is_delayed(now)
+            if reply is not None and delayed:
+                reply = content.delayed(reply, delivery.due_at, team)
+        else:
+            promises = [
+                p
+                for p in (uow.promises.get(team.id, pid) for pid in delivery.promise_ids)
+                if p is not None and p.is_open
+            ]
+            customers = uow.customers.get_many(team.id, [p.customer_id for p in promises])
+            reply = (
+                content.reminder(
+                    team,
+                    promises,
+                    customers,
+                    now,
+                    delayed_since=delivery.due_at if delivery.is_delayed(now) else None,
+                )
+                if promises
+                else None
+            )
+    if reply is None:
+        return Prepared(delivery, None)
+    return Prepared(delivery, Outgoing(delivery.key, team, delivery.channel, reply))
+
+
+def record_outcome(delivery: Delivery, *, uow: UnitOfWork) -> None:
+    """Store what happened to a claimed delivery (sent, skipped, failed or retrying)."""
+    with uow:
+        uow.deliveries.save(delivery)
+        uow.commit()
+
+
+def reminder_for_message(
+    team_id: str, message_ref: str, *, uow: UnitOfWork, clock: Clock
+) -> tuple[Delivery, Outgoing] | None:
+    """The current content of a posted reminder (to update it after a promise changes)."""
+    now = clock.now()
+    with uow:
+        delivery = uow.deliveries.by_message_ref(team_id, message_ref)
+        team = uow.teams.get(team_id)
+        if delivery is None or team is None or delivery.kind is DeliveryKind.DIGEST:
+            return None
+        promises = [
+            p for p in (uow.promises.get(team_id, pid) for pid in delivery.promise_ids) if p
+        ]
+        customers = uow.customers.get_many(team_id, [p.customer_id for p in promises])
+    reply = content.reminder(team, promises, customers, now)
+    return delivery, Outgoing(delivery.key, team, delivery.channel, reply)
+
+
+def reminders_showing(team_id: str, promise_id: int, *, uow: UnitOfWork) -> list[Delivery]:
+    """Sent reminders that carry this promise (so they can be updated when it is settled)."""
+    with uow:
+        return uow.deliveries.sent_for_promise(team_id, promise_id)

@@ -1,0 +1,247 @@
+"""Customers and their aliases: one name (slug) means one customer within a team."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from bot.core.errors import UserError
+from bot.core.model import Customer, slugify
+from bot.storage.history import chunks, rowcount
+from bot.storage.mapping import to_customer
+from bot.storage.orm import CustomerAliasRow, CustomerRow
+
+
+class SqlCustomerRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, team_id: str, customer_id: int) -> Customer | None:
+        row = self._session.scalar(
+            select(CustomerRow).where(CustomerRow.team_id == team_id, CustomerRow.id == customer_id)
+        )
+        return self._with_aliases(team_id, [row])[0] if row else None
+
+    def get_many(self, team_id: str, customer_ids: Sequence[int]) -> dict[int, Customer]:
+        rows: list[CustomerRow] = []
+        for chunk in chunks(list(dict.fromkeys(customer_ids))):
+            rows.extend(
+                self._session.scalars(
+                    select(CustomerRow).where(
+                        CustomerRow.team_id == team_id, CustomerRow.id.in_(chunk)
+                    )
+                )
+            )
+        return {c.id: c for c in self._with_aliases(team_id, rows) if c.id is not None}
+
+    def by_slug(self, team_id: str, slug: str) -> Customer | None:
+        row = self._session.scalar(
+            select(CustomerRow).where(CustomerRow.team_id == team_id, CustomerRow.slug == slug)
+        )
+        if row is None:
+            row = self._session.scalar(
+                select(CustomerRow)
+                .join(
+                    CustomerAliasRow,
+                    (CustomerAliasRow.team_id == CustomerRow.team_id)
+                    & (CustomerAliasRow.customer_id == CustomerRow.id),
+                )
+                .where(CustomerAliasRow.team_id == team_id, CustomerAliasRow.slug == slug)
+            )
+        return self._with_aliases(team_id, [row])[0] if row else None
+
+    def search(self, team_id: str, text: str, limit: int = 10) -> list[Customer]:
+        """Exact names first, then prefixes, then other substrings; then by name.
+
+        Name matching is a case-insensitive substring test, which no B-tree index can
+        serve; the (team_id, slug) index confines the scan to the team's own customers.
+        """
+        needle = " ".join(text.lower().split())
+        if not needle or limit <= 0:
+            return []
+        slug = _searchable_slug(text)
+        hits = union_all(
+            _ranked(CustomerRow.id, CustomerRow.name, CustomerRow.slug, needle, slug).where(
+                CustomerRow.team_id == team_id
+            ),
+            _ranked(
+                CustomerAliasRow.customer_id,
+                CustomerAliasRow.alias,
+                CustomerAliasRow.slug,
+                needle,
+                slug,
+            ).where(CustomerAliasRow.team_id == team_id),
+        ).subquery()
+        best = (
+            select(hits.c.customer_id, func.min(hits.c.rank).label("rank"))
+            .group_by(hits.c.customer_id)
+            .subquery()
+        )
+        rows = self._session.scalars(
+            select(CustomerRow)
+            .join(best, best.c.customer_id == CustomerRow.id)
+            .where(CustomerRow.team_id == team_id)
+            .order_by(best.c.rank, func.lower(CustomerRow.name), CustomerRow.id)
+            .limit(limit)
+        ).all()
+        return self._with_aliases(team_id, rows)
+
+    def list(self, team_id: str) -> list[Customer]:
+        rows = self._session.scalars(
+            select(CustomerRow)
+            .where(CustomerRow.team_id == team_id)
+            .order_by(func.lower(CustomerRow.name), CustomerRow.id)
+        ).all()
+        return self._with_aliases(team_id, rows)
+
+    def add(self, customer: Customer) -> Customer:
+        aliases = _aliases_by_slug(customer)
+        self._ensure_names_free(customer, aliases)
+        values: dict[str, Any] = {
+            "team_id": customer.team_id,
+            "name": customer.name,
+            "slug": customer.slug,
+        }
+        if customer.created_at is not None:  # else the database's clock fills it in
+            values["created_at"] = customer.created_at
+        inserted = self._session.execute(
+            insert(CustomerRow).values(values).returning(CustomerRow.id, CustomerRow.created_at)
+        ).one()
+        customer.id, customer.created_at = inserted.id, inserted.created_at
+        self._insert_aliases(customer.team_id, customer.id, aliases)
+        return customer
+
+    def save(self, customer: Customer) -> None:
+        if customer.id is None:
+            raise ValueError("save() stores changes to a stored customer; use add() first")
+        aliases = _aliases_by_slug(customer)
+        self._ensure_names_free(customer, aliases)
+        result = self._session.execute(
+            update(CustomerRow)
+            .where(CustomerRow.team_id == customer.team_id, CustomerRow.id == customer.id)
+            .values(name=customer.name, slug=customer.slug)
+        )
+        if rowcount(result) != 1:
+            raise LookupError(f"customer {customer.id} of team {customer.team_id} is not stored")
+        stored = {
+            row.slug: row
+            for row in self._session.scalars(
+                select(CustomerAliasRow).where(
+                    CustomerAliasRow.team_id == customer.team_id,
+                    CustomerAliasRow.customer_id == customer.id,
+                )
+            )
+        }
+        gone = [row.id for slug, row in stored.items() if slug not in aliases]
+        if gone:
+            self._session.execute(delete(CustomerAliasRow).where(CustomerAliasRow.id.in_(gone)))
+        for slug, alias in aliases.items():
+            if slug in stored and stored[slug].alias != alias:
+                stored[slug].alias = alias  # same name, new spelling
+        self._insert_aliases(
+            customer.team_id,
+            customer.id,
+            {slug: alias for slug, alias in aliases.items() if slug not in stored},
+        )
+
+    def _insert_aliases(self, team_id: str, customer_id: int, aliases: dict[str, str]) -> None:
+        if aliases:
+            self._session.execute(
+                insert(CustomerAliasRow),
+                [
+                    {"team_id": team_id, "customer_id": customer_id, "alias": a, "slug": s}
+                    for s, a in aliases.items()
+                ],
+            )
+
+    def _ensure_names_free(self, customer: Customer, aliases: dict[str, str]) -> None:
+        """Refuse a slug or alias that already names another customer of the team."""
+        wanted = {customer.slug: customer.name, **aliases}
+        others: list[ColumnElement[bool]] = []
+        if customer.id is not None:
+            others.append(CustomerRow.id != customer.id)
+        clash = self._session.execute(
+            select(CustomerRow.slug, CustomerRow.name)
+            .where(CustomerRow.team_id == customer.team_id, CustomerRow.slug.in_(wanted), *others)
+            .union_all(
+                select(CustomerAliasRow.slug, CustomerRow.name)
+                .join(CustomerRow, CustomerRow.id == CustomerAliasRow.customer_id)
+                .where(
+                    CustomerAliasRow.team_id == customer.team_id,
+                    CustomerAliasRow.slug.in_(wanted),
+                    *others,
+                )
+            )
+            .limit(1)
+        ).first()
+        if clash is not None:
+            raise UserError(
+                f"“{wanted[clash.slug]}” already names the customer “{clash.name}”. "
+                "Pick a different name, or use that customer."
+            )
+
+    def _with_aliases(self, team_id: str, rows: Sequence[CustomerRow]) -> list[Customer]:
+        aliases: dict[int, list[str]] = defaultdict(list)
+        for chunk in chunks([row.id for row in rows]):
+            for customer_id, alias in self._session.execute(
+                select(CustomerAliasRow.customer_id, CustomerAliasRow.alias)
+                .where(
+                    CustomerAliasRow.team_id == team_id, CustomerAliasRow.customer_id.in_(chunk)
+                )
+                .order_by(CustomerAliasRow.id)
+            ):
+                aliases[customer_id].append(alias)
+        return [to_customer(row, aliases.get(row.id, ())) for row in rows]
+
+
+def _aliases_by_slug(customer: Customer) -> dict[str, str]:
+    """The customer's aliases keyed by slug; a second spelling of the same slug adds nothing."""
+    aliases: dict[str, str] = {}
+    for alias in customer.aliases:
+        aliases.setdefault(slugify(alias), alias)
+    return aliases
+
+
+def _searchable_slug(text: str) -> str | None:
+    """The slug to match for ``text``, or None when slugify would only invent one (text
+    with no letters or digits in ASCII, where matching the invented code means nothing)."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return slugify(text) if re.search(r"[A-Za-z0-9]", folded) else None
+
+
+def _ranked(
+    customer_id: InstrumentedAttribute[int],
+    name: InstrumentedAttribute[str],
+    slug: InstrumentedAttribute[str],
+    needle: str,
+    wanted_slug: str | None,
+) -> Select[int, int]:
+    """(customer_id, rank) for rows whose name or slug matches: 0 exact, 1 prefix, 2 inside."""
+    lowered = func.lower(name)
+    exact = [lowered == needle]
+    prefix = [lowered.startswith(needle, autoescape=True)]
+    inside = [lowered.contains(needle, autoescape=True)]
+    if wanted_slug:
+        exact.append(slug == wanted_slug)
+        prefix.append(slug.startswith(wanted_slug, autoescape=True))
+        inside.append(slug.contains(wanted_slug, autoescape=True))
+    rank = case((or_(*exact), literal(0)), (or_(*prefix), literal(1)), else_=literal(2))
+    return select(customer_id.label("customer_id"), rank.label("rank")).where(or_(*inside))

@@ -1,0 +1,100 @@
+"""The append-only histories of challenges and promises.
+
+The domain appends ``Event``s to an item's ``history``; storing the item inserts only the
+events not stored yet. The ledger remembers, per unit of work, how many events of each item
+are stored: counted when loaded or written, or counted in the database when the item came
+from elsewhere. Trusting our own count (rather than re-counting every time) means events a
+concurrent transaction appended are never mistaken for ours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, func, insert, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from bot.core.model import Event
+from bot.storage.mapping import event_values
+from bot.storage.orm import ChallengeEventRow, PromiseEventRow
+
+# Large enough to batch, small enough for any backend's limit on bound parameters.
+CHUNK = 500
+
+
+def rowcount(result: object) -> int:
+    """How many rows an UPDATE or DELETE touched (its result is a CursorResult)."""
+    return cast("CursorResult[Any]", result).rowcount
+
+
+def chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+class HistoryLedger:
+    """How many events of each item this unit of work knows to be stored."""
+
+    def __init__(self) -> None:
+        self._stored: dict[tuple[str, int], int] = {}
+
+    def remember(self, table: str, item_id: int, count: int) -> None:
+        self._stored[(table, item_id)] = count
+
+    def stored(self, table: str, item_id: int) -> int | None:
+        return self._stored.get((table, item_id))
+
+
+class History:
+    """Loads and appends the events of one kind of item (challenges or promises)."""
+
+    def __init__(
+        self,
+        session: Session,
+        ledger: HistoryLedger,
+        table: type[ChallengeEventRow] | type[PromiseEventRow],
+        owner: InstrumentedAttribute[int],
+    ) -> None:
+        self._session = session
+        self._ledger = ledger
+        self._table = table
+        self._owner = owner
+        self._name = table.__tablename__
+
+    def load(self, item_ids: Sequence[int]) -> dict[int, list[Event]]:
+        """Each item's events in the order they happened, in one query per chunk."""
+        events: dict[int, list[Event]] = {item_id: [] for item_id in item_ids}
+        t = self._table
+        for chunk in chunks(list(events)):
+            rows = self._session.execute(
+                select(self._owner, t.at, t.actor, t.action, t.detail)
+                .where(self._owner.in_(chunk))
+                .order_by(self._owner, t.id)
+            )
+            for item_id, at, actor, action, detail in rows:
+                events[item_id].append(Event(at, actor, action, detail))
+        for item_id, history in events.items():
+            self._ledger.remember(self._name, item_id, len(history))
+        return events
+
+    def append(self, items: Sequence[tuple[int, Sequence[Event]]], *, new: bool = False) -> None:
+        """Insert the events of each (item id, history) that are not stored yet; ``new``
+        items were inserted just now and have none stored."""
+        rows: list[dict[str, Any]] = []
+        for item_id, history in items:
+            stored = 0 if new else self._ledger.stored(self._name, item_id)
+            if stored is None:
+                stored = self._count(item_id)
+            rows.extend(
+                {self._owner.key: item_id, **event_values(event)} for event in history[stored:]
+            )
+            self._ledger.remember(self._name, item_id, max(stored, len(history)))
+        if rows:
+            self._session.execute(insert(self._table), rows)
+
+    def _count(self, item_id: int) -> int:
+        count = self._session.scalar(
+            select(func.count()).select_from(self._table).where(self._owner == item_id)
+        )
+        return int(count or 0)

@@ -1,0 +1,332 @@
+"""SQLAlchemy implementations of the repository ports in ``bot.core.ports``.
+
+Reads select rows and turn them into domain objects; writes are explicit INSERT/UPDATE
+statements built from the domain objects, so no ORM object ever leaves this package. Every
+query is scoped to a team except ``due_for_reminder``, which serves all teams by design.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, func, insert, literal_column, select, update
+from sqlalchemy.orm import Session
+
+from bot.core.model import (
+    Challenge,
+    ChallengeStatus,
+    Direction,
+    Promise,
+    PromiseStatus,
+    Team,
+    Touchpoint,
+)
+from bot.storage.customers import SqlCustomerRepository
+from bot.storage.history import History, HistoryLedger, chunks, rowcount
+from bot.storage.mapping import (
+    challenge_values,
+    promise_values,
+    team_values,
+    to_challenge,
+    to_promise,
+    to_team,
+    to_touchpoint,
+    touchpoint_values,
+)
+from bot.storage.orm import (
+    ChallengeEventRow,
+    ChallengeRow,
+    PromiseEventRow,
+    PromiseRow,
+    TeamRow,
+    TouchpointRow,
+)
+
+__all__ = [
+    "SqlChallengeRepository",
+    "SqlCustomerRepository",
+    "SqlPromiseRepository",
+    "SqlTeamRepository",
+    "SqlTouchpointRepository",
+]
+
+_OPEN_CHALLENGE = (ChallengeStatus.OPEN.value, ChallengeStatus.PASSED_ON.value)
+# Rendered as a literal so both databases can match the partial index's predicate.
+_OPEN_PROMISE_LITERAL = PromiseRow.status == literal_column(f"'{PromiseStatus.OPEN.value}'")
+
+
+class SqlTeamRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, team_id: str) -> Team | None:
+        row = self._session.scalar(select(TeamRow).where(TeamRow.id == team_id))
+        return to_team(row) if row else None
+
+    def add(self, team: Team) -> None:
+        self._session.execute(insert(TeamRow).values(id=team.id, **team_values(team)))
+
+    def save(self, team: Team) -> None:
+        result = self._session.execute(
+            update(TeamRow).where(TeamRow.id == team.id).values(**team_values(team))
+        )
+        if rowcount(result) != 1:
+            raise LookupError(f"team {team.id} is not stored; add() it first")
+
+    def list_all(self) -> list[Team]:
+        return [to_team(row) for row in self._session.scalars(select(TeamRow).order_by(TeamRow.id))]
+
+
+class SqlChallengeRepository:
+    def __init__(self, session: Session, ledger: HistoryLedger) -> None:
+        self._session = session
+        self._history = History(session, ledger, ChallengeEventRow, ChallengeEventRow.challenge_id)
+
+    def get(self, team_id: str, challenge_id: int) -> Challenge | None:
+        found = self.fetch(
+            select(ChallengeRow).where(
+                ChallengeRow.team_id == team_id, ChallengeRow.id == challenge_id
+            )
+        )
+        return found[0] if found else None
+
+    def save(self, challenge: Challenge) -> None:
+        if challenge.id is None:
+            raise ValueError("save() stores changes to a stored challenge; add its touchpoint")
+        result = self._session.execute(
+            update(ChallengeRow)
+            .where(ChallengeRow.team_id == challenge.team_id, ChallengeRow.id == challenge.id)
+            .values(status=challenge.status.value, passed_to=challenge.passed_to)
+        )
+        if rowcount(result) != 1:
+            raise LookupError(f"challenge {challenge.id} of team {challenge.team_id} is not stored")
+        self._history.append([(challenge.id, challenge.history)])
+
+    def for_customer(self, team_id: str, customer_id: int) -> list[Challenge]:
+        return self.fetch(
+            select(ChallengeRow)
+            .where(ChallengeRow.team_id == team_id, ChallengeRow.customer_id == customer_id)
+            .order_by(ChallengeRow.raised_at, ChallengeRow.id)
+        )
+
+    def open_for_team(
+        self, team_id: str, customer_id: int | None = None, limit: int | None = None
+    ) -> list[Challenge]:
+        stmt = select(ChallengeRow).where(
+            ChallengeRow.team_id == team_id, ChallengeRow.status.in_(_OPEN_CHALLENGE)
+        )
+        if customer_id is not None:
+            stmt = stmt.where(ChallengeRow.customer_id == customer_id)
+        return self.fetch(stmt.order_by(ChallengeRow.raised_at, ChallengeRow.id).limit(limit))
+
+    def insert_new(self, challenges: Sequence[Challenge]) -> None:
+        """Insert challenges that have no id yet (with their history) and set their ids."""
+        if not challenges:
+            return
+        ids = self._session.scalars(
+            insert(ChallengeRow).returning(ChallengeRow.id, sort_by_parameter_order=True),
+            [challenge_values(c) for c in challenges],
+        ).all()
+        for challenge, challenge_id in zip(challenges, ids, strict=True):
+            challenge.id = challenge_id
+        self._history.append([(c.id, c.history) for c in challenges if c.id], new=True)
+
+    def fetch(self, stmt: Select[ChallengeRow]) -> list[Challenge]:
+        rows = self._session.scalars(stmt).all()
+        history = self._history.load([row.id for row in rows])
+        return [to_challenge(row, history[row.id]) for row in rows]
+
+
+class SqlPromiseRepository:
+    def __init__(self, session: Session, ledger: HistoryLedger) -> None:
+        self._session = session
+        self._history = History(session, ledger, PromiseEventRow, PromiseEventRow.promise_id)
+
+    def get(self, team_id: str, promise_id: int) -> Promise | None:
+        found = self.fetch(
+            select(PromiseRow).where(PromiseRow.team_id == team_id, PromiseRow.id == promise_id)
+        )
+        return found[0] if found else None
+
+    def save(self, promise: Promise) -> None:
+        if promise.id is None:
+            raise ValueError("save() stores changes to a stored promise; add its touchpoint")
+        values = promise_values(promise)
+        for fixed in ("team_id", "customer_id", "touchpoint_id", "made_by", "made_at"):
+            del values[fixed]
+        result = self._session.execute(
+            update(PromiseRow)
+            .where(PromiseRow.team_id == promise.team_id, PromiseRow.id == promise.id)
+            .values(**values)
+        )
+        if rowcount(result) != 1:
+            raise LookupError(f"promise {promise.id} of team {promise.team_id} is not stored")
+        self._history.append([(promise.id, promise.history)])
+
+    def for_customer(self, team_id: str, customer_id: int) -> list[Promise]:
+        return self.fetch(
+            select(PromiseRow)
+            .where(PromiseRow.team_id == team_id, PromiseRow.customer_id == customer_id)
+            .order_by(PromiseRow.made_at, PromiseRow.id)
+        )
+
+    def open_for_team(
+        self,
+        team_id: str,
+        owner: str | None = None,
+        direction: Direction | None = None,
+        due_before: datetime | None = None,
+    ) -> list[Promise]:
+        """Open promises, soonest due first (undated last). ``due_before`` is exclusive and
+        leaves out undated promises."""
+        where: list[ColumnElement[bool]] = [
+            PromiseRow.team_id == team_id,
+            PromiseRow.status == PromiseStatus.OPEN.value,
+        ]
+        if owner is not None:
+            where.append(PromiseRow.owner == owner)
+        if direction is not None:
+            where.append(PromiseRow.direction == direction.value)
+        if due_before is not None:
+            where.append(PromiseRow.due_at < due_before)
+        return self.fetch(
+            select(PromiseRow)
+            .where(*where)
+            .order_by(PromiseRow.due_at.asc().nulls_last(), PromiseRow.id)
+        )
+
+    def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:
+        return self.fetch(
+            select(PromiseRow)
+            .where(_OPEN_PROMISE_LITERAL, PromiseRow.remind_at <= now)
+            .order_by(PromiseRow.remind_at, PromiseRow.id)
+            .limit(limit)
+        )
+
+    def insert_new(self, promises: Sequence[Promise]) -> None:
+        """Insert promises that have no id yet (with their history) and set their ids."""
+        if not promises:
+            return
+        ids = self._session.scalars(
+            insert(PromiseRow).returning(PromiseRow.id, sort_by_parameter_order=True),
+            [promise_values(p) for p in promises],
+        ).all()
+        for promise, promise_id in zip(promises, ids, strict=True):
+            promise.id = promise_id
+        self._history.append([(p.id, p.history) for p in promises if p.id], new=True)
+
+    def fetch(self, stmt: Select[PromiseRow]) -> list[Promise]:
+        rows = self._session.scalars(stmt).all()
+        history = self._history.load([row.id for row in rows])
+        return [to_promise(row, history[row.id]) for row in rows]
+
+
+class SqlTouchpointRepository:
+    def __init__(
+        self,
+        session: Session,
+        challenges: SqlChallengeRepository,
+        promises: SqlPromiseRepository,
+    ) -> None:
+        self._session = session
+        self._challenges = challenges
+        self._promises = promises
+
+    def add(self, touchpoint: Touchpoint) -> Touchpoint:
+        items: list[Challenge | Promise] = [*touchpoint.challenges, *touchpoint.promises]
+        for item in items:
+            if (item.team_id, item.customer_id) != (touchpoint.team_id, touchpoint.customer_id):
+                raise ValueError("a touchpoint's challenges and promises share its customer")
+            if item.id is not None:
+                raise ValueError(f"{type(item).__name__} #{item.id} is already stored")
+        touchpoint.id = self._session.scalar(
+            insert(TouchpointRow).values(touchpoint_values(touchpoint)).returning(TouchpointRow.id)
+        )
+        for item in items:
+            item.touchpoint_id = touchpoint.id
+        self._challenges.insert_new(touchpoint.challenges)
+        self._promises.insert_new(touchpoint.promises)
+        return touchpoint
+
+    def get(self, team_id: str, touchpoint_id: int) -> Touchpoint | None:
+        row = self._session.scalar(
+            select(TouchpointRow).where(
+                TouchpointRow.team_id == team_id, TouchpointRow.id == touchpoint_id
+            )
+        )
+        if row is None:
+            return None
+        touchpoint = to_touchpoint(row)
+        touchpoint.challenges = self._challenges.fetch(
+            select(ChallengeRow)
+            .where(ChallengeRow.team_id == team_id, ChallengeRow.touchpoint_id == row.id)
+            .order_by(ChallengeRow.id)
+        )
+        touchpoint.promises = self._promises.fetch(
+            select(PromiseRow)
+            .where(PromiseRow.team_id == team_id, PromiseRow.touchpoint_id == row.id)
+            .order_by(PromiseRow.id)
+        )
+        return touchpoint
+
+    def recent_for_customer(
+        self, team_id: str, customer_id: int, limit: int = 10
+    ) -> list[Touchpoint]:
+        rows = self._session.scalars(
+            select(TouchpointRow)
+            .where(TouchpointRow.team_id == team_id, TouchpointRow.customer_id == customer_id)
+            .order_by(TouchpointRow.occurred_at.desc(), TouchpointRow.id.desc())
+            .limit(limit)
+        )
+        return [to_touchpoint(row) for row in rows]
+
+    def count_for_customer(self, team_id: str, customer_id: int) -> int:
+        count = self._session.scalar(
+            select(func.count())
+            .select_from(TouchpointRow)
+            .where(TouchpointRow.team_id == team_id, TouchpointRow.customer_id == customer_id)
+        )
+        return int(count or 0)
+
+    def differences_for_customer(
+        self, team_id: str, customer_id: int
+    ) -> list[tuple[datetime, str, str]]:
+        rows = self._session.execute(
+            select(TouchpointRow.occurred_at, TouchpointRow.author, TouchpointRow.difference)
+            .where(
+                TouchpointRow.team_id == team_id,
+                TouchpointRow.customer_id == customer_id,
+                TouchpointRow.difference.is_not(None),
+                TouchpointRow.difference != "",
+            )
+            .order_by(TouchpointRow.occurred_at, TouchpointRow.id)
+        )
+        return [(at, author, difference or "") for at, author, difference in rows]
+
+    def latest_differences(self, team_id: str, customer_ids: Sequence[int]) -> dict[int, str]:
+        latest: dict[int, str] = {}
+        for chunk in chunks(list(dict.fromkeys(customer_ids))):
+            newest_first = func.row_number().over(
+                partition_by=TouchpointRow.customer_id,
+                order_by=(TouchpointRow.occurred_at.desc(), TouchpointRow.id.desc()),
+            )
+            ranked = (
+                select(
+                    TouchpointRow.customer_id,
+                    TouchpointRow.difference,
+                    newest_first.label("n"),
+                )
+                .where(
+                    TouchpointRow.team_id == team_id,
+                    TouchpointRow.customer_id.in_(chunk),
+                    TouchpointRow.difference.is_not(None),
+                    TouchpointRow.difference != "",
+                )
+                .subquery()
+            )
+            for customer_id, difference in self._session.execute(
+                select(ranked.c.customer_id, ranked.c.difference).where(ranked.c.n == 1)
+            ):
+                latest[customer_id] = difference
+        return latest
