@@ -52,10 +52,15 @@ def _migrate(settings: Settings) -> int:
 
 
 def _console(settings: Settings) -> int:
-    from bot.adapters.console import ConsoleAdapter
+    from bot.adapters.console import ConsoleAdapter, ConsoleNotifier
     from bot.bootstrap import build
+    from bot.scheduling.engine import ReminderEngine
+    from bot.scheduling.runner import scheduler_in_background
 
     container = build(settings)
+    engine = ReminderEngine(
+        container.uow_factory, container.clock, {"console": ConsoleNotifier(sys.stdout)}
+    )
     try:
         adapter = ConsoleAdapter(
             container.commands,
@@ -66,7 +71,8 @@ def _console(settings: Settings) -> int:
             stdout=sys.stdout,
             interactive=sys.stdin.isatty(),
         )
-        return adapter.run()
+        with scheduler_in_background(engine, container.clock, scan_seconds=settings.scan_seconds):
+            return adapter.run()
     except KeyboardInterrupt:
         return 130
     finally:

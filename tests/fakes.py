@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from bot.core.delivery import Delivery, DeliveryStatus
 from bot.core.model import (
     Challenge,
     Customer,
@@ -32,6 +33,8 @@ class FakeStore:
     touchpoints: dict[int, Touchpoint] = field(default_factory=dict)
     challenges: dict[int, Challenge] = field(default_factory=dict)
     promises: dict[int, Promise] = field(default_factory=dict)
+    deliveries: dict[int, Delivery] = field(default_factory=dict)
+    events: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     next_id: int = 1
     commits: int = 0
 
@@ -228,6 +231,70 @@ class FakePromises(_Repo):
         return [copy.deepcopy(p) for p in found[:limit]]
 
 
+class FakeDeliveries(_Repo):
+    def add_if_absent(self, delivery: Delivery) -> bool:
+        if any(d.key == delivery.key for d in self.store.deliveries.values()):
+            return False
+        delivery.id = self.store.new_id()
+        self.store.deliveries[delivery.id] = copy.deepcopy(delivery)
+        return True
+
+    def claimable(self, now: datetime, limit: int) -> list[Delivery]:
+        found = [
+            d
+            for d in self.store.deliveries.values()
+            if (
+                d.status is DeliveryStatus.PENDING
+                and (d.next_attempt_at is None or d.next_attempt_at <= now)
+            )
+            or (
+                d.status is DeliveryStatus.SENDING
+                and d.lease_until is not None
+                and d.lease_until <= now
+            )
+        ]
+        found.sort(key=lambda d: (d.due_at, d.id or 0))
+        return [copy.deepcopy(d) for d in found[:limit]]
+
+    def save(self, delivery: Delivery) -> None:
+        self.store.deliveries[delivery.id or 0] = copy.deepcopy(delivery)
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        return copy.deepcopy(self.store.deliveries.get(delivery_id))
+
+    def by_key(self, key: str) -> Delivery | None:
+        return next(
+            (copy.deepcopy(d) for d in self.store.deliveries.values() if d.key == key), None
+        )
+
+    def by_message_ref(self, team_id: str, message_ref: str) -> Delivery | None:
+        return next(
+            (
+                copy.deepcopy(d)
+                for d in self.store.deliveries.values()
+                if d.team_id == team_id and d.message_ref == message_ref
+            ),
+            None,
+        )
+
+    def sent_for_promise(self, team_id: str, promise_id: int) -> list[Delivery]:
+        return [
+            copy.deepcopy(d)
+            for d in self.store.deliveries.values()
+            if d.team_id == team_id
+            and d.status is DeliveryStatus.SENT
+            and promise_id in d.promise_ids
+        ]
+
+
+class FakeEvents(_Repo):
+    def remember(self, key: str, team_id: str, at: datetime) -> bool:
+        if key in self.store.events:
+            return False
+        self.store.events[key] = (team_id, at)
+        return True
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store if store is not None else FakeStore()
@@ -240,6 +307,8 @@ class FakeUnitOfWork:
         self.touchpoints = FakeTouchpoints(self._work)
         self.challenges = FakeChallenges(self._work)
         self.promises = FakePromises(self._work)
+        self.deliveries = FakeDeliveries(self._work)
+        self.events = FakeEvents(self._work)
         self.committed = False
         return self
 

@@ -8,15 +8,18 @@ ending in a backslash continues on the next line (multi-line quick entry).
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.core import content, services
 from bot.core.commands import Commands, Context, OpenForm
+from bot.core.delivery import Outgoing
 from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, ParseError, UserError, new_error_id
-from bot.core.model import Kind
+from bot.core.model import Kind, Team
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Line, Reply, Strong, Text, UserRef, When
 
@@ -254,3 +257,33 @@ class ConsoleAdapter:
         if answer.isdigit() and 1 <= int(answer) <= len(exc.candidates):
             return exc.candidates[int(answer) - 1].name
         raise Cancelled
+
+
+class ConsoleNotifier:
+    """Posts reminders and digests to the terminal, as they fall due.
+
+    A terminal cannot be asked what it already shows, so after a crash an in-doubt
+    console message may print twice; the chat platforms' notifiers can look it up.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._lock = threading.Lock()
+        self._sent: dict[str, str] = {}
+
+    def _write(self, text: str) -> None:
+        with self._lock:
+            self._out.write(text + "\n")
+            self._out.flush()
+
+    async def send(self, message: Outgoing) -> str:
+        ref = f"console:{len(self._sent) + 1}"
+        self._write(f"\n[{message.channel}] " + render(message.reply, message.team.timezone))
+        self._sent[message.key] = ref
+        return ref
+
+    async def find_sent(self, message: Outgoing, since: datetime) -> str | None:
+        return self._sent.get(message.key)
+
+    async def update(self, team: Team, channel: str, ref: str, reply: Reply) -> None:
+        self._write(f"\n[{channel}] (update to {ref}) " + render(reply, team.timezone))

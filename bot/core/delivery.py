@@ -90,6 +90,13 @@ class Delivery:
         self.status = DeliveryStatus.PENDING
         self.next_attempt_at = now + backoff(self.attempts, retry_after)
 
+    def postpone(self, until: datetime) -> None:
+        """Give a claimed delivery back untried (its channel is rate-limited)."""
+        self.status = DeliveryStatus.PENDING
+        self.attempts = max(0, self.attempts - 1)
+        self.next_attempt_at = until
+        self.lease_until = None
+
     def is_delayed(self, now: datetime) -> bool:
         return now - self.due_at > DELAYED_AFTER
 

@@ -137,6 +137,12 @@ class DeliveryRepository(Protocol):
         ...
 
 
+class ProcessedEventRepository(Protocol):
+    def remember(self, key: str, team_id: str, at: datetime) -> bool:
+        """Record a platform event id; False if it was already recorded (a retry)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
 
@@ -146,6 +152,7 @@ class UnitOfWork(Protocol):
     challenges: ChallengeRepository
     promises: PromiseRepository
     deliveries: DeliveryRepository
+    events: ProcessedEventRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -180,3 +180,13 @@ def digest(team_id: str, day: date | None = None, *, uow: UnitOfWork, clock: Clo
 
 def _ids(values: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(values))
+
+
+def customer_suggestions(
+    team_id: str, text: str, *, limit: int = 25, uow: UnitOfWork
+) -> list[Customer]:
+    """Customers whose name, slug or alias contains ``text``, best first (autocomplete)."""
+    with uow:
+        if not text.strip():
+            return uow.customers.list(team_id)[:limit]
+        return uow.customers.search(team_id, text.strip(), limit=limit)

@@ -464,6 +464,43 @@ def settle_promise(
         return _save_promise(uow, team, promise, verb)
 
 
+def keep_from_reaction(
+    team_id: str,
+    message_ref: str,
+    actor: str,
+    event_key: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> PromiseChanged | None:
+    """A check-mark reaction on a reminder that carries a single open promise keeps it.
+    Anything else (another message, a group reminder, a settled promise, a platform retry
+    of the same event) does nothing and returns None."""
+    now = clock.now()
+    with uow:
+        if not uow.events.remember(event_key, team_id, now):
+            return None
+        delivery = uow.deliveries.by_message_ref(team_id, message_ref)
+        if delivery is None or len(delivery.promise_ids) != 1:
+            uow.commit()
+            return None
+        promise = uow.promises.get(team_id, delivery.promise_ids[0])
+        if promise is None or not promise.is_open:
+            uow.commit()
+            return None
+        promise.keep(actor, now, "reaction")
+        team = load_team(uow, team_id)
+        return _save_promise(uow, team, promise, "kept")
+
+
+def first_delivery(team_id: str, event_key: str, *, uow: UnitOfWork, clock: Clock) -> bool:
+    """True the first time a platform event id is seen; False for its retries."""
+    with uow:
+        fresh = uow.events.remember(event_key, team_id, clock.now())
+        uow.commit()
+        return fresh
+
+
 def snooze_promise(
     team_id: str, promise_id: int, when: str, actor: str, *, uow: UnitOfWork, clock: Clock
 ) -> PromiseChanged:

@@ -1,0 +1,1 @@
+"""Periodic entry points (APScheduler) that call the core's reminder use cases."""

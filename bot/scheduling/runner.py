@@ -1,0 +1,50 @@
+"""Running the scheduler beside a synchronous front end (the console)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.core.ports import Clock
+from bot.scheduling.engine import ReminderEngine
+from bot.scheduling.scheduler import start_scheduler
+
+
+@contextmanager
+def scheduler_in_background(
+    engine: ReminderEngine, clock: Clock, *, scan_seconds: float
+) -> Iterator[None]:
+    """Run the periodic jobs on an event loop in a daemon thread until the block ends."""
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+    schedulers: list[AsyncIOScheduler] = []
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+
+        async def boot() -> None:
+            schedulers.append(start_scheduler(engine, clock, scan_seconds=scan_seconds))
+            started.set()
+
+        loop.run_until_complete(boot())
+        loop.run_forever()
+
+    thread = threading.Thread(target=run, name="touchpoint-scheduler", daemon=True)
+    thread.start()
+    started.wait(timeout=10)
+    try:
+        yield
+    finally:
+
+        def stop() -> None:
+            for scheduler in schedulers:
+                scheduler.shutdown(wait=False)
+            loop.stop()
+
+        loop.call_soon_threadsafe(stop)
+        thread.join(timeout=10)
+        loop.close()
