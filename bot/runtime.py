@@ -1,0 +1,76 @@
+"""Running the bot on the chat platforms: adapters, reminder engine and scheduler on one
+event loop, with a graceful stop on SIGTERM / SIGINT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Protocol
+
+from bot.bootstrap import Container
+from bot.config import Settings
+from bot.core.delivery import Notifier
+from bot.scheduling.engine import ReminderEngine
+from bot.scheduling.scheduler import start_scheduler
+
+log = logging.getLogger(__name__)
+
+
+class PlatformAdapter(Protocol):
+    """What each chat platform's adapter offers the runtime."""
+
+    platform: str  # the team-id prefix it serves: "slack", "discord"
+    notifier: Notifier
+
+    async def start(self) -> None:
+        """Connect and begin serving; returns once running (work continues in tasks)."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop taking new work, finish what is in flight, disconnect."""
+        ...
+
+
+def platform_adapters(container: Container, settings: Settings) -> list[PlatformAdapter]:
+    adapters: list[PlatformAdapter] = []
+    if settings.slack_enabled:
+        from bot.adapters.slack.app import SlackAdapter
+
+        adapters.append(SlackAdapter(container, settings))
+    if settings.discord_enabled:
+        from bot.adapters.discord.client import DiscordAdapter
+
+        adapters.append(DiscordAdapter(container, settings))
+    return adapters
+
+
+async def serve(container: Container, adapters: list[PlatformAdapter]) -> None:
+    """Run until SIGTERM or SIGINT; then drain and stop."""
+    engine = ReminderEngine(
+        container.uow_factory,
+        container.clock,
+        {adapter.platform: adapter.notifier for adapter in adapters},
+    )
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    for adapter in adapters:
+        await adapter.start()
+        log.info("%s adapter running", adapter.platform)
+    scheduler = start_scheduler(
+        engine, container.clock, scan_seconds=container.settings.scan_seconds
+    )
+    try:
+        await stopping.wait()
+        log.info("stopping: finishing work in flight")
+    finally:
+        scheduler.shutdown(wait=False)
+        # Waits for a delivery loop in flight, so nothing claimed is left hanging until its
+        # lease runs out; then the adapters stop.
+        await engine.deliver()
+        for adapter in reversed(adapters):
+            await adapter.stop()
+        log.info("stopped")
