@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 UTC = ZoneInfo("UTC")
 SCAN_LIMIT = 1000
 CLAIM_LIMIT = 50
+NO_CHANNEL_RETRY = timedelta(hours=1)
 
 
 # -- time -------------------------------------------------------------------------------------
@@ -81,8 +82,8 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
                     else None
                 )
             else:
-                # Nowhere to post yet: look again next working day, not at every scan.
-                promise.remind_at = next_working_day_start(team, now)
+                # Nowhere to post yet: look again in a while rather than at every scan.
+                promise.remind_at = now + NO_CHANNEL_RETRY
             uow.promises.save(promise)
         created = 0
         for (team_id, direction), items in groups.items():
