@@ -6,6 +6,7 @@ import logging
 from collections.abc import Iterable
 
 REDACTED = "[redacted]"
+NOISY_LIBRARIES = ("apscheduler", "alembic", "discord", "slack_bolt", "slack_sdk", "aiohttp.access")
 
 
 class RedactSecrets(logging.Filter):
@@ -43,3 +44,7 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    if level != "DEBUG":
+        # Their INFO lines (every job run, every migration plugin) drown ours.
+        for noisy in NOISY_LIBRARIES:
+            logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -371,7 +371,7 @@ HELP_LINES = (
     ("/touchpoint kept 12 · notkept 12 · cancel 12", "settle promise #12"),
     ("/touchpoint snooze 12 tomorrow · due 12 fri 3pm", "remind later / change the due date"),
     ("/touchpoint addressed 7 · reopen 7 · pass 7 billing team", "act on challenge #7"),
-    ("/touchpoint alias acme ACME Ltd", "another name for a customer"),
+    ("/touchpoint alias acme corp = ACME Ltd", "another name for a customer"),
     ("/touchpoint digest", "today's digest, now"),
     ("/touchpoint config [channel|timezone|digest|daystart|days|codes] ...", "team settings"),
 )
