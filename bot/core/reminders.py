@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core import content, queries
 from bot.core.delivery import Delivery, DeliveryKind, Outgoing
+from bot.core.errors import NotFound
 from bot.core.model import Direction, Promise, Team
 from bot.core.ports import Clock, UnitOfWork
 
@@ -164,35 +165,34 @@ def prepare(delivery: Delivery, *, uow: UnitOfWork, clock: Clock) -> Prepared:
     """Build the message from the current state: promises settled since the reminder was
     planned are left out, and a message sent late says so."""
     now = clock.now()
-    with uow:
-        team = uow.teams.get(delivery.team_id)
-        if team is None:
+    delayed_since = delivery.due_at if delivery.is_delayed(now) else None
+    if delivery.kind is DeliveryKind.DIGEST:
+        try:
+            result = queries.digest(
+                delivery.team_id, date.fromisoformat(delivery.day), uow=uow, clock=clock
+            )
+        except NotFound:
             return Prepared(delivery, None)
-        if delivery.kind is DeliveryKind.DIGEST:
-            day = date.fromisoformat(delivery.day)
-            result = queries.digest(team.id, day, uow=uow, clock=clock)
-            reply = content.digest(result)
-            delayed = delivery.is_delayed(now)
-            if reply is not None and delayed:
-                reply = content.delayed(reply, delivery.due_at, team)
-        else:
+        team, reply = result.team, content.digest(result)
+        if reply is not None and delayed_since is not None:
+            reply = content.delayed(reply, delayed_since, team)
+    else:
+        with uow:
+            found = uow.teams.get(delivery.team_id)
+            if found is None:
+                return Prepared(delivery, None)
+            team = found
             promises = [
                 p
                 for p in (uow.promises.get(team.id, pid) for pid in delivery.promise_ids)
                 if p is not None and p.is_open
             ]
             customers = uow.customers.get_many(team.id, [p.customer_id for p in promises])
-            reply = (
-                content.reminder(
-                    team,
-                    promises,
-                    customers,
-                    now,
-                    delayed_since=delivery.due_at if delivery.is_delayed(now) else None,
-                )
-                if promises
-                else None
-            )
+        reply = (
+            content.reminder(team, promises, customers, now, delayed_since=delayed_since)
+            if promises
+            else None
+        )
     if reply is None:
         return Prepared(delivery, None)
     return Prepared(delivery, Outgoing(delivery.key, team, delivery.channel, reply))

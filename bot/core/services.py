@@ -5,6 +5,7 @@ commits: either everything an action implies is saved, or nothing is.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -280,7 +281,7 @@ def resolve_or_create_customer(
 
 
 def near_misses(uow: UnitOfWork, team_id: str, name: str, limit: int = 3) -> list[Customer]:
-    """Existing customers that the name probably means: shared leading word or close spelling."""
+    """Existing customers the name probably means: one name starts the other, or a typo."""
     found: dict[int, Customer] = {}
     words = [w for w in name.lower().split() if len(w) >= 3]
     for probe in [name, *words[:2]]:
@@ -290,21 +291,24 @@ def near_misses(uow: UnitOfWork, team_id: str, name: str, limit: int = 3) -> lis
     if len(found) < limit:
         wanted = slugify(name)
         for customer in uow.customers.search(team_id, wanted[:3], limit=50):
-            ratio = difflib.SequenceMatcher(None, wanted, customer.slug).ratio()
-            if customer.id is not None and ratio >= 0.75:
+            if customer.id is not None and _similar(name, customer):
                 found.setdefault(customer.id, customer)
     return list(found.values())[:limit]
 
 
 def _similar(name: str, customer: Customer) -> bool:
+    """ "acme" ~ "Acme Corp" (one name starts the other), "acme" ~ "acmee" (a typo); but not
+    "customer 1" ~ "customer 2" (names that differ only in their numbers are distinct)."""
     a, b = slugify(name), customer.slug
-    first_a, first_b = a.split("-")[0], b.split("-")[0]
-    return (
-        first_a == first_b
-        or a in b
-        or b in a
-        or difflib.SequenceMatcher(None, a, b).ratio() >= 0.75
-    )
+    if a == b:
+        return True
+    words_a, words_b = a.split("-"), b.split("-")
+    shorter, longer = sorted((words_a, words_b), key=len)
+    if longer[: len(shorter)] == shorter:
+        return True
+    if re.sub(r"\d", "", a) == re.sub(r"\d", "", b):
+        return False
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 def add_alias(team_id: str, customer_text: str, alias: str, *, uow: UnitOfWork) -> Customer:

@@ -1,0 +1,87 @@
+"""Kill a real worker process (SIGKILL) at chosen points of delivery, restart it, and check
+what reached the platform: every reminder and digest exactly once."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import build
+from bot.config import load_settings
+from bot.core import services
+from bot.core.clock import ManualClock
+from bot.core.commands import Context
+from bot.core.delivery import DeliveryStatus
+
+WORKER = Path(__file__).with_name("crash_worker.py")
+T0 = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)  # Thu
+T1 = T0 + timedelta(days=1, hours=1)  # Fri 11:00: reminders due, digests due
+TEAMS = ("console:a", "console:b", "console:c")
+
+
+def seed(db_url: str) -> None:
+    clock = ManualClock(T0)
+    container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None), clock=clock)
+    for team in TEAMS:
+        container.commands.ensure_team(Context(team, "U1", None, team))
+        services.configure_team(
+            team, "channel", f"#{team}", uow=container.uow_factory(), clock=clock
+        )
+        for n in range(3):
+            services.record_quick_entry(
+                team,
+                "U1",
+                f"customer {n} | ch: problem {n} | we: send quote {n} tomorrow 10am"
+                f" | they: sign form {n} tomorrow",
+                uow=container.uow_factory(),
+                clock=clock,
+            )
+    container.close()
+
+
+def run_worker(db_url: str, log: Path, now: datetime, crash_point: str) -> int:
+    done = subprocess.run(
+        [sys.executable, str(WORKER), db_url, str(log), now.isoformat(), crash_point],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    if done.returncode not in (0, -signal.SIGKILL):
+        raise AssertionError(done.stderr)
+    return done.returncode
+
+
+@pytest.mark.parametrize("crash_point", ["before_send", "after_send", "after_record"])
+def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
+    tmp_path: Path, crash_point: str
+) -> None:
+    db_url = f"sqlite:///{tmp_path / 'tp.db'}"
+    log = tmp_path / "platform.jsonl"
+    seed(db_url)
+    assert run_worker(db_url, log, T1, crash_point) == -signal.SIGKILL
+    # The restarted worker runs once the dead one's lease has run out.
+    assert run_worker(db_url, log, T1 + timedelta(minutes=3), "none") == 0
+    assert run_worker(db_url, log, T1 + timedelta(minutes=6), "none") == 0
+
+    posted = [json.loads(line) for line in log.read_text().splitlines()]
+    keys = [p["key"] for p in posted]
+    assert len(keys) == len(set(keys)), "a delivery reached the platform twice"
+    container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None), clock=ManualClock(T1))
+    with container.uow_factory() as uow:
+        deliveries = [uow.deliveries.by_key(k) for k in keys]
+        every = [d for d in deliveries if d is not None]
+    container.close()
+    # 3 teams x (our reminder + their nudge + digest), each sent once and recorded as sent
+    assert len(posted) == 9
+    assert (
+        sorted(p["title"].split(":")[0].split(" —")[0] for p in posted).count("Daily digest") == 3
+    )
+    assert all(d.status is DeliveryStatus.SENT for d in every) and len(every) == 9
+    assert {d.message_ref for d in every} == {p["ref"] for p in posted}
