@@ -7,42 +7,18 @@ import json
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.bootstrap import build
 from bot.config import load_settings
-from bot.core import services
 from bot.core.clock import ManualClock
-from bot.core.commands import Context
 from bot.core.delivery import DeliveryStatus
+from tests.e2e.seeding import T1, WORKER, seed_teams
 
-WORKER = Path(__file__).with_name("crash_worker.py")
-T0 = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)  # Thu
-T1 = T0 + timedelta(days=1, hours=1)  # Fri 11:00: reminders due, digests due
 TEAMS = ("console:a", "console:b", "console:c")
-
-
-def seed(db_url: str) -> None:
-    clock = ManualClock(T0)
-    container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None), clock=clock)
-    for team in TEAMS:
-        container.commands.ensure_team(Context(team, "U1", None, team))
-        services.configure_team(
-            team, "channel", f"#{team}", uow=container.uow_factory(), clock=clock
-        )
-        for n in range(3):
-            services.record_quick_entry(
-                team,
-                "U1",
-                f"customer {n} | ch: problem {n} | we: send quote {n} tomorrow 10am"
-                f" | they: sign form {n} tomorrow",
-                uow=container.uow_factory(),
-                clock=clock,
-            )
-    container.close()
 
 
 def run_worker(db_url: str, log: Path, now: datetime, crash_point: str) -> int:
@@ -64,7 +40,7 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
 ) -> None:
     db_url = f"sqlite:///{tmp_path / 'tp.db'}"
     log = tmp_path / "platform.jsonl"
-    seed(db_url)
+    seed_teams(db_url, TEAMS)
     assert run_worker(db_url, log, T1, crash_point) == -signal.SIGKILL
     # The restarted worker runs once the dead one's lease has run out.
     assert run_worker(db_url, log, T1 + timedelta(minutes=3), "none") == 0
