@@ -9,7 +9,8 @@ Resolution rules
 * A date without a time is due at the team's ``day_start`` (local wall time).
 * Times: "10am", "10 am", "2:30pm", "10.30am", "14:00", "noon"/"midday", "morning"
   (= day_start), "afternoon" (14:00), "evening" (18:00); "at" may come first. A time alone
-  ("at 3pm") is today if still ahead, else tomorrow.
+  ("at 3pm") is today if still ahead, else tomorrow. A bare hour after a day ("tue at 14")
+  is 24-hour from 13 up; "tue at 10" is refused asking for 10am or 10pm.
 * "today" without a time is day_start if still ahead, else 17:00, else 23:59, so "send it
   today" typed after lunch is due later today instead of being refused as past. "tonight"
   is 20:00 and "eod"/"end of day"/"cob" 17:00, each 23:59 once passed.
@@ -279,7 +280,7 @@ def _trigger_len(words: list[str]) -> int:
 class _Clock:
     hour: int = 0
     minute: int = 0
-    meridiem: str = ""  # "", "am" or "pm"
+    meridiem: str = ""  # "", "am", "pm", or "?" for a bare hour ("at 10")
     named: str = ""  # "noon", "morning", ...
 
 
@@ -306,6 +307,9 @@ def _parse_clock(words: list[str]) -> _Clock | None:
 def _time_splits(words: list[str]) -> list[tuple[list[str], _Clock | None]]:
     """Ways to read ``words`` as day words plus a time at either end."""
     splits: list[tuple[list[str], _Clock | None]] = [(words, None)]
+    if len(words) > 2 and words[-2] == "at" and re.fullmatch(r"\d{1,2}", words[-1]):
+        # "next tue at 10": a bare hour after a day is meant as a time, though am/pm is missing.
+        splits.append((words[:-2], _Clock(int(words[-1]), 0, "?")))
     for k in (1, 2):
         if len(words) < k:
             break
@@ -434,7 +438,7 @@ _MONTH_RE = re.compile(rf"(?:(?P<in>in) )?(?P<m>{_MON}){_YEAR}")
 # "2h" and "2 h" but "a week", never "am" read as "a m(inute)".
 _AHEAD_RE = re.compile(
     rf"(?:(?P<in>in|within) )?(?:(?P<num>\d{{1,6}}) ?|(?P<word>{_alternation(_NUMBER_WORDS)}) )"
-    rf"(?P<u>{_alternation(_UNITS)})"
+    rf"(?P<u>{_alternation(_UNITS)})(?: time)?"
 )
 
 _DayMatch = tuple[_Day, bool]  # the day and whether it needs a trigger word
@@ -616,7 +620,9 @@ def _clock_time(clock: _Clock, ctx: DueContext, phrase: str) -> time:
     if clock.named:
         return named[clock.named]
     hour = clock.hour
-    if clock.meridiem:
+    if clock.meridiem == "?" and 1 <= hour <= 12:
+        raise _unreadable(phrase, f"say {hour}am or {hour}pm")
+    if clock.meridiem in ("am", "pm"):
         if not 1 <= hour <= 12:
             raise _unreadable(phrase, "hours with am/pm run from 1 to 12")
         hour = hour % 12 + (12 if clock.meridiem == "pm" else 0)
@@ -944,7 +950,7 @@ class DueSplit:
     due_at: datetime  # aware UTC
 
 
-_TEXT_TAIL = " \t,;:-–—"
+_TEXT_TAIL = " \t,;:-–—("
 
 
 def _grammar_match(words: list[str]) -> tuple[int, _Spec, int] | None:
@@ -987,16 +993,21 @@ def split_due(item: str, ctx: DueContext) -> DueSplit | None:
         if due is not None:
             return _split(item, tokens, start, due)
         if match is None:
-            raise _unreadable(core.rstrip(".!?,"))
+            raise _unreadable(_written(core))
     if match is None:
         return None
     start, spec, k = match
-    core = item[tokens[start + k].start : tokens[-1].end].rstrip(".!?,")
+    core = _written(item[tokens[start + k].start : tokens[-1].end])
     return _split(item, tokens, start, _resolve(spec, ctx, core))
 
 
+def _written(text: str) -> str:
+    """The words as written, without the punctuation around them ("(by fri)." -> "by fri")."""
+    return text.strip(_QUOTES).rstrip(".!?,").strip(_QUOTES)
+
+
 def _split(item: str, tokens: list[_Token], start: int, due: datetime) -> DueSplit:
-    phrase = item[tokens[start].start : tokens[-1].end].rstrip(".!?,")
+    phrase = _written(item[tokens[start].start : tokens[-1].end])
     return DueSplit(item[: tokens[start].start].rstrip(_TEXT_TAIL), phrase, due)
 
 
@@ -1010,7 +1021,7 @@ def resolve_when(phrase: str, ctx: DueContext) -> datetime:
         raise _unreadable(phrase[:MAX_STANDALONE_CHARS])
     words = [t.word for t in tokens]
     k = _trigger_len(words)
-    core = phrase[tokens[k].start :] if k < len(tokens) else phrase
+    core = _written(phrase[tokens[k].start :] if k < len(tokens) else phrase)
     parsed = _parse_phrase(words, standalone=True)
     if parsed is not None:
         return _resolve(parsed[0], ctx, core)
