@@ -230,6 +230,11 @@ class FakePromises(_Repo):
         found.sort(key=lambda p: (p.remind_at, p.id or 0))
         return [copy.deepcopy(p) for p in found[:limit]]
 
+    def advance_reminders(self, changes: Sequence[tuple[int, datetime | None, int]]) -> None:
+        for promise_id, remind_at, sent in changes:
+            self.store.promises[promise_id].remind_at = remind_at
+            self.store.promises[promise_id].reminders_sent = sent
+
 
 class FakeDeliveries(_Repo):
     def add_if_absent(self, delivery: Delivery) -> bool:

@@ -116,6 +116,11 @@ class PromiseRepository(Protocol):
         ``FOR UPDATE SKIP LOCKED``, so concurrent instances take disjoint sets)."""
         ...
 
+    def advance_reminders(self, changes: Sequence[tuple[int, datetime | None, int]]) -> None:
+        """Set (promise id, next remind_at, reminders_sent) for many promises at once: the
+        reminder scan's bulk write, with no history entry (nobody acted on them)."""
+        ...
+
 
 class DeliveryRepository(Protocol):
     def add_if_absent(self, delivery: Delivery) -> bool:

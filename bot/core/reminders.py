@@ -69,43 +69,58 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
             return 0
         teams = {tid: uow.teams.get(tid) for tid in {p.team_id for p in due}}
         groups: dict[tuple[str, Direction], list[tuple[Promise, datetime]]] = defaultdict(list)
+        changes: list[tuple[int, datetime | None, int]] = []
         for promise in due:
             team = teams[promise.team_id]
-            if team is None:
+            if team is None or promise.id is None:
                 continue
             scheduled = promise.remind_at or now
             if team.channel:
                 groups[(team.id, promise.direction)].append((promise, scheduled))
-                promise.reminders_sent += 1
-                promise.remind_at = (
-                    next_working_day_start(team, max(now, scheduled))
-                    if team.remind_overdue
-                    else None
+                repeat = next_working_day_start(team, max(now, scheduled))
+                changes.append(
+                    (
+                        promise.id,
+                        repeat if team.remind_overdue else None,
+                        promise.reminders_sent + 1,
+                    )
                 )
             else:
                 # Nowhere to post yet: look again in a while rather than at every scan.
-                promise.remind_at = now + NO_CHANNEL_RETRY
-            uow.promises.save(promise)
-        created = 0
-        for (team_id, direction), items in groups.items():
-            team = teams[team_id]
-            assert team is not None and team.channel
-            kind = DeliveryKind.REMINDER if direction is Direction.OURS else DeliveryKind.NUDGE
-            ids = tuple(sorted(p.id for p, _ in items if p.id is not None))
-            scheduled = min(s for _, s in items)
-            digest_of_ids = hashlib.sha1(repr(ids).encode(), usedforsecurity=False).hexdigest()
-            delivery = Delivery(
-                team_id=team_id,
-                kind=kind,
-                key=f"{kind.value}:{team_id}:{scheduled.isoformat()}:{digest_of_ids[:16]}",
-                channel=team.channel,
-                due_at=scheduled,
-                promise_ids=ids,
-                created_at=now,
-            )
-            created += uow.deliveries.add_if_absent(delivery)
+                changes.append((promise.id, now + NO_CHANNEL_RETRY, promise.reminders_sent))
+        uow.promises.advance_reminders(changes)
+        created = sum(
+            uow.deliveries.add_if_absent(_reminder_delivery(teams, team_id, direction, items, now))
+            for (team_id, direction), items in groups.items()
+        )
         uow.commit()
     return created
+
+
+def _reminder_delivery(
+    teams: dict[str, Team | None],
+    team_id: str,
+    direction: Direction,
+    items: list[tuple[Promise, datetime]],
+    now: datetime,
+) -> Delivery:
+    team = teams[team_id]
+    assert team is not None and team.channel
+    kind = DeliveryKind.REMINDER if direction is Direction.OURS else DeliveryKind.NUDGE
+    ids = tuple(sorted(p.id for p, _ in items if p.id is not None))
+    scheduled = min(s for _, s in items)
+    # The same promises due at the same instant always make the same key, so two planners
+    # racing on one database can only ever create one delivery for them.
+    digest_of_ids = hashlib.sha1(repr(ids).encode(), usedforsecurity=False).hexdigest()
+    return Delivery(
+        team_id=team_id,
+        kind=kind,
+        key=f"{kind.value}:{team_id}:{scheduled.isoformat()}:{digest_of_ids[:16]}",
+        channel=team.channel,
+        due_at=scheduled,
+        promise_ids=ids,
+        created_at=now,
+    )
 
 
 def plan_digests(*, uow: UnitOfWork, clock: Clock) -> int:
