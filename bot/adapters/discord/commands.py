@@ -1,0 +1,198 @@
+"""The application commands: `/touchpoint <subcommand>` and the "Record touchpoint"
+message command. Each subcommand builds the text of the core's one grammar, so Discord
+and every other platform mean the same thing by the same command.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord.handlers import Handlers, context
+from bot.adapters.discord.respond import send_reply
+from bot.core.model import Kind
+from bot.core.replies import message
+
+KIND_CHOICES = [app_commands.Choice(name=k.value.replace("-", " "), value=k.value) for k in Kind]
+WHICH_PROMISES = [
+    app_commands.Choice(name="all open", value=""),
+    app_commands.Choice(name="mine", value="mine"),
+    app_commands.Choice(name="ours", value="ours"),
+    app_commands.Choice(name="theirs", value="theirs"),
+]
+SETTINGS = [
+    app_commands.Choice(name=name, value=value)
+    for name, value in (
+        ("team channel", "channel"),
+        ("timezone", "timezone"),
+        ("digest time", "digest"),
+        ("working day start", "daystart"),
+        ("digest days", "days"),
+        ("completion codes (add … / remove …)", "codes"),
+    )
+]
+_CHANNEL_MENTION = re.compile(r"<#(\d{1,20})>")
+
+NEEDS_MANAGE_SERVER = message(
+    "Only for server managers",
+    "Changing Touchpoint's settings needs the Manage Server permission.",
+    kind="error",
+)
+
+
+def resolve_channel(interaction: discord.Interaction[Any], value: str) -> str | None:
+    """A channel id for "#name", "<#id>", an id or "here"; None when there is no such
+    channel. Team.channel must hold the id: that is where reminders are posted."""
+    text = value.strip()
+    mention = _CHANNEL_MENTION.fullmatch(text)
+    if mention:
+        return mention.group(1)
+    if text.isdigit():
+        return text
+    if text.lower() in {"", "here", "this"}:
+        return str(interaction.channel_id) if interaction.channel_id else None
+    guild = interaction.guild
+    name = text.lstrip("#").lower()
+    if guild is not None:
+        for channel in guild.text_channels:
+            if channel.name.lower() == name:
+                return str(channel.id)
+    return None
+
+
+def config_text(interaction: discord.Interaction[Any], rest: str) -> str | None:
+    """`config channel #x` with the channel as its id; None when it cannot be found."""
+    setting, _, value = rest.strip().partition(" ")
+    if setting.lower() != "channel":
+        return f"config {rest}".strip()
+    channel = resolve_channel(interaction, value)
+    return None if channel is None else f"config channel {channel}"
+
+
+def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextMenu]:
+    group = app_commands.Group(
+        name="touchpoint",
+        description="Record customer touchpoints; see promises, challenges and the digest",
+        guild_only=True,
+    )
+
+    @group.command(name="record", description="Record a touchpoint: opens the form")
+    @app_commands.describe(
+        customer="Who it was with (a new name adds a customer)",
+        kind="Call, video, meeting, email …",
+        code="Completion code, e.g. no answer",
+        entry="Skip the form: ch: slow internet | we: send quote by fri | diff: needs fibre",
+    )
+    @app_commands.choices(kind=KIND_CHOICES)
+    @app_commands.autocomplete(customer=handlers.customer_choices, code=handlers.code_choices)
+    async def record(
+        interaction: discord.Interaction[Any],
+        customer: app_commands.Range[str, 1, 100],
+        kind: app_commands.Choice[str] | None = None,
+        code: app_commands.Range[str, 1, 100] | None = None,
+        entry: app_commands.Range[str, 1, 4000] | None = None,
+    ) -> None:
+        chosen = Kind(kind.value) if kind is not None else None
+        if entry:
+            parts = [customer]
+            if chosen is not None:
+                parts.append(f"kind: {chosen.value}")
+            if code:
+                parts.append(f"code: {code}")
+            await handlers.run_text(interaction, " | ".join([*parts, entry]), echo=entry)
+            return
+        await handlers.open_form(interaction, customer, chosen, code)
+
+    @group.command(name="show", description="A customer's record: challenges, promises, history")
+    @app_commands.autocomplete(customer=handlers.customer_choices)
+    async def show(
+        interaction: discord.Interaction[Any], customer: app_commands.Range[str, 1, 100]
+    ) -> None:
+        await handlers.run_text(interaction, f"show {customer}")
+
+    @group.command(name="promises", description="Open promises")
+    @app_commands.choices(which=WHICH_PROMISES)
+    async def promises(
+        interaction: discord.Interaction[Any], which: app_commands.Choice[str] | None = None
+    ) -> None:
+        await handlers.run_text(interaction, f"promises {which.value if which else ''}")
+
+    @group.command(name="challenges", description="Open challenges (of one customer if named)")
+    @app_commands.autocomplete(customer=handlers.customer_choices)
+    async def challenges(
+        interaction: discord.Interaction[Any],
+        customer: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        await handlers.run_text(interaction, f"challenges {customer or ''}")
+
+    @group.command(name="digest", description="Today's digest, now, just for you")
+    async def digest(interaction: discord.Interaction[Any]) -> None:
+        await handlers.run_text(interaction, "digest")
+
+    @group.command(name="config", description="Server settings (needs Manage Server)")
+    @app_commands.describe(
+        setting="What to change; leave empty to see the settings",
+        value="The new value: Europe/London, 09:00, mon-fri, add meeting booked …",
+        channel="The team channel, where reminders and the digest are posted",
+    )
+    @app_commands.choices(setting=SETTINGS)
+    async def config(
+        interaction: discord.Interaction[Any],
+        setting: app_commands.Choice[str] | None = None,
+        value: app_commands.Range[str, 1, 200] | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        rest = ""
+        if channel is not None:
+            rest = f"channel <#{channel.id}>"
+        elif setting is not None:
+            rest = f"{setting.value} {value or ''}"
+        await run_checked(handlers, interaction, f"config {rest}".strip())
+
+    @group.command(name="text", description="Any Touchpoint command as text: kept 12, …")
+    @app_commands.describe(command="e.g. kept 12 · snooze 12 tomorrow · alias acme = ACME Ltd")
+    async def text(
+        interaction: discord.Interaction[Any], command: app_commands.Range[str, 1, 4000]
+    ) -> None:
+        await run_checked(handlers, interaction, command, echo=command)
+
+    @group.command(name="help", description="How to use Touchpoint")
+    async def help_(interaction: discord.Interaction[Any]) -> None:
+        await handlers.run_text(interaction, "help")
+
+    @app_commands.guild_only()
+    async def record_message(
+        interaction: discord.Interaction[Any], message: discord.Message
+    ) -> None:
+        await handlers.record_from_message(interaction, message)
+
+    menu = app_commands.ContextMenu(name="Record touchpoint", callback=record_message)
+    return group, menu
+
+
+async def run_checked(
+    handlers: Handlers, interaction: discord.Interaction[Any], text: str, *, echo: str = ""
+) -> None:
+    """Settings change only for members with Manage Server, whichever way they are typed."""
+    verb, _, rest = text.strip().partition(" ")
+    if verb.lower() == "config":
+        if context(interaction) is not None and not interaction.permissions.manage_guild:
+            await send_reply(interaction, NEEDS_MANAGE_SERVER)
+            return
+        checked = config_text(interaction, rest)
+        if checked is None:
+            await send_reply(
+                interaction,
+                message(
+                    "No such channel",
+                    f"I can't find the channel “{rest.partition(' ')[2]}” in this server. "
+                    "Pick it in the channel option of /touchpoint config.",
+                    kind="error",
+                ),
+            )
+            return
+        text = checked
+    await handlers.run_text(interaction, text, echo=echo)

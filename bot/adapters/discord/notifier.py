@@ -1,0 +1,173 @@
+"""Reminders and digests posted in a team's Discord channel (the engine's ``Notifier``).
+
+At most once, twice over:
+
+* every send carries a ``nonce`` derived from the delivery key (discord.py then sets
+  ``enforce_nonce``), so Discord itself answers a repeated send within a few minutes with
+  the message it already created instead of posting a second one;
+* every message's embed footer carries a marker, ``Touchpoint · ref <12 hex>`` (the first
+  12 hex digits of the key's SHA-256), so ``find_sent`` can look through the channel's
+  history after a crash and recognise a delivery that reached Discord unrecorded.
+
+A message reference is ``"<channel id>:<message id>"``. One delivery is one message:
+whatever does not fit is summarised rather than split, so a reaction or an update always
+finds the whole reminder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+import aiohttp
+import discord
+
+from bot.adapters.discord.render import Rendered, render
+from bot.core.delivery import DeliveryFailed, Outgoing
+from bot.core.model import Team
+from bot.core.replies import Reply
+
+log = logging.getLogger(__name__)
+
+# How far back of ``since`` to look (the bot's clock and Discord's may disagree a little),
+# and how many messages to read before giving up on telling.
+CLOCK_SLACK = timedelta(minutes=2)
+HISTORY_LIMIT = 300
+NONCE_CHARS = 25  # Discord's limit for a nonce
+
+
+def delivery_marker(key: str) -> str:
+    return f"ref {hashlib.sha256(key.encode()).hexdigest()[:12]}"
+
+
+def footer(key: str) -> str:
+    return f"Touchpoint · {delivery_marker(key)}"
+
+
+def nonce(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()[:NONCE_CHARS]
+
+
+def message_ref(channel_id: int, message_id: int) -> str:
+    return f"{channel_id}:{message_id}"
+
+
+def parse_ref(ref: str) -> tuple[int, int]:
+    channel, _, message = ref.partition(":")
+    if not (channel.isdigit() and message.isdigit()):
+        raise DeliveryFailed(f"not a Discord message reference: {ref!r}", permanent=True)
+    return int(channel), int(message)
+
+
+def _channel_id(channel: str) -> int:
+    if not channel.isdigit():
+        raise DeliveryFailed(
+            f"the team channel {channel!r} is not a Discord channel id; "
+            "set it with `/touchpoint config channel:#channel`",
+            permanent=True,
+        )
+    return int(channel)
+
+
+def translate(exc: BaseException) -> DeliveryFailed:
+    """A discord.py or network failure as the engine understands it."""
+    if isinstance(exc, DeliveryFailed):
+        return exc
+    if isinstance(exc, discord.RateLimited):
+        return DeliveryFailed(
+            f"rate limited for {exc.retry_after:.0f} s", retry_after=exc.retry_after
+        )
+    if isinstance(exc, discord.Forbidden):
+        return DeliveryFailed(f"Discord refused (403): {exc.text or exc}", permanent=True)
+    if isinstance(exc, discord.NotFound):
+        # Unknown Channel / Unknown Message: waiting will not bring it back.
+        return DeliveryFailed(f"Discord does not know it (404): {exc.text or exc}", permanent=True)
+    if isinstance(exc, discord.HTTPException):
+        if exc.status == 429:  # refused before discord.py's own rate-limit handling
+            after = exc.response.headers.get("Retry-After", "")
+            retry = float(after) if after.replace(".", "", 1).isdigit() else 60.0
+            return DeliveryFailed("rate limited (429)", retry_after=retry)
+        if exc.status >= 500:
+            return DeliveryFailed(f"Discord server error ({exc.status})")
+        # 400 and the like: the same payload will be refused again.
+        return DeliveryFailed(
+            f"Discord rejected the message ({exc.status}): {exc.text}", permanent=True
+        )
+    if isinstance(exc, TimeoutError | aiohttp.ClientError | OSError):
+        return DeliveryFailed(f"network error talking to Discord: {type(exc).__name__}: {exc}")
+    if isinstance(exc, discord.DiscordException):
+        return DeliveryFailed(f"{type(exc).__name__}: {exc}")
+    raise exc
+
+
+@asynccontextmanager
+async def translated() -> AsyncIterator[None]:
+    try:
+        yield
+    except (TimeoutError, discord.DiscordException, aiohttp.ClientError, OSError) as exc:
+        raise translate(exc) from exc
+
+
+class DiscordNotifier:
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    def _channel(self, channel: str) -> discord.PartialMessageable:
+        if self._client.is_closed() or self._client.user is None:
+            raise DeliveryFailed("the Discord connection is not up")
+        return self._client.get_partial_messageable(_channel_id(channel))
+
+    async def send(self, message: Outgoing) -> str:
+        rendered = render(message.reply, max_messages=1, footer=footer(message.key))[0]
+        channel = self._channel(message.channel)
+        async with translated():
+            sent = await channel.send(
+                content=rendered.content or None,
+                embeds=list(rendered.embeds),
+                view=rendered.view(),
+                allowed_mentions=rendered.allowed_mentions,
+                nonce=nonce(message.key),
+            )
+        return message_ref(channel.id, sent.id)
+
+    async def find_sent(self, message: Outgoing, since: datetime) -> str | None:
+        channel = self._channel(message.channel)
+        me = self._client.user
+        marker = delivery_marker(message.key)
+        seen = 0
+        async with translated():
+            async for posted in channel.history(
+                limit=HISTORY_LIMIT, after=since - CLOCK_SLACK, oldest_first=True
+            ):
+                seen += 1
+                if me is not None and posted.author.id == me.id and _carries(posted, marker):
+                    return message_ref(channel.id, posted.id)
+        if seen >= HISTORY_LIMIT:
+            raise DeliveryFailed(
+                f"could not tell whether {message.key} was posted: more than "
+                f"{HISTORY_LIMIT} messages since"
+            )
+        return None
+
+    async def update(self, team: Team, channel: str, ref: str, reply: Reply) -> None:
+        channel_id, message_id = parse_ref(ref)
+        rendered = render(reply, max_messages=1)[0]
+        partial = self._channel(str(channel_id)).get_partial_message(message_id)
+        async with translated():
+            await edit(partial, rendered)
+
+
+async def edit(message: discord.PartialMessage | discord.Message, rendered: Rendered) -> None:
+    await message.edit(
+        content=rendered.content or None,
+        embeds=list(rendered.embeds),
+        view=rendered.view(),
+        allowed_mentions=rendered.allowed_mentions,
+    )
+
+
+def _carries(message: discord.Message, marker: str) -> bool:
+    return any(marker in (embed.footer.text or "") for embed in message.embeds)
