@@ -349,6 +349,10 @@ def team_settings(team: Team) -> Reply:
         line("Digest: ", f"{team.digest_time:%H:%M} on {days}"),
         line("Working day starts: ", f"{team.day_start:%H:%M} (dates without a time are due then)"),
         line("Completion codes: ", ", ".join(team.completion_codes) or "(none)"),
+        line(
+            "Overdue promises: ",
+            "reminded again each working day" if team.remind_overdue else "reminded once",
+        ),
     )
     return Reply("Settings", (Section(None, lines),), kind="info")
 
@@ -373,7 +377,10 @@ HELP_LINES = (
     ("/touchpoint addressed 7 · reopen 7 · pass 7 billing team", "act on challenge #7"),
     ("/touchpoint alias acme corp = ACME Ltd", "another name for a customer"),
     ("/touchpoint digest", "today's digest, now"),
-    ("/touchpoint config [channel|timezone|digest|daystart|days|codes] ...", "team settings"),
+    (
+        "/touchpoint config [channel|timezone|digest|daystart|days|codes|overdue] ...",
+        "team settings",
+    ),
 )
 
 

@@ -148,10 +148,12 @@ def _apply_setting(team: Team, setting: str, value: str) -> tuple[str, ...]:
         team.digest_days = parse_weekdays(value)
     elif setting in {"codes", "code"}:
         team.completion_codes = edit_codes(team.completion_codes, value)
+    elif setting in {"overdue", "repeat"}:
+        team.remind_overdue = parse_switch(value, "overdue")
     else:
         raise UserError(
             f"Unknown setting “{setting}”. Settings: channel, timezone, digest, daystart, "
-            "days, codes. Example: `/touchpoint config timezone Europe/London`."
+            "days, codes, overdue. Example: `/touchpoint config timezone Europe/London`."
         )
     return (setting,)
 
@@ -168,6 +170,17 @@ def parse_timezone(value: str) -> str:
             "America/New_York or Asia/Tokyo."
         ) from None
     return name
+
+
+def parse_switch(value: str, setting: str) -> bool:
+    word = value.strip().lower()
+    if word in {"on", "yes", "true", "1"}:
+        return True
+    if word in {"off", "no", "false", "0"}:
+        return False
+    raise UserError(
+        f"Write `/touchpoint config {setting} on` or `/touchpoint config {setting} off`."
+    )
 
 
 def parse_clock_time(value: str, what: str) -> time:

@@ -248,6 +248,7 @@ def test_open_promises_for_a_person_only_lists_theirs(uow, clock) -> None:
         ("days", "sun,mon", lambda t: t.digest_days == (0, 6)),
         ("codes", 'add "Callback booked"', lambda t: "Callback booked" in t.completion_codes),
         ("codes", "remove no answer", lambda t: "no answer" not in t.completion_codes),
+        ("overdue", "off", lambda t: t.remind_overdue is False),
     ],
 )
 def test_team_configuration_changes_one_setting(uow, clock, setting, value, check) -> None:
