@@ -1,0 +1,188 @@
+"""The Slack adapter: one Bolt ``AsyncApp``, served over Socket Mode or HTTP.
+
+* Socket Mode when ``SLACK_APP_TOKEN`` is set: no public URL needed. Slack's connection is
+  opened through ``apps.connections.open`` on ``SLACK_API_URL``.
+* HTTP mode otherwise: ``/slack/events`` on ``TOUCHPOINT_HTTP_HOST:TOUCHPOINT_HTTP_PORT``,
+  every request verified with ``SLACK_SIGNING_SECRET``.
+* One workspace with ``SLACK_BOT_TOKEN``; many with ``SLACK_CLIENT_ID``,
+  ``SLACK_CLIENT_SECRET`` and ``SLACK_STATE_SECRET``: the HTTP server then also serves
+  ``/slack/install`` and ``/slack/oauth_redirect`` (in Socket Mode too) and installations
+  are kept in the bot's database. The OAuth ``state`` is signed with the state secret
+  (stateless, so several instances can share the flow) and expires after ten minutes.
+
+``/healthz`` answers whenever the HTTP server runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.state_store.stateless import StatelessOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.actions import Actions
+from bot.adapters.slack.directory import Directory
+from bot.adapters.slack.installations import (
+    BOT_SCOPES,
+    DatabaseInstallationStore,
+    WorkspaceClients,
+)
+from bot.adapters.slack.listeners import Listeners
+from bot.adapters.slack.notifier import SlackNotifier
+from bot.adapters.slack.tasks import Background
+from bot.adapters.slack.web import WebServer
+from bot.bootstrap import Container
+from bot.config import Settings, SettingsError
+
+log = logging.getLogger(__name__)
+
+API_TIMEOUT = 15  # seconds for one Web API call
+OAUTH_STATE_SECONDS = 600
+STOP_GRACE = 10.0  # seconds background work gets to finish on stop
+
+
+@dataclass(frozen=True)
+class SlackMode:
+    socket: bool  # Socket Mode, else HTTP
+    oauth: bool  # many workspaces through the install flow, else one bot token
+
+    @property
+    def serves_http(self) -> bool:
+        return not self.socket or self.oauth
+
+    def describe(self) -> str:
+        transport = "Socket Mode" if self.socket else "HTTP"
+        tenancy = "multi-workspace (OAuth)" if self.oauth else "single workspace"
+        return f"{transport}, {tenancy}"
+
+
+def slack_mode(settings: Settings) -> SlackMode:
+    """Which way to run, or a SettingsError naming what is missing."""
+    oauth_values = (
+        settings.slack_client_id,
+        settings.slack_client_secret,
+        settings.slack_state_secret,
+    )
+    oauth = any(oauth_values)
+    if oauth and not all(oauth_values):
+        raise SettingsError(
+            "Multi-workspace Slack needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and "
+            "SLACK_STATE_SECRET together (the state secret is any long random string)."
+        )
+    if oauth and settings.slack_bot_token:
+        raise SettingsError(
+            "Set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID/SECRET and "
+            "SLACK_STATE_SECRET (many workspaces through the install flow), not both."
+        )
+    if not oauth and not settings.slack_bot_token:
+        raise SettingsError("Slack needs SLACK_BOT_TOKEN (or the SLACK_CLIENT_* settings).")
+    socket = bool(settings.slack_app_token)
+    if socket and not settings.slack_app_token.startswith("xapp-"):
+        raise SettingsError("SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
+    if (not socket or oauth) and not settings.slack_signing_secret:
+        raise SettingsError(
+            "Slack's HTTP mode (and the OAuth install flow) needs SLACK_SIGNING_SECRET, from "
+            "the app's Basic Information page; or set SLACK_APP_TOKEN for Socket Mode."
+        )
+    return SlackMode(socket=socket, oauth=oauth)
+
+
+class SlackAdapter:
+    """``bot.runtime.PlatformAdapter`` for Slack."""
+
+    platform = "slack"
+
+    def __init__(
+        self,
+        container: Container,
+        settings: Settings,
+        *,
+        client: AsyncWebClient | None = None,
+    ) -> None:
+        self.mode = slack_mode(settings)
+        self._settings = settings
+        self._client = client or AsyncWebClient(
+            token=settings.slack_bot_token or None,
+            base_url=settings.slack_api_url,
+            timeout=API_TIMEOUT,
+        )
+        self._store = (
+            DatabaseInstallationStore(settings.slack_client_id, container.engine)
+            if self.mode.oauth
+            else None
+        )
+        self.notifier = SlackNotifier(
+            WorkspaceClients(self._client, store=self._store), Directory(container.clock)
+        )
+        self._tasks = Background()
+        self.app = self._build_app()
+        Listeners(container, self._tasks, Actions(container)).register(self.app)
+        self._web: WebServer | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+
+    def _build_app(self) -> AsyncApp:
+        settings = self._settings
+        oauth_settings = None
+        if self._store is not None:
+            oauth_settings = AsyncOAuthSettings(
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                scopes=list(BOT_SCOPES),
+                installation_store=self._store,
+                installation_store_bot_only=True,
+                state_store=StatelessOAuthStateStore(
+                    expiration_seconds=OAUTH_STATE_SECONDS,
+                    signing_secret=settings.slack_state_secret,
+                ),
+                state_expiration_seconds=OAUTH_STATE_SECONDS,
+            )
+        return AsyncApp(
+            name="touchpoint",
+            logger=logging.getLogger("bot.adapters.slack.bolt"),
+            client=self._client,
+            signing_secret=settings.slack_signing_secret or None,
+            # Listeners acknowledge first and hand slow work to our own tasks, so Bolt may
+            # answer as soon as a listener returns (no 10 ms polling for the ack).
+            process_before_response=True,
+            oauth_settings=oauth_settings,
+        )
+
+    @property
+    def http_port(self) -> int | None:
+        """The bound port of the HTTP server, once started (useful with port 0)."""
+        return self._web.port if self._web is not None else None
+
+    async def start(self) -> None:
+        if self.mode.serves_http:
+            self._web = WebServer(
+                self.app,
+                host=self._settings.http_host,
+                port=self._settings.http_port,
+                events=not self.mode.socket,
+            )
+            await self._web.start()
+        if self.mode.socket:
+            self._socket = AsyncSocketModeHandler(
+                self.app, app_token=self._settings.slack_app_token, web_client=self._client
+            )
+            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+        log.info("Slack adapter started (%s)", self.mode.describe())
+
+    async def stop(self) -> None:
+        """Stop taking new requests, let the work in flight finish, disconnect."""
+        if self._socket is not None:
+            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            self._socket = None
+        if self._web is not None:
+            await self._web.stop()
+            self._web = None
+        await self._tasks.drain(STOP_GRACE)
+        log.info("Slack adapter stopped")
+
+    async def idle(self) -> None:
+        """Wait until the work started by acknowledged requests is done (tests, bench)."""
+        await self._tasks.idle()

@@ -1,0 +1,203 @@
+"""Reminders, nudges and digests posted to Slack for the reminder engine.
+
+Every post carries message metadata ``touchpoint_delivery`` with the delivery's key, so a
+delivery whose outcome is in doubt (the process died between posting and recording) can be
+found in the channel's history instead of being posted twice.
+
+A reply too long for one message is split (digests) or summarised (reminders, which are
+later updated in place and so must stay one message). The parts of a split digest are one
+delivery: the first part's reference stands for it, and finding some parts of an in-doubt
+digest posts the missing ones.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import render
+from bot.adapters.slack.directory import Directory
+from bot.adapters.slack.failures import delivery_call, delivery_failed, slack_error
+from bot.adapters.slack.inbound import message_ref, parse_ref, workspace_of
+from bot.adapters.slack.installations import WorkspaceClients
+from bot.core.delivery import DeliveryFailed, Outgoing
+from bot.core.model import Team
+from bot.core.replies import Reply
+
+log = logging.getLogger(__name__)
+
+EVENT_TYPE = "touchpoint_delivery"
+HISTORY_PAGE = 200
+HISTORY_PAGES = 10  # 2,000 messages since the delivery was planned: beyond that, retry later
+MORE_HINT = {
+    "reminder": "`/touchpoint promises` lists them all.",
+    "digest": "`/touchpoint promises` and `/touchpoint challenges` list them all.",
+}
+
+
+def delivery_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
+    payload: dict[str, Any] = {"key": key}
+    if parts > 1:
+        payload |= {"part": part, "parts": parts}
+    return {"event_type": EVENT_TYPE, "event_payload": payload}
+
+
+def single_open_promise(reply: Reply) -> bool:
+    """A reminder a check-mark reaction can settle: it shows exactly one open promise."""
+    targets = {
+        action.target
+        for section in reply.sections
+        for item in section.lines
+        for action in item.actions
+    }
+    return reply.kind == "reminder" and len(targets) == 1
+
+
+def as_edit(reply: Reply) -> Reply:
+    """Slack notifies nobody about mentions added by an edit, so an updated message may
+    show everyone as a mention (a name link) without pinging them again."""
+    return Reply(reply.title, reply.sections, True, reply.mentions, reply.kind)
+
+
+class SlackNotifier:
+    """``bot.core.delivery.Notifier`` for Slack."""
+
+    def __init__(self, clients: WorkspaceClients, directory: Directory) -> None:
+        self._clients = clients
+        self._directory = directory
+
+    async def send(self, message: Outgoing) -> str:
+        workspace = workspace_of(message.team.id)
+        client = await self._clients.for_workspace(workspace)
+        parts = await self._render(client, workspace, message.reply)
+        refs = [
+            await self._post(client, message, part, index, len(parts))
+            for index, part in enumerate(parts)
+        ]
+        if single_open_promise(message.reply):
+            await self._seed_check_mark(client, refs[0])
+        return refs[0]
+
+    async def find_sent(self, message: Outgoing, since: datetime) -> str | None:
+        workspace = workspace_of(message.team.id)
+        client = await self._clients.for_workspace(workspace)
+        found = await self._find_parts(client, message.channel, message.key, since)
+        if not found:
+            return None
+        channel = next(iter(found.values()))[0]
+        parts_total = max(total for _, _, total in found.values())
+        if len(found) < parts_total:
+            parts = await self._render(client, workspace, message.reply)
+            for index, part in enumerate(parts):
+                if index not in found:
+                    ref = await self._post(client, message, part, index, len(parts))
+                    found[index] = (*parse_ref(ref), len(parts))
+            log.info("completed in-doubt delivery %s: posted its missing parts", message.key)
+        first = found[min(found)]
+        return message_ref(channel, first[1])
+
+    async def update(self, team: Team, channel: str, ref: str, reply: Reply) -> None:
+        client = await self._clients.for_workspace(workspace_of(team.id))
+        await update_message(client, ref, reply)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    async def _render(
+        self, client: AsyncWebClient, workspace: str, reply: Reply
+    ) -> list[render.SlackMessage]:
+        names: Mapping[str, str] = {}
+        quiet = render.users_in(reply)
+        if quiet:
+            names = await self._directory.names(client, workspace, quiet)
+        return render.to_messages(
+            reply,
+            names,
+            split=reply.kind != "reminder",
+            more_hint=MORE_HINT.get(reply.kind, ""),
+        )
+
+    async def _post(
+        self,
+        client: AsyncWebClient,
+        message: Outgoing,
+        part: render.SlackMessage,
+        index: int,
+        parts: int,
+    ) -> str:
+        response = await delivery_call(
+            client.chat_postMessage(
+                channel=message.channel,
+                text=part.text,
+                blocks=part.blocks,
+                metadata=delivery_metadata(message.key, index, parts),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        )
+        return message_ref(str(response["channel"]), str(response["ts"]))
+
+    async def _seed_check_mark(self, client: AsyncWebClient, ref: str) -> None:
+        """Put the first ✅ on a single-promise reminder, so keeping it is one click on the
+        existing reaction. Best effort: the reminder is out either way."""
+        channel, ts = parse_ref(ref)
+        try:
+            await client.reactions_add(channel=channel, timestamp=ts, name="white_check_mark")
+        except Exception as exc:  # a missing reaction is not a failed delivery
+            log.info("could not add the check mark to %s: %s", ref, type(exc).__name__)
+
+    async def _find_parts(
+        self, client: AsyncWebClient, channel: str, key: str, since: datetime
+    ) -> dict[int, tuple[str, str, int]]:
+        """part index -> (channel id, ts, parts) of messages posted with ``key``."""
+        found: dict[int, tuple[str, str, int]] = {}
+        cursor: str | None = None
+        for _ in range(HISTORY_PAGES):
+            page = await self._history(client, channel, since, cursor)
+            for item in page.get("messages") or []:
+                meta = item.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == EVENT_TYPE and payload.get("key") == key:
+                    part, parts = int(payload.get("part", 0)), int(payload.get("parts", 1))
+                    found[part] = (channel, str(item["ts"]), parts)
+            cursor = ((page.get("response_metadata") or {}).get("next_cursor")) or None
+            if not cursor:
+                return found
+        raise DeliveryFailed(f"too much history in {channel} to tell whether {key} was posted")
+
+    async def _history(
+        self, client: AsyncWebClient, channel: str, since: datetime, cursor: str | None
+    ) -> Mapping[str, Any]:
+        args: dict[str, Any] = {
+            "channel": channel,
+            "oldest": f"{since.timestamp():.6f}",
+            "include_all_metadata": True,
+            "limit": HISTORY_PAGE,
+        }
+        if cursor:
+            args["cursor"] = cursor
+        try:
+            return (await client.conversations_history(**args)).data  # type: ignore[return-value]
+        except SlackApiError as exc:
+            # chat:write.public lets the bot post in a public channel it is not in, but
+            # reading the history needs membership: join once, then read.
+            if slack_error(exc)[1] != "not_in_channel":
+                raise delivery_failed(exc) from exc
+            await delivery_call(client.conversations_join(channel=channel))
+        response = await delivery_call(client.conversations_history(**args))
+        return response.data  # type: ignore[return-value]
+
+
+async def update_message(client: AsyncWebClient, ref: str, reply: Reply) -> None:
+    """Replace a posted message with ``reply`` (one message; the rest summarised)."""
+    channel, ts = parse_ref(ref)
+    part = render.to_messages(as_edit(reply), split=False, more_hint=MORE_HINT.get(reply.kind, ""))[
+        0
+    ]
+    await delivery_call(
+        client.chat_update(channel=channel, ts=ts, text=part.text, blocks=part.blocks)
+    )

@@ -1,0 +1,330 @@
+"""Neutral replies -> Slack Block Kit and mrkdwn. Pure functions: no I/O, no clock.
+
+Everything a person typed travels as ``Text``/``Strong`` and is escaped here (``&``, ``<``,
+``>``), so nothing in a touchpoint can ping ``@channel`` or forge a link: the only ``<...>``
+tokens in our output are the mentions and dates we write ourselves.
+
+Slack refuses a message rather than truncating it, so the limits are applied here: a long
+reply is split over several messages (at most ``MAX_PARTS``) or summarised ("… and 37 more"),
+never rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.replies import Action, Line, Reply, Strong, Text, UserRef, When
+
+Block = dict[str, Any]
+
+MAX_BLOCKS_MESSAGE = 50
+MAX_BLOCKS_VIEW = 100  # a modal or the Home tab
+MAX_TEXT = 3000  # a section's text, a context element
+MAX_HEADER = 150  # Slack documents 150 characters for a header block's text
+MAX_BUTTONS = 5  # per actions block: a reminder line's five buttons fit one
+MAX_BUTTON_TEXT = 75
+MAX_FALLBACK = 3000  # the notification text; Slack truncates long ones anyway
+MAX_PARTS = 4  # more messages than this in a row is noise: the rest is summarised
+
+_USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
+_BOLD_LOOKALIKE = "∗"  # an asterisk inside bold text would end the bold early
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """What chat.postMessage / chat.update / respond take: fallback text and blocks."""
+
+    text: str
+    blocks: list[Block]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """Blocks that must stay together in one message (a line and its buttons)."""
+
+    blocks: tuple[Block, ...]
+    lines: int  # how many reply lines it shows, for "… and N more"
+
+
+# -- spans -----------------------------------------------------------------------------------
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; everything else is shown as typed."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def date_token(span: When) -> str:
+    """Slack formats the date in each reader's own zone; the fallback uses the team's."""
+    stamp = int(span.at.timestamp())
+    local = span.at.astimezone(ZoneInfo(span.tz))
+    if span.with_time:
+        return f"<!date^{stamp}^{{date_short_pretty}} {{time}}|{local:%a %d %b %H:%M}>"
+    return f"<!date^{stamp}^{{date_short_pretty}}|{local:%a %d %b %Y}>"
+
+
+def strong(text: str) -> str:
+    core = text.strip()
+    if not core:
+        return escape(text)
+    lead = text[: len(text) - len(text.lstrip())]
+    trail = text[len(text.rstrip()) :]
+    return f"{lead}*{escape(core.replace('*', _BOLD_LOOKALIKE))}*{trail}"
+
+
+def user(user_id: str, *, ping: bool, names: Mapping[str, str]) -> str:
+    """A mention when the reply may ping this person, else their name as plain text."""
+    if not _USER_ID.fullmatch(user_id):
+        return escape(f"@{user_id}")
+    if ping:
+        return f"<@{user_id}>"
+    return escape(f"@{names.get(user_id, user_id)}")
+
+
+def may_ping(reply: Reply, user_id: str) -> bool:
+    """Private replies reach one reader and notify nobody; public ones ping only
+    ``reply.mentions`` (a digest must not ping every owner it lists)."""
+    return reply.private or user_id in reply.mentions
+
+
+def line_text(item: Line, reply: Reply, names: Mapping[str, str] | None = None) -> str:
+    known = names or {}
+    out: list[str] = []
+    for span in item.spans:
+        if isinstance(span, Text):
+            out.append(escape(span.text))
+        elif isinstance(span, Strong):
+            out.append(strong(span.text))
+        elif isinstance(span, UserRef):
+            out.append(user(span.user_id, ping=may_ping(reply, span.user_id), names=known))
+        elif isinstance(span, When):
+            out.append(date_token(span))
+    return "".join(out)
+
+
+def users_in(reply: Reply) -> set[str]:
+    """Who a public reply names without pinging: their display names are needed."""
+    return {
+        span.user_id
+        for section in reply.sections
+        for item in section.lines
+        for span in item.spans
+        if isinstance(span, UserRef) and not may_ping(reply, span.user_id)
+    }
+
+
+# -- blocks ----------------------------------------------------------------------------------
+
+
+def plain(text: str, limit: int) -> dict[str, Any]:
+    return {"type": "plain_text", "text": _cut(text, limit) or " ", "emoji": True}
+
+
+def mrkdwn_section(text: str, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def context_block(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, MAX_TEXT)}]}
+
+
+def header_block(title: str) -> Block:
+    return {"type": "header", "text": plain(title, MAX_HEADER)}
+
+
+def button(action: Action) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": plain(action.label, MAX_BUTTON_TEXT),
+        "action_id": action.custom_id,
+        "value": action.custom_id,
+    }
+    if action.style in {"primary", "danger"}:
+        element["style"] = action.style
+    return element
+
+
+def _units(reply: Reply, names: Mapping[str, str] | None) -> list[_Unit]:
+    units: list[_Unit] = []
+    for s, section in enumerate(reply.sections):
+        heading = f"*{escape(section.heading)}*" if section.heading else ""
+        pending: list[str] = [heading] if heading else []
+        for n, item in enumerate(section.lines):
+            text = line_text(item, reply, names)
+            if not item.actions:
+                pending.append(text)
+                continue
+            if heading and pending == [heading]:
+                # A lone heading rides on the first line with buttons: one block fewer.
+                text, pending = f"{heading}\n{text}", []
+            units += _text_units(pending, counts_heading=bool(heading and pending))
+            pending, heading = [], ""
+            units.append(_action_unit(text, item.actions, f"l{s}.{n}"))
+        units += _text_units(pending, counts_heading=bool(heading and pending))
+    return units
+
+
+def _text_units(texts: list[str], *, counts_heading: bool) -> list[_Unit]:
+    """Consecutive plain lines share a section block, up to MAX_TEXT characters."""
+    units: list[_Unit] = []
+    chunk: list[str] = []
+    size = 0
+    lines = -1 if counts_heading else 0  # the heading is not a line of content
+    for text in [piece for t in texts for piece in _chunks(t, MAX_TEXT)]:
+        if chunk and size + 1 + len(text) > MAX_TEXT:
+            units.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
+            chunk, size, lines = [], 0, 0
+        chunk.append(text)
+        size += len(text) + (1 if size else 0)
+        lines += 1
+    if chunk:
+        units.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
+    return units
+
+
+def _action_unit(text: str, actions: Sequence[Action], block_id: str) -> _Unit:
+    pieces = _chunks(text, MAX_TEXT)
+    blocks: list[Block] = [
+        mrkdwn_section(piece, f"{block_id}.t{i}" if i else f"{block_id}.t")
+        for i, piece in enumerate(pieces)
+    ]
+    for i in range(0, len(actions), MAX_BUTTONS):
+        suffix = f".{i // MAX_BUTTONS}" if i else ""
+        elements = [button(a) for a in actions[i : i + MAX_BUTTONS]]
+        blocks.append({"type": "actions", "block_id": block_id + suffix, "elements": elements})
+    return _Unit(tuple(blocks), 1)
+
+
+# -- messages and views ----------------------------------------------------------------------
+
+
+def to_messages(
+    reply: Reply,
+    names: Mapping[str, str] | None = None,
+    *,
+    split: bool = True,
+    max_blocks: int = MAX_BLOCKS_MESSAGE,
+    more_hint: str = "",
+) -> list[SlackMessage]:
+    """One message, or several when ``split`` and the reply exceeds ``max_blocks``; what
+    still does not fit (or all of it without ``split``) is summarised in the last one."""
+    units = _units(reply, names)
+    parts = MAX_PARTS if split else 1
+    messages: list[SlackMessage] = []
+    rest = units
+    for part in range(parts):
+        title = reply.title if part == 0 else f"{reply.title} (continued)"
+        last = part == parts - 1
+        blocks, rest = _fill([header_block(title)], rest, max_blocks, summarise=last)
+        messages.append(SlackMessage(fallback_text(reply, names, title), blocks))
+        if not rest:
+            break
+    if rest:
+        _summarise(messages[-1].blocks, rest, more_hint)
+    return messages
+
+
+def to_view_blocks(
+    replies: Iterable[Reply],
+    names: Mapping[str, str] | None = None,
+    *,
+    max_blocks: int = MAX_BLOCKS_VIEW,
+    more_hint: str = "",
+) -> list[Block]:
+    """Several replies stacked in one modal or Home tab, summarised past ``max_blocks``."""
+    units: list[_Unit] = []
+    for reply in replies:
+        units.append(_Unit((header_block(reply.title),), 0))
+        units += _units(reply, names)
+    blocks, rest = _fill([], units, max_blocks, summarise=True)
+    if rest:
+        _summarise(blocks, rest, more_hint)
+    return blocks
+
+
+def _fill(
+    blocks: list[Block], units: list[_Unit], max_blocks: int, *, summarise: bool
+) -> tuple[list[Block], list[_Unit]]:
+    """Add whole units while they fit, keeping one block free for a summary if needed."""
+    used = len(blocks)
+    for index, unit in enumerate(units):
+        more_follow = index < len(units) - 1
+        room = max_blocks - (1 if summarise and more_follow else 0)
+        if used + len(unit.blocks) > room:
+            return blocks, units[index:]
+        blocks.extend(unit.blocks)
+        used += len(unit.blocks)
+    return blocks, []
+
+
+def _summarise(blocks: list[Block], rest: list[_Unit], hint: str) -> None:
+    hidden = sum(unit.lines for unit in rest)
+    if not hidden:
+        return
+    text = f"… and {hidden} more not shown here."
+    blocks.append(context_block(f"{text} {hint}".strip()))
+
+
+def fallback_text(
+    reply: Reply, names: Mapping[str, str] | None = None, title: str | None = None
+) -> str:
+    """The notification / screen-reader text: the title and the first line, which for a
+    reminder carries the owner's mention so the push notification reaches them."""
+    text = escape(title or reply.title)
+    first = next((item for section in reply.sections for item in section.lines), None)
+    if first is not None:
+        text += ": " + line_text(first, reply, names)
+    return _cut(text, MAX_FALLBACK)
+
+
+def blocks_of(reply: Reply, names: Mapping[str, str] | None = None) -> list[Block]:
+    """The whole reply as blocks, no limits applied (for inspecting and small replies)."""
+    return [header_block(reply.title)] + [b for u in _units(reply, names) for b in u.blocks]
+
+
+# -- cutting text safely -------------------------------------------------------------------
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = _safe_cut(text, limit)
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    pieces.append(text)
+    return pieces
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: _safe_cut(text, limit - 1)].rstrip() + "…"
+
+
+def _safe_cut(text: str, limit: int) -> int:
+    """The last position at or before ``limit`` that splits at a line break or space if
+    possible, and never inside one of our ``<...>`` tokens or an ``&amp;`` entity."""
+    for separator in ("\n", " "):
+        index = text.rfind(separator, 0, limit + 1)
+        while index > limit // 2:
+            if _outside_tokens(text, index):
+                return index
+            index = text.rfind(separator, 0, index)
+    index = limit
+    while index > 0 and not _outside_tokens(text, index):
+        index -= 1
+    return index or limit
+
+
+def _outside_tokens(text: str, index: int) -> bool:
+    if text.rfind("<", 0, index) > text.rfind(">", 0, index):
+        return False
+    amp = text.rfind("&", 0, index)
+    return amp < 0 or text.rfind(";", 0, index) > amp or index - amp > 5

@@ -1,0 +1,190 @@
+"""Modals and the Home tab as Block Kit views. Pure functions.
+
+Every input block's id is the core's field name, so a ``ParseError`` comes back on the
+exact field (``response_action: errors``) without a translation table.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.adapters.slack.inbound import Metadata
+from bot.adapters.slack.render import Block, plain
+from bot.core.model import Kind
+
+RECORD_CALLBACK = "tp_record"
+PASS_ON_CALLBACK = "tp_pass_on"  # noqa: S105 - a callback id, not a password
+MAX_INPUT = 3000  # a plain_text_input's value, initial value and max_length
+MAX_OPTION = 75
+KIND_LABELS = {
+    Kind.CALL: "Call",
+    Kind.VIDEO: "Video call",
+    Kind.MEETING: "Meeting",
+    Kind.EMAIL_IN: "Email received",
+    Kind.EMAIL_OUT: "Email sent",
+    Kind.VISIT: "Visit",
+    Kind.CHAT: "Live chat",
+    Kind.SOCIAL: "Social media",
+    Kind.OTHER: "Other",
+}
+
+View = dict[str, Any]
+
+
+def _option(value: str, label: str) -> dict[str, Any]:
+    return {"text": plain(label, MAX_OPTION), "value": value[:MAX_OPTION]}
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    *,
+    multiline: bool = False,
+    initial: str = "",
+    placeholder: str = "",
+    hint: str = "",
+    optional: bool = True,
+    max_length: int = MAX_INPUT,
+) -> Block:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain(placeholder, 150)
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain(label, 2000),
+        "element": element,
+    }
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+
+
+def _select(block_id: str, label: str, options: list[dict[str, Any]], initial: str | None) -> Block:
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": plain("Choose…", 150),
+        "options": options,
+    }
+    chosen = next((o for o in options if o["value"] == initial), None)
+    if chosen is not None:
+        element["initial_option"] = chosen
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": plain(label, 2000),
+        "element": element,
+    }
+
+
+def record_modal(
+    *,
+    customer: str,
+    kind: Kind | None,
+    notes: str,
+    codes: tuple[str, ...],
+    owner: str,
+    channel: str | None,
+) -> View:
+    """The touchpoint form, prefilled; the channel to confirm in rides in the metadata."""
+    blocks: list[Block] = [
+        _text_input("customer", "Customer", initial=customer, optional=False, max_length=80),
+        _select(
+            "kind",
+            "Kind",
+            [_option(k.value, KIND_LABELS[k]) for k in Kind],
+            kind.value if kind else None,
+        ),
+    ]
+    if codes:  # a select with no options is refused by Slack
+        blocks.append(
+            _select("code", "Completion code", [_option(c, c) for c in codes[:100]], None)
+        )
+    blocks += [
+        _text_input(
+            "challenges",
+            "Challenges they mentioned",
+            multiline=True,
+            placeholder="One per line, e.g. slow internet",
+        ),
+        _text_input(
+            "our_promises",
+            "Our promises",
+            multiline=True,
+            placeholder="One per line, e.g. send fibre quote by friday",
+            hint="End a promise with when it is due: “by fri”, “tomorrow 10am”, “3 Dec”.",
+        ),
+        _text_input(
+            "their_promises",
+            "Their promises",
+            multiline=True,
+            placeholder="One per line, e.g. read the brochure before next tue",
+        ),
+        _text_input(
+            "difference",
+            "The biggest difference",
+            placeholder="The one thing that would help them most (≤ 12 words)",
+            max_length=300,
+        ),
+        _text_input("notes", "Notes", multiline=True, initial=notes),
+        {
+            "type": "input",
+            "block_id": "owner",
+            "optional": True,
+            "label": plain("Who owns our promises", 2000),
+            "element": {"type": "users_select", "action_id": "value", "initial_user": owner},
+        },
+    ]
+    return {
+        "type": "modal",
+        "callback_id": RECORD_CALLBACK,
+        "title": plain("Record touchpoint", 24),
+        "submit": plain("Save", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": _metadata(Metadata(channel=channel) if channel else Metadata()),
+        "blocks": blocks,
+    }
+
+
+def pass_on_modal(meta: Metadata, challenge_text: str = "") -> View:
+    """Asks to whom a challenge goes (a person, a team, a touchpoint owner)."""
+    intro = f"Pass on challenge #{meta.get('challenge', '?')}"
+    if challenge_text:
+        intro += f": {challenge_text}"
+    return {
+        "type": "modal",
+        "callback_id": PASS_ON_CALLBACK,
+        "title": plain("Pass on challenge", 24),
+        "submit": plain("Pass on", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": _metadata(meta),
+        "blocks": [
+            {"type": "section", "text": plain(intro, 3000)},
+            _text_input(
+                "to",
+                "To whom",
+                placeholder="e.g. billing team, Sam, technical support",
+                optional=False,
+                max_length=200,
+            ),
+        ],
+    }
+
+
+def home_view(blocks: list[Block]) -> View:
+    return {"type": "home", "blocks": blocks}
+
+
+def _metadata(meta: Metadata) -> str:
+    return json.dumps(meta, separators=(",", ":"))[:3000]

@@ -1,0 +1,226 @@
+"""Reminders and digests in the team channel, and what buttons and reactions do to them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.core.model import ChallengeStatus, PromiseStatus
+
+from . import payloads
+from .fake_slack import BOT_USER
+from .rig import SlackRig, slack_rig
+
+DIGEST_TIME = timedelta(hours=23, minutes=5)  # Thu 10:00 -> Fri 09:05, just after the digest
+
+
+async def record(rig: SlackRig, **values: str) -> None:
+    view = await rig.open_form("acme")
+    answer = await rig.submit(view, **values)
+    assert answer.text == "", answer.text
+
+
+def promise(rig: SlackRig, pid: int, team: str = "slack:T1") -> Any:
+    with rig.container.uow_factory() as uow:
+        return uow.promises.get(team, pid)
+
+
+def challenge(rig: SlackRig, cid: int, team: str = "slack:T1") -> Any:
+    with rig.container.uow_factory() as uow:
+        return uow.challenges.get(team, cid)
+
+
+async def reminder_posted(rig: SlackRig, hours: float = 23.5) -> dict[str, Any]:
+    rig.clock.advance(timedelta(hours=hours))  # Thu 10:00 -> Fri 09:30, after "by fri" (09:00)
+    result = await rig.engine().scan()
+    assert result.sent == 1, result
+    return dict(rig.fake.last("chat.postMessage").args)
+
+
+async def test_a_due_promise_is_reminded_in_the_team_channel_and_a_check_mark_keeps_it(
+    tmp_path: Path,
+) -> None:
+    async with slack_rig(tmp_path) as rig:
+        rig.fake.names["U1"] = "Sam"
+        await record(rig, our_promises="send fibre quote by fri")
+        posted = await reminder_posted(rig)
+        assert posted["channel"] == "C1"
+        assert posted["metadata"]["event_type"] == "touchpoint_delivery"
+        assert posted["metadata"]["event_payload"]["key"].startswith("reminder:slack:T1:")
+        assert posted["text"].startswith("Reminder: a promise is due: *#1* <@U1>")
+        actions = next(b for b in posted["blocks"] if b["type"] == "actions")
+        assert actions["elements"][0]["action_id"] == "tp:kept:1"
+        ts = rig.fake.messages["C1"][-1]["ts"]
+        seeded = rig.fake.last("reactions.add").args
+        assert (seeded["channel"], seeded["timestamp"], seeded["name"]) == (
+            "C1",
+            ts,
+            "white_check_mark",
+        )
+
+        answer = await rig.event(payloads.reaction_added("C1", ts, user="U2"), event_id="Ev1")
+        assert answer.status == 200
+        assert promise(rig, 1).status is PromiseStatus.KEPT
+        updated = rig.fake.message("C1", ts)
+        assert updated["edited"]
+        text = str(updated["blocks"])
+        assert "Settled:" in text and "*— kept*" in text and "by <@U2>" in text
+        assert not [b for b in updated["blocks"] if b["type"] == "actions"]
+
+
+async def test_a_retried_reaction_event_marks_nothing_twice(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, our_promises="send fibre quote by fri")
+        await reminder_posted(rig)
+        ts = rig.fake.messages["C1"][-1]["ts"]
+        await rig.event(payloads.reaction_added("C1", ts, user="U2"), event_id="Ev7")
+        updates = len(rig.fake.calls_to("chat.update"))
+        history_before = len(promise(rig, 1).history)
+        answer = await rig.event(
+            payloads.reaction_added("C1", ts, user="U2"), event_id="Ev7", retry=1
+        )
+        assert answer.status == 200
+        assert len(rig.fake.calls_to("chat.update")) == updates
+        assert len(promise(rig, 1).history) == history_before
+
+
+async def test_the_bots_own_seeded_check_mark_keeps_nothing(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, our_promises="send fibre quote by fri")
+        await reminder_posted(rig)
+        ts = rig.fake.messages["C1"][-1]["ts"]
+        await rig.event(payloads.reaction_added("C1", ts, user=BOT_USER), event_id="Ev2")
+        assert promise(rig, 1).status is PromiseStatus.OPEN
+
+
+async def test_other_reactions_and_other_messages_keep_nothing(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, our_promises="send fibre quote by fri")
+        await reminder_posted(rig)
+        ts = rig.fake.messages["C1"][-1]["ts"]
+        await rig.event(payloads.reaction_added("C1", ts, reaction="tada"), event_id="Ev3")
+        await rig.event(payloads.reaction_added("C1", "1.000001"), event_id="Ev4")
+        assert promise(rig, 1).status is PromiseStatus.OPEN
+
+
+async def test_the_kept_button_settles_the_promise_and_the_reminder_shows_who(
+    tmp_path: Path,
+) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, our_promises="send fibre quote by fri")
+        await reminder_posted(rig)
+        message = rig.fake.messages["C1"][-1]
+        click = payloads.block_actions("tp:kept:1", block_id="l0.0", user="U3", message=message)
+        assert (await rig.interact(click)).status == 200
+        assert promise(rig, 1).status is PromiseStatus.KEPT
+        shown = str(rig.fake.message("C1", message["ts"])["blocks"])
+        assert "*— kept*" in shown and "by <@U3>" in shown and "<!date^" in shown
+
+
+async def test_snoozing_keeps_the_buttons_and_says_until_when(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, our_promises="send fibre quote by fri")
+        await reminder_posted(rig)
+        message = rig.fake.messages["C1"][-1]
+        click = payloads.block_actions("tp:snooze:1:tomorrow", block_id="l0.0", message=message)
+        await rig.interact(click)
+        assert promise(rig, 1).status is PromiseStatus.OPEN
+        assert promise(rig, 1).remind_at > rig.clock.now() + timedelta(hours=12)
+        blocks = rig.fake.message("C1", message["ts"])["blocks"]
+        assert "snoozed until" in str(blocks) and any(b["type"] == "actions" for b in blocks)
+
+
+async def test_a_button_on_a_settled_promise_says_so_privately(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, our_promises="send fibre quote by fri")
+        await reminder_posted(rig)
+        message = rig.fake.messages["C1"][-1]
+        url = rig.fake.response_url("late")
+        await rig.interact(payloads.block_actions("tp:kept:1", message=message))
+        await rig.interact(
+            payloads.block_actions("tp:not_kept:1", message=message, response_url=url)
+        )
+        assert promise(rig, 1).status is PromiseStatus.KEPT
+        said = rig.fake.responses[-1]
+        assert said["url"] == "late" and said["response_type"] == "ephemeral"
+        assert "already kept" in str(said["blocks"])
+
+
+async def test_the_digest_lists_open_challenges_and_addressed_marks_one(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, challenges="slow internet\nbilling confusing", difference="needs fibre")
+        rig.clock.advance(DIGEST_TIME)  # Fri 10:00 London, after the 09:00 digest
+        result = await rig.engine().digests()
+        assert result.sent == 1
+        digest = rig.fake.messages["C1"][-1]
+        assert digest["metadata"]["event_payload"]["key"].startswith("digest:slack:T1:")
+        assert "Daily digest" in digest["text"]
+        actions = [b for b in digest["blocks"] if b["type"] == "actions"]
+        assert [e["action_id"] for e in actions[0]["elements"]] == [
+            "tp:addressed:1",
+            "tp:pass_on:1",
+        ]
+
+        click = payloads.block_actions(
+            "tp:addressed:1", block_id=actions[0]["block_id"], user="U2", message=digest
+        )
+        await rig.interact(click)
+        assert challenge(rig, 1).status is ChallengeStatus.ADDRESSED
+        blocks = rig.fake.message("C1", digest["ts"])["blocks"]
+        assert actions[0]["block_id"] not in [b.get("block_id") for b in blocks]
+        note = blocks[[b.get("type") for b in blocks].index("context")]
+        assert note["elements"][0]["text"].startswith(
+            "✅ *#1* acme: slow internet — marked addressed by <@U2>"
+        )
+        assert challenge(rig, 2).status is ChallengeStatus.OPEN
+
+
+async def test_pass_on_asks_to_whom_then_updates_the_digest(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, challenges="billing confusing")
+        rig.clock.advance(DIGEST_TIME)
+        await rig.engine().digests()
+        digest = rig.fake.messages["C1"][-1]
+        block_id = next(b["block_id"] for b in digest["blocks"] if b["type"] == "actions")
+        await rig.interact(
+            payloads.block_actions("tp:pass_on:1", block_id=block_id, message=digest)
+        )
+        modal = rig.fake.last("views.open").args
+        assert modal["trigger_id"] == "trigger-action"
+        view = modal["view"]
+        assert view["callback_id"] == "tp_pass_on"
+
+        empty = await rig.submit(view, to="   ")
+        assert empty.json()["response_action"] == "errors" and "to" in empty.json()["errors"]
+        answer = await rig.submit(view, to="billing team")
+        assert answer.text == ""
+        assert challenge(rig, 1).status is ChallengeStatus.PASSED_ON
+        assert challenge(rig, 1).passed_to == "billing team"
+        note = str(rig.fake.message("C1", digest["ts"])["blocks"])
+        assert "➡️" in note and "passed on to billing team by <@U1>" in note
+
+
+async def test_an_empty_digest_is_not_posted(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await rig.command("config channel C1")
+        rig.clock.advance(DIGEST_TIME)
+        result = await rig.engine().digests()
+        assert result.sent == 0
+        assert rig.fake.calls_to("chat.postMessage") == []
+
+
+async def test_a_digest_longer_than_one_message_is_split_with_every_part_findable(
+    tmp_path: Path,
+) -> None:
+    async with slack_rig(tmp_path) as rig:
+        lines = "\n".join(f"problem number {i}" for i in range(40))
+        await record(rig, challenges=lines)
+        rig.clock.advance(DIGEST_TIME)
+        await rig.engine().digests()
+        posted = rig.fake.calls_to("chat.postMessage")
+        assert len(posted) == 2
+        assert all(len(c.args["blocks"]) <= 50 for c in posted)
+        parts = [c.args["metadata"]["event_payload"] for c in posted]
+        assert [(p["part"], p["parts"]) for p in parts] == [(0, 2), (1, 2)]
+        assert len({p["key"] for p in parts}) == 1
