@@ -9,28 +9,18 @@ concurrent transaction appended are never mistaken for ours.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any, cast
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import CursorResult, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.core.model import Event
 from bot.storage.mapping import event_values
-from bot.storage.orm import ChallengeEventRow, PromiseEventRow
+from bot.storage.orm import ChallengeEventRow, PromiseEventRow, table_of
+from bot.storage.sqlhelpers import chunks
 
-# Large enough to batch, small enough for any backend's limit on bound parameters.
-CHUNK = 500
-
-
-def rowcount(result: object) -> int:
-    """How many rows an UPDATE or DELETE touched (its result is a CursorResult)."""
-    return cast("CursorResult[Any]", result).rowcount
-
-
-def chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+_INSERTS = {row: insert(table_of(row)) for row in (ChallengeEventRow, PromiseEventRow)}
 
 
 class HistoryLedger:
@@ -44,6 +34,9 @@ class HistoryLedger:
 
     def stored(self, table: str, item_id: int) -> int | None:
         return self._stored.get((table, item_id))
+
+    def forget(self) -> None:
+        self._stored.clear()
 
 
 class History:
@@ -91,7 +84,7 @@ class History:
             )
             self._ledger.remember(self._name, item_id, max(stored, len(history)))
         if rows:
-            self._session.execute(insert(self._table), rows)
+            self._session.execute(_INSERTS[self._table], rows)
 
     def _count(self, item_id: int) -> int:
         count = self._session.scalar(

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import time
 from typing import Any
 
+from bot.core.delivery import Delivery, DeliveryKind, DeliveryStatus
 from bot.core.model import (
     Challenge,
     ChallengeStatus,
@@ -22,6 +23,7 @@ from bot.storage.orm import (
     ChallengeEventRow,
     ChallengeRow,
     CustomerRow,
+    DeliveryRow,
     PromiseEventRow,
     PromiseRow,
     TeamRow,
@@ -38,6 +40,7 @@ def team_values(team: Team) -> dict[str, Any]:
         "day_start": team.day_start.strftime("%H:%M"),
         "digest_days": ",".join(str(d) for d in team.digest_days),
         "completion_codes": list(team.completion_codes),
+        "remind_overdue": team.remind_overdue,
     }
     if team.created_at is not None:  # else the database's clock fills it in
         values["created_at"] = team.created_at
@@ -54,6 +57,7 @@ def to_team(row: TeamRow) -> Team:
         day_start=time.fromisoformat(row.day_start),
         digest_days=tuple(int(d) for d in row.digest_days.split(",") if d),
         completion_codes=tuple(row.completion_codes),
+        remind_overdue=row.remind_overdue,
         created_at=row.created_at,
     )
 
@@ -170,3 +174,49 @@ def event_values(event: Event) -> dict[str, Any]:
 
 def to_event(row: ChallengeEventRow | PromiseEventRow) -> Event:
     return Event(at=row.at, actor=row.actor, action=row.action, detail=row.detail)
+
+
+def delivery_values(delivery: Delivery) -> dict[str, Any]:
+    """Every stored field but the id, the promise ids (a table of their own) and, when
+    unset, ``created_at`` (the database's clock fills it in)."""
+    values: dict[str, Any] = {
+        "team_id": delivery.team_id,
+        "kind": delivery.kind.value,
+        "key": delivery.key,
+        "channel": delivery.channel,
+        "due_at": delivery.due_at,
+        "day": delivery.day,
+        "status": delivery.status.value,
+        "attempts": delivery.attempts,
+        "next_attempt_at": delivery.next_attempt_at,
+        "claimed_by": delivery.claimed_by,
+        "lease_until": delivery.lease_until,
+        "message_ref": delivery.message_ref,
+        "sent_at": delivery.sent_at,
+        "last_error": delivery.last_error,
+    }
+    if delivery.created_at is not None:
+        values["created_at"] = delivery.created_at
+    return values
+
+
+def to_delivery(row: DeliveryRow, promise_ids: Iterable[int]) -> Delivery:
+    return Delivery(
+        team_id=row.team_id,
+        kind=DeliveryKind(row.kind),
+        key=row.key,
+        channel=row.channel,
+        due_at=row.due_at,
+        promise_ids=tuple(promise_ids),
+        day=row.day,
+        status=DeliveryStatus(row.status),
+        attempts=row.attempts,
+        next_attempt_at=row.next_attempt_at,
+        claimed_by=row.claimed_by,
+        lease_until=row.lease_until,
+        message_ref=row.message_ref,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        id=row.id,
+    )

@@ -9,8 +9,10 @@ the pair (team_id, customer_id), so the database itself refuses a cross-team ref
 from __future__ import annotations
 
 from datetime import UTC, datetime
+
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     DateTime,
     Dialect,
@@ -20,14 +22,16 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
-    text as sql_text,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from bot.core.delivery import DeliveryStatus
 from bot.core.model import ChallengeStatus, Direction, PromiseStatus
 
 NAMING_CONVENTION = {
@@ -41,6 +45,10 @@ NAMING_CONVENTION = {
 # The reminder poll's partial index and its query share this predicate. It must stay a
 # literal (not a bound parameter) or neither database can prove the index applies.
 OPEN_PROMISE_SQL = f"status = '{PromiseStatus.OPEN.value}'"
+# Likewise for the deliveries a worker may still have to send (the outbox poll).
+ACTIVE_DELIVERY_SQL = (
+    f"status IN ('{DeliveryStatus.PENDING.value}', '{DeliveryStatus.SENDING.value}')"
+)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -95,6 +103,7 @@ class TeamRow(Base):
     day_start: Mapped[str] = mapped_column(String(5))  # "HH:MM", team-local
     digest_days: Mapped[str] = mapped_column(String(20))  # "0,1,2,3,4" (Monday is 0)
     completion_codes: Mapped[list[str]] = mapped_column(JSON)
+    remind_overdue: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -235,7 +244,75 @@ class PromiseEventRow(_EventColumns, Base):
     promise_id: Mapped[int] = mapped_column(Integer, ForeignKey("promises.id", ondelete="CASCADE"))
 
 
+class DeliveryRow(Base):
+    """A message the bot owes a channel: the outbox (see ``bot.core.delivery``)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("key"),
+        CheckConstraint(_one_of("status", [s.value for s in DeliveryStatus]), name="status"),
+        Index("ix_deliveries_team_id_message_ref", "team_id", "message_ref"),
+        # The outbox poll: only deliveries still to send, oldest first. Sent, skipped and
+        # failed ones (nearly all of them, in time) stay out of it.
+        Index(
+            "ix_deliveries_active",
+            "due_at",
+            "id",
+            sqlite_where=sql_text(ACTIVE_DELIVERY_SQL),
+            postgresql_where=sql_text(ACTIVE_DELIVERY_SQL),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100), ForeignKey("teams.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime]
+    day: Mapped[str] = mapped_column(String(10))  # digests: the team-local ISO date
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None]
+    claimed_by: Mapped[str] = mapped_column(Text)
+    lease_until: Mapped[datetime | None]
+    message_ref: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class DeliveryPromiseRow(Base):
+    """Which promises a reminder or nudge carries (to update it when one is settled)."""
+
+    __tablename__ = "delivery_promises"
+    __table_args__ = (Index("ix_delivery_promises_promise_id", "promise_id"),)
+
+    delivery_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("deliveries.id", ondelete="CASCADE"), primary_key=True
+    )
+    promise_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("promises.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class ProcessedEventRow(Base):
+    """A platform event (Slack ``event_id``, ...) already handled: retries are dropped."""
+
+    __tablename__ = "processed_events"
+    # Old keys can be pruned by age; retries come within minutes.
+    __table_args__ = (Index("ix_processed_events_at", "at"),)
+
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100))  # no FK: may precede the team's row
+    at: Mapped[datetime]
+
+
+def table_of(row: type[Base]) -> Table:
+    """The Core table behind a mapped class. Core INSERTs skip the ORM's bulk machinery,
+    which costs more CPU than the database does on the record path."""
+    return Base.metadata.tables[row.__tablename__]
+
+
 def table_names() -> list[str]:
     """Every table, parents before children (the order to create, or to empty in reverse)."""
     return [t.name for t in Base.metadata.sorted_tables]
-

@@ -2,7 +2,8 @@
 
 Reads select rows and turn them into domain objects; writes are explicit INSERT/UPDATE
 statements built from the domain objects, so no ORM object ever leaves this package. Every
-query is scoped to a team except ``due_for_reminder``, which serves all teams by design.
+query is scoped to a team except those the ports define across teams (``due_for_reminder``
+and the outbox's ``claimable``, ``get`` and ``by_key``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, func, insert, literal_column, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from bot.core.model import (
@@ -23,7 +34,9 @@ from bot.core.model import (
     Touchpoint,
 )
 from bot.storage.customers import SqlCustomerRepository
-from bot.storage.history import History, HistoryLedger, chunks, rowcount
+from bot.storage.deliveries import SqlDeliveryRepository
+from bot.storage.history import History, HistoryLedger
+from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import (
     challenge_values,
     promise_values,
@@ -35,22 +48,38 @@ from bot.storage.mapping import (
     touchpoint_values,
 )
 from bot.storage.orm import (
+    OPEN_PROMISE_SQL,
     ChallengeEventRow,
     ChallengeRow,
     PromiseEventRow,
     PromiseRow,
     TeamRow,
     TouchpointRow,
+    table_of,
 )
+from bot.storage.sqlhelpers import chunks, rowcount
 
 __all__ = [
     "SqlChallengeRepository",
     "SqlCustomerRepository",
+    "SqlDeliveryRepository",
     "SqlPromiseRepository",
     "SqlTeamRepository",
     "SqlTouchpointRepository",
 ]
 
+# Built once: on the record path, building a statement costs more than running it.
+_TOUCHPOINTS, _CHALLENGES, _PROMISES = (
+    table_of(row) for row in (TouchpointRow, ChallengeRow, PromiseRow)
+)
+_INSERT_TOUCHPOINT = insert(_TOUCHPOINTS).returning(_TOUCHPOINTS.c.id)
+_INSERT_CHALLENGES = insert(_CHALLENGES).returning(_CHALLENGES.c.id, sort_by_parameter_order=True)
+_INSERT_PROMISES = insert(_PROMISES).returning(_PROMISES.c.id, sort_by_parameter_order=True)
+_ADVANCE_REMINDER = (
+    update(_PROMISES)
+    .where(_PROMISES.c.id == bindparam("b_id"), sql_text(OPEN_PROMISE_SQL))
+    .values(remind_at=bindparam("b_remind_at"), reminders_sent=bindparam("b_sent"))
+)
 _OPEN_CHALLENGE = (ChallengeStatus.OPEN.value, ChallengeStatus.PASSED_ON.value)
 # Rendered as a literal so both databases can match the partial index's predicate.
 _OPEN_PROMISE_LITERAL = PromiseRow.status == literal_column(f"'{PromiseStatus.OPEN.value}'")
@@ -125,14 +154,14 @@ class SqlChallengeRepository:
         if not challenges:
             return
         ids = self._session.scalars(
-            insert(ChallengeRow).returning(ChallengeRow.id, sort_by_parameter_order=True),
-            [challenge_values(c) for c in challenges],
+            _INSERT_CHALLENGES, [challenge_values(c) for c in challenges]
         ).all()
         for challenge, challenge_id in zip(challenges, ids, strict=True):
             challenge.id = challenge_id
         self._history.append([(c.id, c.history) for c in challenges if c.id], new=True)
 
     def fetch(self, stmt: Select[ChallengeRow]) -> list[Challenge]:
+        """The challenges ``stmt`` selects, with their histories (one more query)."""
         rows = self._session.scalars(stmt).all()
         history = self._history.load([row.id for row in rows])
         return [to_challenge(row, history[row.id]) for row in rows]
@@ -197,26 +226,35 @@ class SqlPromiseRepository:
         )
 
     def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:
+        """Claimed for this transaction: see ``bot.storage.locking``."""
+        lock_for_claiming(self._session)
         return self.fetch(
             select(PromiseRow)
             .where(_OPEN_PROMISE_LITERAL, PromiseRow.remind_at <= now)
             .order_by(PromiseRow.remind_at, PromiseRow.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         )
+
+    def advance_reminders(self, changes: Sequence[tuple[int, datetime | None, int]]) -> None:
+        """One executemany UPDATE; a promise settled meanwhile keeps its cleared remind_at."""
+        if changes:
+            self._session.execute(
+                _ADVANCE_REMINDER,
+                [{"b_id": i, "b_remind_at": r, "b_sent": n} for i, r, n in changes],
+            )
 
     def insert_new(self, promises: Sequence[Promise]) -> None:
         """Insert promises that have no id yet (with their history) and set their ids."""
         if not promises:
             return
-        ids = self._session.scalars(
-            insert(PromiseRow).returning(PromiseRow.id, sort_by_parameter_order=True),
-            [promise_values(p) for p in promises],
-        ).all()
+        ids = self._session.scalars(_INSERT_PROMISES, [promise_values(p) for p in promises]).all()
         for promise, promise_id in zip(promises, ids, strict=True):
             promise.id = promise_id
         self._history.append([(p.id, p.history) for p in promises if p.id], new=True)
 
     def fetch(self, stmt: Select[PromiseRow]) -> list[Promise]:
+        """The promises ``stmt`` selects, with their histories (one more query)."""
         rows = self._session.scalars(stmt).all()
         history = self._history.load([row.id for row in rows])
         return [to_promise(row, history[row.id]) for row in rows]
@@ -240,9 +278,9 @@ class SqlTouchpointRepository:
                 raise ValueError("a touchpoint's challenges and promises share its customer")
             if item.id is not None:
                 raise ValueError(f"{type(item).__name__} #{item.id} is already stored")
-        touchpoint.id = self._session.scalar(
-            insert(TouchpointRow).values(touchpoint_values(touchpoint)).returning(TouchpointRow.id)
-        )
+        touchpoint.id = self._session.execute(
+            _INSERT_TOUCHPOINT, touchpoint_values(touchpoint)
+        ).scalar_one()
         for item in items:
             item.touchpoint_id = touchpoint.id
         self._challenges.insert_new(touchpoint.challenges)

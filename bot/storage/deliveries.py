@@ -1,0 +1,140 @@
+"""The outbox: deliveries the reminder engine plans, claims, sends and records."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import Select, and_, insert, or_, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.core.delivery import Delivery, DeliveryStatus
+from bot.storage.locking import lock_for_claiming
+from bot.storage.mapping import delivery_values, to_delivery
+from bot.storage.orm import ACTIVE_DELIVERY_SQL, DeliveryPromiseRow, DeliveryRow
+from bot.storage.sqlhelpers import chunks, rowcount
+
+_PENDING = DeliveryStatus.PENDING.value
+_SENDING = DeliveryStatus.SENDING.value
+# What a delivery's owner may change after it is planned.
+_MUTABLE = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "claimed_by",
+    "lease_until",
+    "message_ref",
+    "sent_at",
+    "last_error",
+)
+
+
+class SqlDeliveryRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add_if_absent(self, delivery: Delivery) -> bool:
+        """INSERT .. ON CONFLICT (key) DO NOTHING: a concurrent planner with the same key
+        waits for the first one's transaction and then inserts nothing."""
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        inserted = self._session.execute(
+            upsert(DeliveryRow)
+            .values(delivery_values(delivery))
+            .on_conflict_do_nothing(index_elements=[DeliveryRow.key])
+            .returning(DeliveryRow.id, DeliveryRow.created_at)
+        ).first()
+        if inserted is None:
+            return False
+        delivery.id, delivery.created_at = inserted.id, inserted.created_at
+        promise_ids = list(dict.fromkeys(delivery.promise_ids))
+        if promise_ids:
+            self._session.execute(
+                insert(DeliveryPromiseRow),
+                [{"delivery_id": delivery.id, "promise_id": pid} for pid in promise_ids],
+            )
+        return True
+
+    def claimable(self, now: datetime, limit: int) -> list[Delivery]:
+        lock_for_claiming(self._session)
+        return self._fetch(
+            select(DeliveryRow)
+            .where(
+                sql_text(ACTIVE_DELIVERY_SQL),  # literal, so the partial index applies
+                or_(
+                    and_(
+                        DeliveryRow.status == _PENDING,
+                        or_(
+                            DeliveryRow.next_attempt_at.is_(None),
+                            DeliveryRow.next_attempt_at <= now,
+                        ),
+                    ),
+                    and_(DeliveryRow.status == _SENDING, DeliveryRow.lease_until <= now),
+                ),
+            )
+            .order_by(DeliveryRow.due_at, DeliveryRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+
+    def save(self, delivery: Delivery) -> None:
+        if delivery.id is None:
+            raise ValueError("save() stores changes to a stored delivery; add_if_absent() first")
+        values = delivery_values(delivery)
+        result = self._session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.team_id == delivery.team_id, DeliveryRow.id == delivery.id)
+            .values({name: values[name] for name in _MUTABLE})
+        )
+        if rowcount(result) != 1:
+            raise LookupError(f"delivery {delivery.id} of team {delivery.team_id} is not stored")
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        found = self._fetch(select(DeliveryRow).where(DeliveryRow.id == delivery_id))
+        return found[0] if found else None
+
+    def by_key(self, key: str) -> Delivery | None:
+        found = self._fetch(select(DeliveryRow).where(DeliveryRow.key == key))
+        return found[0] if found else None
+
+    def by_message_ref(self, team_id: str, message_ref: str) -> Delivery | None:
+        if not message_ref:
+            return None  # every unsent delivery has the empty reference
+        found = self._fetch(
+            select(DeliveryRow)
+            .where(DeliveryRow.team_id == team_id, DeliveryRow.message_ref == message_ref)
+            .order_by(DeliveryRow.id.desc())
+            .limit(1)
+        )
+        return found[0] if found else None
+
+    def sent_for_promise(self, team_id: str, promise_id: int) -> list[Delivery]:
+        return self._fetch(
+            select(DeliveryRow)
+            .join(DeliveryPromiseRow, DeliveryPromiseRow.delivery_id == DeliveryRow.id)
+            .where(
+                DeliveryRow.team_id == team_id,
+                DeliveryRow.status == DeliveryStatus.SENT.value,
+                DeliveryPromiseRow.promise_id == promise_id,
+            )
+            .order_by(DeliveryRow.id)
+        )
+
+    def _fetch(self, stmt: Select[DeliveryRow]) -> list[Delivery]:
+        rows = self._session.scalars(stmt).all()
+        promise_ids = self._promise_ids([row.id for row in rows])
+        return [to_delivery(row, promise_ids.get(row.id, ())) for row in rows]
+
+    def _promise_ids(self, delivery_ids: Sequence[int]) -> dict[int, list[int]]:
+        found: dict[int, list[int]] = defaultdict(list)
+        for chunk in chunks(delivery_ids):
+            for delivery_id, promise_id in self._session.execute(
+                select(DeliveryPromiseRow.delivery_id, DeliveryPromiseRow.promise_id)
+                .where(DeliveryPromiseRow.delivery_id.in_(chunk))
+                .order_by(DeliveryPromiseRow.delivery_id, DeliveryPromiseRow.promise_id)
+            ):
+                found[delivery_id].append(promise_id)
+        return found

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.delivery import Delivery, DeliveryKind, DeliveryStatus
+
+from .conftest import Seed, UowFactory, at
+
+
+def _delivery(key: str, due_at: datetime, team_id: str = "t1", **fields: object) -> Delivery:
+    delivery = Delivery(team_id, DeliveryKind.REMINDER, key, "C1", due_at)
+    for name, value in fields.items():
+        setattr(delivery, name, value)
+    return delivery
+
+
+def _add(uow_factory: UowFactory, *deliveries: Delivery) -> list[bool]:
+    with uow_factory() as uow:
+        added = [uow.deliveries.add_if_absent(d) for d in deliveries]
+        uow.commit()
+    return added
+
+
+def test_a_delivery_is_added_once_per_key_and_round_trips(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    promises = seed.touchpoint(
+        seed.customer("t1", "Acme"), promises=(("a", at(1)), ("b", at(1)))
+    ).promises
+    ids = tuple(sorted(p.id for p in promises if p.id))
+    first = _delivery("reminder:t1:1", at(1), promise_ids=ids, created_at=at(0))
+    assert _add(uow_factory, first, _delivery("reminder:t1:1", at(2))) == [True, False]
+    assert first.id is not None
+    with uow_factory() as uow:
+        assert uow.deliveries.get(first.id) == first
+        assert uow.deliveries.by_key("reminder:t1:1") == first
+        assert uow.deliveries.by_key("nope") is None
+
+
+def test_claimable_deliveries_are_due_pending_ones_and_expired_claims_oldest_first(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    now = at(10)
+    sending = DeliveryStatus.SENDING
+    _add(
+        uow_factory,
+        _delivery("pending", at(3)),
+        _delivery("retry-due", at(1), next_attempt_at=at(9)),
+        _delivery("retry-later", at(0), next_attempt_at=at(11)),
+        _delivery("lease-expired", at(2), status=sending, lease_until=at(9)),
+        _delivery("lease-live", at(0), status=sending, lease_until=at(11)),
+        _delivery("sent", at(0), status=DeliveryStatus.SENT),
+        _delivery("failed", at(0), status=DeliveryStatus.FAILED),
+        _delivery("skipped", at(0), status=DeliveryStatus.SKIPPED),
+    )
+    with uow_factory() as uow:
+        claimable = [d.key for d in uow.deliveries.claimable(now, limit=10)]
+        first = [d.key for d in uow.deliveries.claimable(now, limit=1)]
+    assert claimable == ["retry-due", "lease-expired", "pending"]
+    assert first == ["retry-due"]
+
+
+def test_saving_a_delivery_records_its_claim_and_outcome(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    delivery = _delivery("k", at(0))
+    _add(uow_factory, delivery)
+    with uow_factory() as uow:
+        (claimed,) = uow.deliveries.claimable(at(1), limit=5)
+        claimed.claim("worker-1", at(1))
+        uow.deliveries.save(claimed)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.deliveries.claimable(at(1), limit=5) == []  # leased to worker-1
+        claimed.sent("msg-1", at(1.01))
+        uow.deliveries.save(claimed)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.deliveries.by_key("k") == claimed
+        assert uow.deliveries.by_message_ref("t1", "msg-1") == claimed
+        assert uow.deliveries.by_message_ref("t1", "") is None
+        assert uow.deliveries.by_message_ref("t2", "msg-1") is None
+
+
+def test_sent_for_promise_lists_the_sent_deliveries_that_carry_it(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    (a, b) = seed.touchpoint(
+        seed.customer("t1", "Acme"), promises=(("a", at(1)), ("b", at(1)))
+    ).promises
+    assert a.id is not None and b.id is not None
+    sent = DeliveryStatus.SENT
+    _add(
+        uow_factory,
+        _delivery("both", at(1), promise_ids=(a.id, b.id), status=sent, message_ref="m1"),
+        _delivery("only-b", at(2), promise_ids=(b.id,), status=sent, message_ref="m2"),
+        _delivery("unsent", at(3), promise_ids=(a.id,)),
+    )
+    with uow_factory() as uow:
+        assert [d.key for d in uow.deliveries.sent_for_promise("t1", a.id)] == ["both"]
+        assert [d.key for d in uow.deliveries.sent_for_promise("t1", b.id)] == ["both", "only-b"]
+        assert uow.deliveries.sent_for_promise("t2", a.id) == []
+
+
+def test_a_processed_event_is_remembered_once_and_forgotten_on_rollback(
+    uow_factory: UowFactory,
+) -> None:
+    with uow_factory() as uow:
+        assert uow.events.remember("Ev1", "slack:T1", at(0)) is True
+        assert uow.events.remember("Ev1", "slack:T1", at(1)) is False
+    with uow_factory() as uow:
+        assert uow.events.remember("Ev1", "slack:T1", at(0)) is True  # the first was rolled back
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.events.remember("Ev1", "slack:T1", at(2)) is False
