@@ -239,7 +239,13 @@ class _Packer:
 
     def _add_buttons(self, actions: tuple[Action, ...]) -> bool:
         chosen = actions[:1] if self.compact else actions[:BUTTONS_PER_ROW]
-        chosen = tuple(a for a in chosen if a.custom_id not in self.page.custom_ids)
+        seen = set(self.page.custom_ids)  # Discord rejects a repeated custom_id
+        kept: list[Action] = []
+        for action in chosen:
+            if action.custom_id not in seen:
+                seen.add(action.custom_id)
+                kept.append(action)
+        chosen = tuple(kept)
         if not chosen:
             return True
         labelled = [(a, self._label(a, first=i == 0)) for i, a in enumerate(chosen)]

@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -31,6 +31,7 @@ APP_ID = 1_100_000_000_000_000_001
 BOT_ID = 1_100_000_000_000_000_002
 OWNER_ID = 1_100_000_000_000_000_003
 TOKEN = "fake-bot-token"
+NONCE_MEMORY = timedelta(minutes=5)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Failure:
     body: Json
     headers: dict[str, str]
     times: int
+    lost: bool  # the request takes effect, but its answer is lost (an error instead)
 
 
 @dataclass
@@ -85,7 +87,7 @@ class FakeDiscord:
         self.callbacks: dict[int, Callback] = {}
         self.followups: dict[str, list[Json]] = {}  # token -> messages
         self.failures: list[Failure] = []
-        self._nonces: dict[tuple[int, str], int] = {}
+        self._nonces: dict[tuple[int, str], tuple[int, datetime]] = {}
         self._waiting: dict[int, asyncio.Future[Callback]] = {}
         self._dispatched: dict[int, float] = {}
         self._session: Session | None = None
@@ -148,10 +150,12 @@ class FakeDiscord:
         body: Json | None = None,
         headers: dict[str, str] | None = None,
         times: int = 1,
+        lost: bool = False,
     ) -> None:
-        """The next ``times`` matching requests get this error instead."""
+        """The next ``times`` matching requests get this error instead (``lost``: after
+        taking effect, as when Discord posted the message but the answer never came)."""
         self.failures.append(
-            Failure(method, re.compile(path), status, body or {}, headers or {}, times)
+            Failure(method, re.compile(path), status, body or {}, headers or {}, times, lost)
         )
 
     # -- REST ---------------------------------------------------------------------------
@@ -174,14 +178,24 @@ class FakeDiscord:
             ("/interactions/", "/webhooks/")
         ):
             return self._json({"message": "401: Unauthorized", "code": 0}, 401)
-        for failure in self.failures:
-            if failure.times and failure.method == request.method and failure.path.search(path):
-                failure.times -= 1
+        failure = next(
+            (
+                f
+                for f in self.failures
+                if f.times and f.method == request.method and f.path.search(path)
+            ),
+            None,
+        )
+        if failure is not None:
+            failure.times -= 1
+            if not failure.lost:
                 return self._json(failure.body, failure.status, failure.headers)
         for method, pattern, handler in self._routes():
             match = re.fullmatch(pattern, path)
             if match and method == request.method:
                 result = handler(request, body, *match.groups())
+                if failure is not None:
+                    return self._json(failure.body, failure.status, failure.headers)
                 return result if isinstance(result, web.Response) else self._json(result)
         return self._json({"message": "404: Not Found", "code": 0}, 404)
 
@@ -318,14 +332,19 @@ class FakeDiscord:
         if self._guild_of(channel_id) is None:
             return self._json({"message": "Unknown Channel", "code": 10003}, 404)
         nonce = body.get("nonce")
-        if nonce is not None and body.get("enforce_nonce") and (channel_id, nonce) in self._nonces:
-            return self.messages[self._nonces[(channel_id, nonce)]]
+        earlier = self._nonces.get((channel_id, nonce)) if nonce is not None else None
+        if earlier is not None and body.get("enforce_nonce"):
+            message_id, at = earlier
+            if self.now() - at < NONCE_MEMORY:  # Discord remembers a nonce a few minutes
+                return self.messages[message_id]
         msg = self._new_message(channel_id, body)
         if nonce is not None:
-            self._nonces[(channel_id, nonce)] = int(msg["id"])
+            self._nonces[(channel_id, nonce)] = (int(msg["id"]), self.now())
         return msg
 
-    def _edit_message(self, request: web.Request, body: Json, channel: str, message: str) -> Json:
+    def _edit_message(self, request: web.Request, body: Json, channel: str, message: str) -> Any:
+        if int(message) not in self.messages:
+            return self._json({"message": "Unknown Message", "code": 10008}, 404)
         return self._apply_edit(int(message), body)
 
     def _apply_edit(self, message_id: int, body: Json) -> Json:
