@@ -21,8 +21,13 @@ log = logging.getLogger(__name__)
 class PlatformAdapter(Protocol):
     """What each chat platform's adapter offers the runtime."""
 
-    platform: str  # the team-id prefix it serves: "slack", "discord"
-    notifier: Notifier
+    @property
+    def platform(self) -> str:
+        """The team-id prefix it serves: "slack", "discord"."""
+        ...
+
+    @property
+    def notifier(self) -> Notifier: ...
 
     async def start(self) -> None:
         """Connect and begin serving; returns once running (work continues in tasks)."""

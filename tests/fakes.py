@@ -244,6 +244,9 @@ class FakeDeliveries(_Repo):
         self.store.deliveries[delivery.id] = copy.deepcopy(delivery)
         return True
 
+    def add_all_if_absent(self, deliveries: Sequence[Delivery]) -> int:
+        return sum(self.add_if_absent(d) for d in deliveries)
+
     def claimable(self, now: datetime, limit: int) -> list[Delivery]:
         found = [
             d

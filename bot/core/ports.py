@@ -113,7 +113,8 @@ class PromiseRepository(Protocol):
     def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:
         """Open promises of any team whose ``remind_at`` is at or before ``now``,
         earliest first, locked for this transaction where the database can (PostgreSQL:
-        ``FOR UPDATE SKIP LOCKED``, so concurrent instances take disjoint sets)."""
+        ``FOR UPDATE SKIP LOCKED``, so concurrent instances take disjoint sets). Their
+        histories are not loaded (the scan never needs them)."""
         ...
 
     def advance_reminders(self, changes: Sequence[tuple[int, datetime | None, int]]) -> None:
@@ -126,6 +127,9 @@ class DeliveryRepository(Protocol):
     def add_if_absent(self, delivery: Delivery) -> bool:
         """Store a new delivery unless one with its key exists (then False). Safe under
         concurrent callers: the key is unique in the database."""
+        ...
+    def add_all_if_absent(self, deliveries: Sequence[Delivery]) -> int:
+        """``add_if_absent`` for many deliveries in one statement; returns how many were new."""
         ...
 
     def claimable(self, now: datetime, limit: int) -> list[Delivery]:

@@ -89,9 +89,11 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
                 # Nowhere to post yet: look again in a while rather than at every scan.
                 changes.append((promise.id, now + NO_CHANNEL_RETRY, promise.reminders_sent))
         uow.promises.advance_reminders(changes)
-        created = sum(
-            uow.deliveries.add_if_absent(_reminder_delivery(teams, team_id, direction, items, now))
-            for (team_id, direction), items in groups.items()
+        created = uow.deliveries.add_all_if_absent(
+            [
+                _reminder_delivery(teams, team_id, direction, items, now)
+                for (team_id, direction), items in groups.items()
+            ]
         )
         uow.commit()
     return created

@@ -37,26 +37,34 @@ class SqlDeliveryRepository:
         self._session = session
 
     def add_if_absent(self, delivery: Delivery) -> bool:
-        """INSERT .. ON CONFLICT (key) DO NOTHING: a concurrent planner with the same key
-        waits for the first one's transaction and then inserts nothing."""
+        return self.add_all_if_absent([delivery]) == 1
+
+    def add_all_if_absent(self, deliveries: Sequence[Delivery]) -> int:
+        """INSERT .. ON CONFLICT (key) DO NOTHING, many rows in one statement: a concurrent
+        planner with the same key waits for the first one's transaction and then inserts
+        nothing. Sets id and created_at on the deliveries stored; returns how many."""
+        if not deliveries:
+            return 0
         dialect = self._session.get_bind().dialect.name
         upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        by_key = {d.key: d for d in deliveries}
         inserted = self._session.execute(
             upsert(DeliveryRow)
-            .values(delivery_values(delivery))
             .on_conflict_do_nothing(index_elements=[DeliveryRow.key])
-            .returning(DeliveryRow.id, DeliveryRow.created_at)
-        ).first()
-        if inserted is None:
-            return False
-        delivery.id, delivery.created_at = inserted.id, inserted.created_at
-        promise_ids = list(dict.fromkeys(delivery.promise_ids))
-        if promise_ids:
-            self._session.execute(
-                insert(DeliveryPromiseRow),
-                [{"delivery_id": delivery.id, "promise_id": pid} for pid in promise_ids],
-            )
-        return True
+            .returning(DeliveryRow.id, DeliveryRow.key, DeliveryRow.created_at),
+            [delivery_values(d) for d in by_key.values()],
+        ).all()
+        links = []
+        for row in inserted:
+            delivery = by_key[row.key]
+            delivery.id, delivery.created_at = row.id, row.created_at
+            links += [
+                {"delivery_id": row.id, "promise_id": pid}
+                for pid in dict.fromkeys(delivery.promise_ids)
+            ]
+        if links:
+            self._session.execute(insert(DeliveryPromiseRow), links)
+        return len(inserted)
 
     def claimable(self, now: datetime, limit: int) -> list[Delivery]:
         lock_for_claiming(self._session)
