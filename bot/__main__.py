@@ -32,12 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         return _migrate(settings)
     if command == "console" or not (settings.slack_enabled or settings.discord_enabled):
         return _console(settings)
-    print(
-        "touchpoint: Slack and Discord adapters are not part of this build yet; "
-        "unset the platform tokens to use the console.",
-        file=sys.stderr,
-    )
-    return 2
+    return _platforms(settings)
 
 
 def _migrate(settings: Settings) -> int:
@@ -48,6 +43,20 @@ def _migrate(settings: Settings) -> int:
     upgrade(engine)
     print(f"database {redact(settings.database_url)} is at revision {current_revision(engine)}")
     engine.dispose()
+    return 0
+
+
+def _platforms(settings: Settings) -> int:
+    import asyncio
+
+    from bot.bootstrap import build
+    from bot.runtime import platform_adapters, serve
+
+    container = build(settings)
+    try:
+        asyncio.run(serve(container, platform_adapters(container, settings)))
+    finally:
+        container.close()
     return 0
 
 
