@@ -155,3 +155,34 @@ def test_touchpoint_console_runs_as_a_real_process_with_piped_input(tmp_path: Pa
     assert "Recorded: Call with acme" in done.stdout
     assert "== acme ==" in done.stdout and "slow internet" in done.stdout
     assert (tmp_path / "proc.db").exists()
+
+
+def test_the_console_shows_reminders_that_fell_due_while_it_runs(tmp_path: Path) -> None:
+    db = tmp_path / "rem.db"
+    settings = load_settings({"DATABASE_URL": f"sqlite:///{db}"}, dotenv=None)
+    seeded = build(settings, clock=ManualClock(datetime(2026, 1, 5, 10, 0, tzinfo=UTC)))
+    run_script(
+        seeded, "/touchpoint acme | we: send quote tomorrow 10am | they: sign form tomorrow\n"
+    )
+    seeded.close()
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "TOUCHPOINT_SCAN_SECONDS": "1"}
+    seen = []
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    ) as worker:
+        assert worker.stdin is not None and worker.stdout is not None
+        for output_line in worker.stdout:  # the start-up scan delivers what was missed
+            seen.append(output_line)
+            if "".join(seen).count("React with ✅") == 2:  # both messages printed in full
+                break
+        worker.communicate(timeout=30)  # closes stdin: end of input ends the console
+    text = "".join(seen)
+    assert "[console] == Reminder: a promise is due ==" in text
+    assert "send quote — due Tue 06 Jan 10:00" in text and "Delayed" in text
+    assert "acme said they would: sign form" in text
