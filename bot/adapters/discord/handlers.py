@@ -378,7 +378,9 @@ class Handlers:
             return
         reminder = outcome.reminder
         if reminder is None:
-            rendered = settled_in_place(msg, outcome.reply, outcome.family, outcome.target)
+            rendered = settled_in_place(
+                msg, outcome.reply, outcome.family, outcome.target, self._clock.now()
+            )
             await edit_in_place(interaction, rendered)
             return
         if outcome.change == "snoozed":  # still open: say until when, under the reminder

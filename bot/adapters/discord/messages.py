@@ -8,6 +8,8 @@ what and when.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import discord
 
 from bot.adapters.discord.render import (
@@ -16,8 +18,9 @@ from bot.adapters.discord.render import (
     FIELDS_MAX,
     Rendered,
     line_text,
+    timestamp,
 )
-from bot.core.replies import Action, Reply, parse_custom_id
+from bot.core.replies import Action, Reply, When, parse_custom_id
 
 UPDATES = "Updates"
 PROMISE_VERBS = frozenset({"kept", "not_kept", "snooze", "cancel"})
@@ -48,9 +51,10 @@ def actions_of(message: discord.Message) -> list[list[tuple[Action, str]]]:
 
 
 def settled_in_place(
-    message: discord.Message, changed: Reply, family: str, target: int
+    message: discord.Message, changed: Reply, family: str, target: int, at: datetime
 ) -> Rendered:
-    """``message`` with ``target``'s buttons removed and the change noted under Updates."""
+    """``message`` with ``target``'s buttons removed and the change noted under Updates,
+    with when it happened."""
     verbs = CHALLENGE_VERBS if family == "challenge" else PROMISE_VERBS
     rows = [
         [(a, label) for a, label in row if not (a.target == target and a.verb in verbs)]
@@ -58,6 +62,7 @@ def settled_in_place(
     ]
     embeds = [discord.Embed.from_dict(e.to_dict()) for e in message.embeds]
     note = "\n".join(line_text(ln) for sec in changed.sections for ln in sec.lines)
+    note = f"{note} · {timestamp(When(at, 'UTC'))}" if note else note
     if embeds and note:
         _note(embeds[-1], note)
     return Rendered(

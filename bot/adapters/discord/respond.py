@@ -31,12 +31,11 @@ async def in_time(
     work: Callable[[], T],
     *,
     ephemeral: bool = True,
-    deadline: float = DEFER_AFTER,
 ) -> T:
     """Run ``work`` in a thread, deferring the interaction if it takes longer than
-    ``deadline``. Afterwards ``interaction.response.is_done()`` says whether it was."""
+    ``DEFER_AFTER``. Afterwards ``interaction.response.is_done()`` says whether it was."""
     task = asyncio.ensure_future(asyncio.to_thread(work))
-    done, _ = await asyncio.wait({task}, timeout=deadline)
+    done, _ = await asyncio.wait({task}, timeout=DEFER_AFTER)
     if not done:
         await interaction.response.defer(ephemeral=ephemeral, thinking=ephemeral)
     return await task
