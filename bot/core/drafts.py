@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.model import Kind
+from bot.core.model import JourneyStage, Kind
 
 
 @dataclass(frozen=True)
@@ -27,10 +27,15 @@ class TouchpointDraft:
     their_promises: tuple[PromiseDraft, ...] = ()
     difference: str | None = None
     notes: str = ""
+    stage: JourneyStage | None = None
+    satisfaction: int | None = None
+    effort: int | None = None
 
     def is_empty(self) -> bool:
         return not (
             self.code
+            or self.satisfaction is not None
+            or self.effort is not None
             or self.challenges
             or self.our_promises
             or self.their_promises
@@ -58,3 +63,6 @@ class FormFields:
     their_promises: str = ""
     difference: str = ""
     notes: str = ""
+    stage: str = ""
+    satisfaction: str = ""
+    effort: str = ""

@@ -53,6 +53,31 @@ def parse_kind(text: str) -> Kind | None:
     return KIND_ALIASES.get(" ".join(text.lower().replace("_", " ").split()))
 
 
+class JourneyStage(enum.StrEnum):
+    PRE_PURCHASE = "pre-purchase"
+    PURCHASE = "purchase"
+    POST_PURCHASE = "post-purchase"
+
+
+STAGE_ALIASES: dict[str, JourneyStage] = {
+    **{s.value: s for s in JourneyStage},
+    "pre": JourneyStage.PRE_PURCHASE,
+    "prepurchase": JourneyStage.PRE_PURCHASE,
+    "pre purchase": JourneyStage.PRE_PURCHASE,
+    "buying": JourneyStage.PURCHASE,
+    "post": JourneyStage.POST_PURCHASE,
+    "postpurchase": JourneyStage.POST_PURCHASE,
+    "post purchase": JourneyStage.POST_PURCHASE,
+    "after sale": JourneyStage.POST_PURCHASE,
+}
+SATISFACTION_RANGE = (1, 5)  # CSAT: 1 very dissatisfied .. 5 very satisfied
+EFFORT_RANGE = (1, 7)  # CES: 1 very easy .. 7 very hard
+
+
+def parse_stage(text: str) -> JourneyStage | None:
+    return STAGE_ALIASES.get(" ".join(text.lower().replace("_", " ").split()))
+
+
 class Direction(enum.StrEnum):
     OURS = "ours"
     THEIRS = "theirs"
@@ -113,6 +138,12 @@ class Team:
     completion_codes: tuple[str, ...] = DEFAULT_COMPLETION_CODES
     # Remind overdue promises again once a working day until they are settled.
     remind_overdue: bool = True
+    # Touchpoint ownership: an area ("billing", "field visits") -> the user who owns it and
+    # receives the challenges passed on to it.
+    area_owners: dict[str, str] = field(default_factory=dict)
+    # Completion-code follow-ups: a code ("no answer") -> the promise it creates
+    # ("call back next working day").
+    code_followups: dict[str, str] = field(default_factory=dict)
     created_at: datetime | None = None
 
     def find_code(self, text: str) -> str | None:
@@ -304,6 +335,9 @@ class Touchpoint:
     code: str | None = None
     notes: str = ""
     difference: str | None = None
+    stage: JourneyStage | None = None
+    satisfaction: int | None = None  # CSAT 1-5
+    effort: int | None = None  # CES 1-7
     challenges: list[Challenge] = field(default_factory=list)
     promises: list[Promise] = field(default_factory=list)
     id: int | None = None

@@ -13,6 +13,7 @@ from bot.core.model import (
     Customer,
     Direction,
     Event,
+    JourneyStage,
     Kind,
     Promise,
     PromiseStatus,
@@ -41,6 +42,8 @@ def team_values(team: Team) -> dict[str, Any]:
         "digest_days": ",".join(str(d) for d in team.digest_days),
         "completion_codes": list(team.completion_codes),
         "remind_overdue": team.remind_overdue,
+        "area_owners": dict(team.area_owners),
+        "code_followups": dict(team.code_followups),
     }
     if team.created_at is not None:  # else the database's clock fills it in
         values["created_at"] = team.created_at
@@ -58,6 +61,8 @@ def to_team(row: TeamRow) -> Team:
         digest_days=tuple(int(d) for d in row.digest_days.split(",") if d),
         completion_codes=tuple(row.completion_codes),
         remind_overdue=row.remind_overdue,
+        area_owners=dict(row.area_owners or {}),
+        code_followups=dict(row.code_followups or {}),
         created_at=row.created_at,
     )
 
@@ -83,6 +88,9 @@ def touchpoint_values(touchpoint: Touchpoint) -> dict[str, Any]:
         "code": touchpoint.code,
         "notes": touchpoint.notes,
         "difference": touchpoint.difference,
+        "stage": touchpoint.stage.value if touchpoint.stage else None,
+        "satisfaction": touchpoint.satisfaction,
+        "effort": touchpoint.effort,
     }
 
 
@@ -96,6 +104,9 @@ def to_touchpoint(row: TouchpointRow) -> Touchpoint:
         code=row.code,
         notes=row.notes,
         difference=row.difference,
+        stage=JourneyStage(row.stage) if row.stage else None,
+        satisfaction=row.satisfaction,
+        effort=row.effort,
         id=row.id,
     )
 

@@ -104,6 +104,8 @@ class TeamRow(Base):
     digest_days: Mapped[str] = mapped_column(String(20))  # "0,1,2,3,4" (Monday is 0)
     completion_codes: Mapped[list[str]] = mapped_column(JSON)
     remind_overdue: Mapped[bool] = mapped_column(Boolean)
+    area_owners: Mapped[dict[str, str]] = mapped_column(JSON, server_default=sql_text("'{}'"))
+    code_followups: Mapped[dict[str, str]] = mapped_column(JSON, server_default=sql_text("'{}'"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -160,6 +162,9 @@ class TouchpointRow(Base):
     code: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str] = mapped_column(Text)
     difference: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[str | None] = mapped_column(String(16))
+    satisfaction: Mapped[int | None] = mapped_column(Integer)
+    effort: Mapped[int | None] = mapped_column(Integer)
 
 
 class ChallengeRow(Base):
@@ -305,6 +310,24 @@ class ProcessedEventRow(Base):
     key: Mapped[str] = mapped_column(Text, primary_key=True)
     team_id: Mapped[str] = mapped_column(String(100))  # no FK: may precede the team's row
     at: Mapped[datetime]
+
+
+class CalendarFeedRow(Base):
+    """An iCalendar feed URL: only a hash of its secret token is stored; revoking keeps
+    the row (and so the token can never be reissued)."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (
+        UniqueConstraint("token_hash"),
+        Index("ix_calendar_feeds_team_id_owner", "team_id", "owner"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100), ForeignKey("teams.id"))
+    owner: Mapped[str | None] = mapped_column(Text)  # None: the whole team's feed
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
 
 
 def table_of(row: type[Base]) -> Table:

@@ -24,7 +24,7 @@ def test_upgrading_an_empty_database_brings_it_to_the_head_revision(empty_db_url
     engine = make_engine(empty_db_url)
     assert current_revision(engine) is None
     upgrade(engine)
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() and head_revision() is not None
     assert set(table_names()) <= set(inspect(engine).get_table_names())
     engine.dispose()
 
