@@ -152,13 +152,16 @@ class DiscordAdapter:
         ready.cancel()
         failure = self._runner.exception() if self._runner in done else None
         await self.stop()
+        gateway = self._settings.discord_gateway_url
         if failure is not None:
+            # discord.py gives up on some first-connection failures with an unhelpful
+            # error of its own; the gateway address is what to check.
             raise DiscordStartError(
-                f"The Discord gateway connection failed: {failure}"
+                f"Could not connect to the Discord gateway at {gateway}: {failure!r}"
             ) from failure
         raise DiscordStartError(
-            f"Discord did not become ready within {self._start_timeout:.0f} s "
-            f"({self._settings.discord_gateway_url})."
+            f"Could not connect to the Discord gateway at {gateway}: not ready within "
+            f"{self._start_timeout:g} s."
         )
 
     async def stop(self) -> None:
