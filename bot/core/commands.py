@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core import content, queries, services
+from bot.core import content, queries, record_view, services
 from bot.core.errors import UserError
 from bot.core.model import Direction, Kind, parse_kind
 from bot.core.ports import Clock, UnitOfWork
@@ -166,7 +166,7 @@ class Commands:
         if not rest:
             raise UserError("Name the customer: `/touchpoint show acme`.")
         record = queries.customer_record(ctx.team_id, rest, uow=self._uow(), clock=self._clock)
-        return content.customer_record(record)
+        return record_view.customer_record(record)
 
     def _promises(self, rest: str, ctx: Context) -> Outcome:
         word = rest.lower()

@@ -18,8 +18,9 @@ from bot.core.model import (
     Promise,
     PromiseStatus,
     Team,
+    Touchpoint,
 )
-from bot.core.queries import ChallengeList, CustomerRecord, Digest, PromiseList
+from bot.core.queries import ChallengeList, Digest, PromiseList
 from bot.core.replies import Action, Line, Reply, Section, Strong, Text, UserRef, When, line
 from bot.core.services import ChallengeChanged, PromiseChanged, Recorded, TeamConfigured
 
@@ -132,6 +133,9 @@ def confirmation(recorded: Recorded) -> Reply:
         lines.append(line(f"New customer “{customer.name}” added."))
     if tp.code:
         lines.append(line("Outcome: ", tp.code))
+    measures = _touchpoint_measures(tp)
+    if measures:
+        lines.append(line(measures))
     sections = [Section(None, tuple(lines))]
     if tp.challenges:
         sections.append(
@@ -144,16 +148,52 @@ def confirmation(recorded: Recorded) -> Reply:
         (Direction.OURS, "We promised"),
         (Direction.THEIRS, "They promised"),
     ):
-        promises = [p for p in tp.promises if p.direction is direction]
+        promises = [
+            p for p in tp.promises if p.direction is direction and p not in recorded.followups
+        ]
         if promises:
             sections.append(
                 Section(heading, tuple(promise_line(p, team, tp.occurred_at) for p in promises))
             )
+    if recorded.followups:
+        sections.append(
+            Section(
+                f"Follow-up added for “{tp.code}”",
+                tuple(promise_line(p, team, tp.occurred_at) for p in recorded.followups),
+            )
+        )
     if tp.difference:
         sections.append(Section("Biggest difference", (line(tp.difference),)))
     if tp.notes:
         sections.append(Section("Notes", (line(tp.notes),)))
     return Reply("Touchpoint recorded", tuple(sections), kind="confirmation")
+
+
+def _touchpoint_measures(tp: Touchpoint) -> str:
+    parts = []
+    if tp.stage:
+        parts.append(f"Stage: {tp.stage.value}")
+    if tp.satisfaction is not None:
+        parts.append(f"satisfaction {tp.satisfaction}/5")
+    if tp.effort is not None:
+        parts.append(f"effort {tp.effort}/7")
+    return " · ".join(parts)
+
+
+def passed_on_notice(team: Team, challenge: Challenge, customer: Customer, owner: str) -> Reply:
+    """Tells an area's owner that a challenge was passed on to them."""
+    passed = next((e for e in reversed(challenge.history) if e.action == "passed_on"), None)
+    spans: list[Text | Strong | When | UserRef] = [
+        UserRef(owner),
+        Text(f": {customer.name}'s challenge "),
+        Strong(f"#{challenge.id} {challenge.text}"),
+        Text(f" was passed on to {challenge.passed_to}"),
+    ]
+    if passed is not None:
+        spans += [Text(" by "), UserRef(passed.actor), Text(" "), When(passed.at, team.timezone)]
+    lines = (Line(tuple(spans), challenge_actions(challenge)[:1]),)
+    title = f"Passed on to {challenge.passed_to}"
+    return Reply(title, (Section(None, lines),), private=False, mentions=(owner,), kind="notice")
 
 
 def promise_changed(result: PromiseChanged, actor: str) -> Reply:
@@ -230,65 +270,6 @@ def challenge_list(result: ChallengeList) -> Reply:
     return Reply("Open challenges", (Section(None, lines),), kind="list")
 
 
-def customer_record(record: CustomerRecord) -> Reply:
-    team, now = record.team, record.now
-    summary = [line(f"{record.touchpoint_count} touchpoint(s)")]
-    last = record.last_contact
-    if last is not None:
-        summary.append(
-            line(
-                "Last contact: ",
-                When(last.occurred_at, team.timezone),
-                " by ",
-                UserRef(last.author),
-            )
-        )
-    if record.headline:
-        summary.append(line("Biggest difference: ", Strong(record.headline)))
-    sections = [Section(None, tuple(summary))]
-    if record.challenges:
-        sections.append(
-            Section("Challenges", tuple(challenge_line(c, now) for c in record.challenges))
-        )
-    for direction, heading in (
-        (Direction.OURS, "Our promises"),
-        (Direction.THEIRS, "Their promises"),
-    ):
-        items = [p for p in record.promises if p.direction is direction]
-        if items:
-            sections.append(Section(heading, tuple(promise_line(p, team, now) for p in items)))
-    if record.differences:
-        sections.append(
-            Section(
-                "Biggest difference over time",
-                tuple(
-                    line(
-                        When(d.at, team.timezone, with_time=False),
-                        f": {d.text} (",
-                        UserRef(d.author),
-                        ")",
-                    )
-                    for d in reversed(record.differences)
-                ),
-            )
-        )
-    if record.recent:
-        sections.append(
-            Section(
-                "Recent touchpoints",
-                tuple(
-                    line(
-                        When(t.occurred_at, team.timezone),
-                        f" {t.kind.value}" + (f" — {t.code}" if t.code else "") + " by ",
-                        UserRef(t.author),
-                    )
-                    for t in record.recent
-                ),
-            )
-        )
-    return Reply(record.customer.name, tuple(sections), kind="record")
-
-
 # -- digest ---------------------------------------------------------------------------------
 
 
@@ -328,6 +309,7 @@ def digest(result: Digest) -> Reply | None:
                 ),
             )
         )
+    sections += _owner_sections(result)
     for entry in result.customers:
         lines = []
         if entry.headline:
@@ -335,7 +317,29 @@ def digest(result: Digest) -> Reply | None:
         lines += [challenge_line(c, now, with_actions=True) for c in entry.challenges]
         sections.append(Section(f"{entry.customer.name} — open challenges", tuple(lines)))
     title = f"Daily digest — {result.day.strftime('%a %d %b')}"
-    return Reply(title, tuple(sections), private=False, kind="digest")
+    owners = tuple(dict.fromkeys(result.team.area_owners[a] for a in _owned_areas(result)))
+    return Reply(title, tuple(sections), private=False, mentions=owners, kind="digest")
+
+
+def _owned_areas(result: Digest) -> list[str]:
+    passed = {c.passed_to for e in result.customers for c in e.challenges if c.passed_to}
+    return [area for area in result.team.area_owners if area in passed]
+
+
+def _owner_sections(result: Digest) -> list[Section]:
+    """Each area owner sees what was passed on to them, with the customer."""
+    sections = []
+    for area in _owned_areas(result):
+        owner = result.team.area_owners[area]
+        items = [
+            challenge_line(c, result.now, e.customer, with_actions=True)
+            for e in result.customers
+            for c in e.challenges
+            if c.passed_to == area
+        ]
+        head = Line((Text("Owner: "), UserRef(owner)))
+        sections.append(Section(f"Passed on to {area}", (head, *items)))
+    return sections
 
 
 # -- configuration and help ------------------------------------------------------------------

@@ -109,6 +109,20 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
     return timedelta(seconds=delay)
 
 
+def notice_key(team_id: str, what: str, target: int, sequence: int) -> str:
+    """The key of a one-off notice; it names what the notice is about, so the message can be
+    rebuilt from the database when it is sent: ``notice:<team>:passed_on:<id>:<n>``."""
+    return f"notice:{team_id}:{what}:{target}:{sequence}"
+
+
+def parse_notice_key(key: str) -> tuple[str, int] | None:
+    """``notice:slack:T1:passed_on:7:2`` -> ``("passed_on", 7)``."""
+    parts = key.rsplit(":", 3)
+    if len(parts) != 4 or not parts[0].startswith("notice:") or not parts[2].isdigit():
+        return None
+    return parts[1], int(parts[2])
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A message for a platform to post. ``key`` is stable across retries."""

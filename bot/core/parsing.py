@@ -60,12 +60,16 @@ from bot.core.dates import (
 from bot.core.drafts import FormFields, PromiseDraft, QuickEntry, TouchpointDraft
 from bot.core.errors import FieldError, ParseError
 from bot.core.model import (
+    EFFORT_RANGE,
     MAX_DIFFERENCE_WORDS,
     MAX_ITEM_CHARS,
     MAX_ITEMS_PER_LIST,
     MAX_NOTES_CHARS,
+    SATISFACTION_RANGE,
+    JourneyStage,
     Kind,
     parse_kind,
+    parse_stage,
 )
 
 __all__ = ["LABELS", "parse_due", "parse_form", "parse_quick_entry"]
@@ -79,6 +83,9 @@ LABELS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         "code": ("code", "outcome", "completion", "result", "completion code"),
         "notes": ("notes", "note"),
         "kind": ("kind", "type"),
+        "stage": ("stage", "journey", "journey stage"),
+        "satisfaction": ("csat", "satisfaction"),
+        "effort": ("ces", "effort"),
     }
 )
 """Canonical field -> the labels that fill it (the first is the short one help shows)."""
@@ -87,11 +94,13 @@ LABELS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
 MAX_ENTRY_CHARS = 60_000
 
 _LISTS = ("challenges", "our_promises", "their_promises")
-_FORM_FIELDS = (*_LISTS, "difference", "code", "kind", "notes")
-_SINGLES = ("difference", "code", "kind")
+_SCORES = ("stage", "satisfaction", "effort")
+_FORM_FIELDS = (*_LISTS, "difference", "code", "kind", "notes", *_SCORES)
+_SINGLES = ("difference", "code", "kind", *_SCORES)
 _LABEL_HELP = (
     "ch (challenges), we (our promises), they (their promises), "
-    "diff (biggest difference), code (completion code), notes, kind"
+    "diff (biggest difference), code (completion code), notes, kind, "
+    "stage (journey stage), csat (satisfaction 1-5), ces (effort 1-7)"
 )
 _EXAMPLE = "/touchpoint acme call | ch: slow internet | we: send quote by fri | they: read brochure"
 _USAGE = (
@@ -108,6 +117,9 @@ _SINGLE_NOUNS = {
     "difference": "biggest difference",
     "code": "completion code",
     "kind": "kind",
+    "stage": "journey stage",
+    "satisfaction": "satisfaction score",
+    "effort": "effort score",
 }
 
 _ALIAS_FIELD = {alias: name for name, aliases in LABELS.items() for alias in aliases}
@@ -249,6 +261,9 @@ class _Raw:
     difference: list[str] = field(default_factory=list)  # one entry per time it was given
     code: list[str] = field(default_factory=list)
     kind: list[str] = field(default_factory=list)
+    stage: list[str] = field(default_factory=list)
+    satisfaction: list[str] = field(default_factory=list)
+    effort: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # lines
 
     def single(self, name: str) -> list[str]:
@@ -256,7 +271,7 @@ class _Raw:
         return values
 
     def is_empty(self) -> bool:
-        filled = [*self.difference, *self.code, *self.notes]
+        filled = [*self.difference, *self.code, *self.notes, *self.satisfaction, *self.effort]
         filled += [item for items in self.lists.values() for item in items]
         return not any(_strip_bullet(_squash(v)) for v in filled)
 
@@ -389,6 +404,11 @@ def _build(
         their_promises=theirs,
         difference=_difference(_single(raw.difference, "difference", errors), errors),
         notes=_notes(raw.notes, errors),
+        stage=_stage(_single(raw.stage, "stage", errors), errors),
+        satisfaction=_score(
+            _single(raw.satisfaction, "satisfaction", errors), "satisfaction", errors
+        ),
+        effort=_score(_single(raw.effort, "effort", errors), "effort", errors),
     )
     return draft, errors
 
@@ -468,6 +488,38 @@ def _kind(text: str, errors: list[FieldError]) -> Kind | None:
         message = f"“{_quote(text, 40)}” is not a kind of touchpoint. Kinds: {_KINDS}."
         errors.append(FieldError("kind", message))
     return kind
+
+
+def _stage(text: str | None, errors: list[FieldError]) -> JourneyStage | None:
+    if not text:
+        return None
+    stage = parse_stage(text)
+    if stage is None:
+        stages = ", ".join(s.value for s in JourneyStage)
+        message = f"“{_quote(text, 40)}” is not a journey stage. Stages: {stages}."
+        errors.append(FieldError("stage", message))
+    return stage
+
+
+def _score(text: str | None, name: str, errors: list[FieldError]) -> int | None:
+    if not text:
+        return None
+    low, high = SATISFACTION_RANGE if name == "satisfaction" else EFFORT_RANGE
+    value = text.strip().removesuffix(f"/{high}").strip()
+    if value.isdigit() and low <= int(value) <= high:
+        return int(value)
+    label = "csat" if name == "satisfaction" else "ces"
+    meaning = (
+        "1 very dissatisfied to 5 very satisfied"
+        if name == "satisfaction"
+        else "1 very easy to 7 very hard"
+    )
+    message = (
+        f"The {_SINGLE_NOUNS[name]} “{_quote(text, 20)}” must be a whole number from {low} "
+        f"to {high} ({meaning}), e.g. `{label}: {high - 1}`."
+    )
+    errors.append(FieldError(name, message))
+    return None
 
 
 def _difference(text: str | None, errors: list[FieldError]) -> str | None:

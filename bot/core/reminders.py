@@ -17,10 +17,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import content, queries
-from bot.core.delivery import Delivery, DeliveryKind, Outgoing
+from bot.core.delivery import Delivery, DeliveryKind, Outgoing, parse_notice_key
 from bot.core.errors import NotFound
 from bot.core.model import Direction, Promise, Team
 from bot.core.ports import Clock, UnitOfWork
+from bot.core.workdays import digest_instant, next_working_day_start
 
 log = logging.getLogger(__name__)
 
@@ -28,31 +29,6 @@ UTC = ZoneInfo("UTC")
 SCAN_LIMIT = 1000
 CLAIM_LIMIT = 50
 NO_CHANNEL_RETRY = timedelta(hours=1)
-
-
-# -- time -------------------------------------------------------------------------------------
-
-
-def local_instant(team: Team, day: date, hour: int, minute: int) -> datetime:
-    """A team-local wall time as an aware UTC instant. A time inside a spring-forward gap
-    (02:30 on the night clocks jump from 02:00 to 03:00) moves forward by the gap (03:30);
-    a repeated autumn time means its first occurrence."""
-    zone = ZoneInfo(team.timezone)
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
-
-
-def next_working_day_start(team: Team, after: datetime) -> datetime:
-    """The start of the team's next working day strictly after ``after``'s local date."""
-    day = after.astimezone(ZoneInfo(team.timezone)).date()
-    for _ in range(7):
-        day += timedelta(days=1)
-        if team.is_working_day(day.weekday()):
-            break
-    return local_instant(team, day, team.day_start.hour, team.day_start.minute)
-
-
-def digest_instant(team: Team, day: date) -> datetime:
-    return local_instant(team, day, team.digest_time.hour, team.digest_time.minute)
 
 
 # -- planning -------------------------------------------------------------------------------
@@ -183,6 +159,8 @@ def prepare(delivery: Delivery, *, uow: UnitOfWork, clock: Clock) -> Prepared:
     planned are left out, and a message sent late says so."""
     now = clock.now()
     delayed_since = delivery.due_at if delivery.is_delayed(now) else None
+    if delivery.kind is DeliveryKind.NOTICE:
+        return _prepare_notice(delivery, uow=uow)
     if delivery.kind is DeliveryKind.DIGEST:
         try:
             result = queries.digest(
@@ -212,6 +190,24 @@ def prepare(delivery: Delivery, *, uow: UnitOfWork, clock: Clock) -> Prepared:
         )
     if reply is None:
         return Prepared(delivery, None)
+    return Prepared(delivery, Outgoing(delivery.key, team, delivery.channel, reply))
+
+
+def _prepare_notice(delivery: Delivery, *, uow: UnitOfWork) -> Prepared:
+    """A challenge passed on to an area: mention its owner (if the area still has one)."""
+    about = parse_notice_key(delivery.key)
+    with uow:
+        team = uow.teams.get(delivery.team_id)
+        if about is None or team is None:
+            return Prepared(delivery, None)
+        challenge = uow.challenges.get(team.id, about[1])
+        owner = team.area_owners.get(challenge.passed_to or "") if challenge else None
+        if challenge is None or owner is None:
+            return Prepared(delivery, None)
+        customer = uow.customers.get(team.id, challenge.customer_id)
+    if customer is None:
+        return Prepared(delivery, None)
+    reply = content.passed_on_notice(team, challenge, customer, owner)
     return Prepared(delivery, Outgoing(delivery.key, team, delivery.channel, reply))
 
 

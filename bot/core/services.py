@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.delivery import Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, PromiseDraft, TouchpointDraft
 from bot.core.errors import (
     AmbiguousCustomer,
@@ -20,6 +21,7 @@ from bot.core.errors import (
     UserError,
 )
 from bot.core.model import (
+    MAX_ITEM_CHARS,
     WEEKDAYS,
     Challenge,
     Customer,
@@ -32,6 +34,7 @@ from bot.core.model import (
 )
 from bot.core.parsing import parse_due, parse_form, parse_quick_entry
 from bot.core.ports import Clock, UnitOfWork
+from bot.core.workdays import next_working_day_start
 
 MAX_CUSTOMER_NAME = 80
 MAX_CODE_CHARS = 40
@@ -54,6 +57,8 @@ class Recorded:
     customer: Customer
     customer_created: bool
     touchpoint: Touchpoint
+    # Promises the completion code's follow-up rule added ("no answer" -> "call back").
+    followups: tuple[Promise, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +120,7 @@ def configure_team(
     """Change one setting: channel, timezone, digest, daystart, days, codes add|remove."""
     with uow:
         team = load_team(uow, team_id)
-        changed = _apply_setting(team, setting.strip().lower(), value.strip())
+        changed = _apply_setting(team, setting.strip().lower(), value.strip(), clock.now())
         uow.teams.save(team)
         uow.commit()
         return TeamConfigured(team, changed)
@@ -133,7 +138,7 @@ def claim_channel_if_unset(team_id: str, channel: str, *, uow: UnitOfWork) -> bo
         return True
 
 
-def _apply_setting(team: Team, setting: str, value: str) -> tuple[str, ...]:
+def _apply_setting(team: Team, setting: str, value: str, now: datetime) -> tuple[str, ...]:
     if setting == "channel":
         if not value:
             raise UserError("Name the channel: `/touchpoint config channel #customer-team`.")
@@ -148,12 +153,17 @@ def _apply_setting(team: Team, setting: str, value: str) -> tuple[str, ...]:
         team.digest_days = parse_weekdays(value)
     elif setting in {"codes", "code"}:
         team.completion_codes = edit_codes(team.completion_codes, value)
+    elif setting in {"owner", "owners"}:
+        team.area_owners = edit_owners(team.area_owners, value)
+    elif setting in {"followup", "follow-up", "followups"}:
+        team.code_followups = edit_followups(team, value, now)
     elif setting in {"overdue", "repeat"}:
         team.remind_overdue = parse_switch(value, "overdue")
     else:
         raise UserError(
             f"Unknown setting “{setting}”. Settings: channel, timezone, digest, daystart, "
-            "days, codes, overdue. Example: `/touchpoint config timezone Europe/London`."
+            "days, codes, overdue, owner, followup. "
+            "Example: `/touchpoint config timezone Europe/London`."
         )
     return (setting,)
 
@@ -170,6 +180,45 @@ def parse_timezone(value: str) -> str:
             "America/New_York or Asia/Tokyo."
         ) from None
     return name
+
+
+MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>|@([A-Za-z0-9._-]+)")
+MAX_AREA_CHARS = 40
+
+
+def edit_owners(owners: dict[str, str], value: str) -> dict[str, str]:
+    """`billing @U123` names billing's owner; `billing none` removes the area."""
+    area, _, who = value.rpartition(" ")
+    area = " ".join(area.strip().strip("\"'“”").split()).lower()
+    usage = "Write `/touchpoint config owner billing @someone` (or `owner billing none`)."
+    if not area or len(area) > MAX_AREA_CHARS:
+        raise UserError(usage)
+    if who.lower() == "none":
+        if area not in owners:
+            raise UserError(f"“{area}” has no owner. Areas: {', '.join(owners) or 'none yet'}.")
+        return {a: o for a, o in owners.items() if a != area}
+    match = MENTION.fullmatch(who.strip())
+    if not match:
+        raise UserError(usage)
+    return {**owners, area: match.group(1) or match.group(2)}
+
+
+def edit_followups(team: Team, value: str, now: datetime) -> dict[str, str]:
+    """`"no answer" = call back next working day`; `"no answer" = none` removes it."""
+    code_text, sep, rule = value.partition("=")
+    code = team.find_code(code_text.strip().strip("\"'“”"))
+    usage = 'Write `/touchpoint config followup "no answer" = call back next working day`.'
+    if not sep:
+        raise UserError(usage)
+    if code is None:
+        raise UserError(_unknown_code_message(team, code_text.strip().strip("\"'“”")))
+    rule = " ".join(rule.split())
+    if rule.lower() == "none":
+        return {c: r for c, r in team.code_followups.items() if c != code.lower()}
+    if not rule or len(rule) > MAX_ITEM_CHARS:
+        raise UserError(usage)
+    parse_followup(rule, team, now)  # a rule that cannot be read fails now, not at recording
+    return {**team.code_followups, code.lower(): rule}
 
 
 def parse_switch(value: str, setting: str) -> bool:
@@ -407,6 +456,9 @@ def _record(
         code=code,
         notes=draft.notes,
         difference=draft.difference,
+        stage=draft.stage,
+        satisfaction=draft.satisfaction,
+        effort=draft.effort,
         challenges=[
             Challenge(team.id, customer.id, text, raised_by=author, raised_at=now)
             for text in draft.challenges
@@ -422,9 +474,39 @@ def _record(
             ),
         ],
     )
+    followups = _followups(team, customer, code, owner, author, now)
+    touchpoint.promises.extend(followups)
     uow.touchpoints.add(touchpoint)
     uow.commit()
-    return Recorded(team, customer, created, touchpoint)
+    return Recorded(team, customer, created, touchpoint, tuple(followups))
+
+
+def _followups(
+    team: Team, customer: Customer, code: str | None, owner: str, author: str, now: datetime
+) -> list[Promise]:
+    """The promise a completion code's follow-up rule creates, due as the rule says."""
+    rule = team.code_followups.get(code.lower()) if code else None
+    if not rule:
+        return []
+    text, due = parse_followup(rule, team, now)
+    return [_promise(team, customer, Direction.OURS, PromiseDraft(text, due), owner, author, now)]
+
+
+NEXT_WORKING_DAY = "next working day"
+
+
+def parse_followup(rule: str, team: Team, now: datetime) -> tuple[str, datetime | None]:
+    """ "call back next working day" -> ("call back", start of the next working day); any
+    other due phrase the parser reads ("in 2 days", "fri") works too."""
+    rule = " ".join(rule.split())
+    if rule.lower().endswith(NEXT_WORKING_DAY):
+        text = rule[: -len(NEXT_WORKING_DAY)].strip()
+        return text or rule, next_working_day_start(team, now)
+    draft = parse_form(
+        FormFields(our_promises=rule), now=now, tz=team.timezone, day_start=team.day_start
+    )
+    promise = draft.our_promises[0]
+    return promise.text, promise.due_at
 
 
 def _promise(
@@ -560,6 +642,23 @@ def _save_promise(uow: UnitOfWork, team: Team, promise: Promise, change: str) ->
     return PromiseChanged(team, customer, promise, change)
 
 
+def _notify_owner(uow: UnitOfWork, team: Team, challenge: Challenge, now: datetime) -> None:
+    """A challenge passed on to an area with an owner: tell the owner, through the outbox."""
+    owner = team.area_owners.get(challenge.passed_to or "")
+    if owner is None or not team.channel or challenge.id is None:
+        return
+    uow.deliveries.add_if_absent(
+        Delivery(
+            team_id=team.id,
+            kind=DeliveryKind.NOTICE,
+            key=notice_key(team.id, "passed_on", challenge.id, len(challenge.history)),
+            channel=team.channel,
+            due_at=now,
+            created_at=now,
+        )
+    )
+
+
 def change_challenge(
     team_id: str,
     challenge_id: int,
@@ -585,7 +684,9 @@ def change_challenge(
         elif verb == "reopened":
             challenge.reopen(actor, now)
         elif verb == "passed_on":
-            challenge.pass_on(to, actor, now)
+            area = to.strip().lower()
+            challenge.pass_on(area if area in team.area_owners else to, actor, now)
+            _notify_owner(uow, team, challenge, now)
         else:
             raise UserError(f"Unknown action “{verb}”.")
         uow.challenges.save(challenge)

@@ -8,7 +8,13 @@ import pytest
 
 from bot.core.drafts import FormFields, PromiseDraft, QuickEntry, TouchpointDraft
 from bot.core.errors import FieldError, ParseError
-from bot.core.model import MAX_ITEM_CHARS, MAX_ITEMS_PER_LIST, MAX_NOTES_CHARS, Kind
+from bot.core.model import (
+    MAX_ITEM_CHARS,
+    MAX_ITEMS_PER_LIST,
+    MAX_NOTES_CHARS,
+    JourneyStage,
+    Kind,
+)
 from bot.core.parsing import LABELS, parse_form, parse_quick_entry
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # Wednesday, London on GMT
@@ -140,7 +146,9 @@ ALIASES = [(name, alias) for name, aliases in LABELS.items() for alias in aliase
 
 @pytest.mark.parametrize(("name", "alias"), ALIASES)
 def test_every_label_alias_fills_its_field(name: str, alias: str) -> None:
-    value = "video" if name == "kind" else "needs fibre"
+    value = {"kind": "video", "stage": "post", "satisfaction": "4", "effort": "2"}.get(
+        name, "needs fibre"
+    )
     draft = quick(f"acme | ch: slow internet | {alias}: {value}").draft
     expected = {
         "challenges": ("slow internet", "needs fibre"),
@@ -150,8 +158,32 @@ def test_every_label_alias_fills_its_field(name: str, alias: str) -> None:
         "code": "needs fibre",
         "notes": "needs fibre",
         "kind": Kind.VIDEO,
+        "stage": JourneyStage.POST_PURCHASE,
+        "satisfaction": 4,
+        "effort": 2,
     }[name]
     assert getattr(draft, name) == expected
+
+
+@pytest.mark.parametrize(
+    ("entry", "field", "message"),
+    [
+        ("acme | csat: 6", "satisfaction", "from 1 to 5"),
+        ("acme | ces: 0", "effort", "from 1 to 7"),
+        ("acme | ces: easy", "effort", "whole number"),
+        ("acme | stage: browsing", "stage", "pre-purchase, purchase, post-purchase"),
+    ],
+)
+def test_scores_and_stages_out_of_range_are_refused_by_field(
+    entry: str, field: str, message: str
+) -> None:
+    with pytest.raises(ParseError) as caught:
+        quick(entry)
+    assert message in caught.value.by_field()[field]
+
+
+def test_a_touchpoint_with_only_a_satisfaction_score_is_valid() -> None:
+    assert quick("acme | csat: 5/5").draft.satisfaction == 5
 
 
 def test_labels_ignore_case_and_spacing() -> None:
@@ -169,6 +201,9 @@ def test_labels_are_exported_by_canonical_field_for_help_text() -> None:
         "code",
         "notes",
         "kind",
+        "stage",
+        "satisfaction",
+        "effort",
     }
     assert all(isinstance(aliases, tuple) for aliases in LABELS.values())
 
@@ -179,7 +214,8 @@ def test_an_unknown_label_is_refused_listing_the_known_ones() -> None:
         FieldError(
             "entry",
             "Unknown label “foo:”. Known labels: ch (challenges), we (our promises), they "
-            "(their promises), diff (biggest difference), code (completion code), notes, kind.",
+            "(their promises), diff (biggest difference), code (completion code), notes, kind, "
+            "stage (journey stage), csat (satisfaction 1-5), ces (effort 1-7).",
         )
     ]
 

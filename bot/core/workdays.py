@@ -1,0 +1,32 @@
+"""Team-local time: wall times in a team's zone and its working days, as UTC instants."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.model import Team
+
+UTC = ZoneInfo("UTC")
+
+
+def local_instant(team: Team, day: date, hour: int, minute: int) -> datetime:
+    """A team-local wall time as an aware UTC instant. A time inside a spring-forward gap
+    (02:30 on the night clocks jump from 02:00 to 03:00) moves forward by the gap (03:30);
+    a repeated autumn time means its first occurrence."""
+    zone = ZoneInfo(team.timezone)
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
+
+
+def next_working_day_start(team: Team, after: datetime) -> datetime:
+    """The start of the team's next working day strictly after ``after``'s local date."""
+    day = after.astimezone(ZoneInfo(team.timezone)).date()
+    for _ in range(7):
+        day += timedelta(days=1)
+        if team.is_working_day(day.weekday()):
+            break
+    return local_instant(team, day, team.day_start.hour, team.day_start.minute)
+
+
+def digest_instant(team: Team, day: date) -> datetime:
+    return local_instant(team, day, team.digest_time.hour, team.digest_time.minute)
