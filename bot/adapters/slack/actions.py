@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import home, inbound, messages, render, views
 from bot.adapters.slack.notifier import update_message
+from bot.adapters.slack.teams import FirstContact
 from bot.bootstrap import Container
 from bot.core import content, reminders, services
 from bot.core.commands import Context
@@ -35,14 +36,15 @@ SETTLING = frozenset({"kept", "not_kept", "cancel"})
 
 
 class Actions:
-    def __init__(self, container: Container) -> None:
+    def __init__(self, container: Container, teams: FirstContact) -> None:
         self._c = container
+        self._teams = teams
 
     # -- core calls (synchronous: run in worker threads) ---------------------------------------
 
     def apply(self, ctx: Context, verb: str, target: int, option: str) -> tuple[Reply, int | None]:
         """Run a button's use case; returns what to say and the promise it changed."""
-        self._c.commands.ensure_team(ctx)
+        self._teams.ensure(ctx)
         uow, clock = self._c.uow_factory(), self._c.clock
         if verb in PROMISE_VERBS:
             result = services.settle_promise(
@@ -66,7 +68,7 @@ class Actions:
             raise UserError("This form has expired; press *Pass on* again.")
         if not to:
             raise UserError("Say who takes it on, e.g. “billing team”.")
-        self._c.commands.ensure_team(ctx)
+        self._teams.ensure(ctx)
         result = services.change_challenge(
             ctx.team_id,
             challenge_id,
@@ -204,7 +206,7 @@ class Actions:
 
     async def publish_home(self, client: AsyncWebClient, team: str, user: str) -> None:
         def load() -> home.HomeData:
-            self._c.commands.ensure_team(Context(team, user))
+            self._teams.ensure(Context(team, user))
             return home.load_home(team, user, uow_factory=self._c.uow_factory, clock=self._c.clock)
 
         data = await asyncio.to_thread(load)

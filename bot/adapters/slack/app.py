@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -34,6 +35,7 @@ from bot.adapters.slack.installations import (
 from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.tasks import Background
+from bot.adapters.slack.teams import FirstContact
 from bot.adapters.slack.web import WebServer
 from bot.bootstrap import Container
 from bot.config import Settings, SettingsError
@@ -120,9 +122,11 @@ class SlackAdapter:
         )
         self._tasks = Background()
         self.app = self._build_app()
-        Listeners(container, self._tasks, Actions(container)).register(self.app)
+        teams = FirstContact(container.commands)
+        Listeners(container, self._tasks, Actions(container, teams), teams).register(self.app)
         self._web: WebServer | None = None
         self._socket: AsyncSocketModeHandler | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     def _build_app(self) -> AsyncApp:
         settings = self._settings
@@ -157,6 +161,11 @@ class SlackAdapter:
         return self._web.port if self._web is not None else None
 
     async def start(self) -> None:
+        if self._client.session is None:
+            # One connection pool for every Web API call (Bolt's per-request clients and the
+            # notifier's share it): no new TCP and TLS handshake per call.
+            self._session = aiohttp.ClientSession()
+            self._client.session = self._session
         if self.mode.serves_http:
             self._web = WebServer(
                 self.app,
@@ -181,6 +190,10 @@ class SlackAdapter:
             await self._web.stop()
             self._web = None
         await self._tasks.drain(STOP_GRACE)
+        if self._session is not None:
+            self._client.session = None
+            await self._session.close()
+            self._session = None
         log.info("Slack adapter stopped")
 
     async def idle(self) -> None:

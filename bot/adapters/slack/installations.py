@@ -255,6 +255,7 @@ class WorkspaceClients:
             base_url=self._app_client.base_url,
             timeout=self._app_client.timeout,
             logger=self._app_client.logger,
+            session=self._app_client.session,
         )
 
     async def _single_workspace(self) -> str:

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import inbound, messages, views
 from bot.adapters.slack.actions import Actions
 from bot.adapters.slack.tasks import Background, Tell, guarded
+from bot.adapters.slack.teams import FirstContact
 from bot.bootstrap import Container
 from bot.core import services
 from bot.core.commands import Context, OpenForm, Outcome
@@ -38,9 +39,12 @@ SHORTCUT = "record_touchpoint"
 
 
 class Listeners:
-    def __init__(self, container: Container, tasks: Background, actions: Actions) -> None:
+    def __init__(
+        self, container: Container, tasks: Background, actions: Actions, teams: FirstContact
+    ) -> None:
         self._c = container
         self._commands = container.commands
+        self._teams = teams
         self._tasks = tasks
         self._actions = actions
 
@@ -101,6 +105,7 @@ class Listeners:
             await tell(outcome)
 
     def _outcome(self, text: str, ctx: Context) -> tuple[Outcome, tuple[str, ...]]:
+        self._teams.ensure(ctx)
         outcome = self._commands.handle(text, ctx)
         codes = self._codes(ctx.team_id) if isinstance(outcome, OpenForm) else ()
         return outcome, codes
@@ -130,7 +135,7 @@ class Listeners:
         ctx = self._context(body, context, channel)
 
         def codes() -> tuple[str, ...]:
-            self._commands.ensure_team(ctx)
+            self._teams.ensure(ctx)
             return self._codes(ctx.team_id)
 
         notes = messages.plain_text_of(str((body.get("message") or {}).get("text") or ""))
@@ -182,7 +187,7 @@ class Listeners:
         self._tasks.spawn(guarded(confirm(), tell, "confirming a touchpoint"))
 
     def _record(self, ctx: Context, form: inbound.SubmittedForm) -> services.Recorded:
-        self._commands.ensure_team(ctx)
+        self._teams.ensure(ctx)
         return services.record_form(
             ctx.team_id,
             ctx.user_id,

@@ -48,6 +48,7 @@ class FakeSlack:
     faults: dict[str, list[Fault]] = field(default_factory=lambda: defaultdict(list))
     oauth_teams: dict[str, str] = field(default_factory=dict)  # code -> team id
     no_ephemeral: set[str] = field(default_factory=set)  # channels refusing postEphemeral
+    keep_arguments: bool = True  # False in benchmarks: millions of kept objects slow the GC
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
@@ -128,7 +129,7 @@ class FakeSlack:
         args = await _arguments(request)
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") or args.pop("token", None)
-        self.calls.append(Call(method, args, token))
+        self.calls.append(Call(method, args if self.keep_arguments else {}, token))
         async with self._changed:
             self._changed.notify_all()
         if self.faults[method]:
