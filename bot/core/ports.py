@@ -128,6 +128,7 @@ class DeliveryRepository(Protocol):
         """Store a new delivery unless one with its key exists (then False). Safe under
         concurrent callers: the key is unique in the database."""
         ...
+
     def add_all_if_absent(self, deliveries: Sequence[Delivery]) -> int:
         """``add_if_absent`` for many deliveries in one statement; returns how many were new."""
         ...
