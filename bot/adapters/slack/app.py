@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.state_store.stateless import StatelessOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -144,7 +145,17 @@ class SlackAdapter:
                 ),
                 state_expiration_seconds=OAUTH_STATE_SECONDS,
             )
-        return AsyncApp(
+            # Bolt would call auth.test on every request of every workspace; the answer
+            # (the bot's user id) only changes with the token, so remember it per token.
+            oauth_settings.authorize = AsyncInstallationStoreAuthorize(
+                logger=logging.getLogger("bot.adapters.slack.bolt"),
+                installation_store=self._store,
+                client_id=settings.slack_client_id,
+                client_secret=settings.slack_client_secret,
+                bot_only=True,
+                cache_enabled=True,
+            )
+        app = AsyncApp(
             name="touchpoint",
             logger=logging.getLogger("bot.adapters.slack.bolt"),
             client=self._client,
@@ -154,6 +165,9 @@ class SlackAdapter:
             process_before_response=True,
             oauth_settings=oauth_settings,
         )
+        if self._store is not None:
+            app.enable_token_revocation_listeners()  # app_uninstalled, tokens_revoked
+        return app
 
     @property
     def http_port(self) -> int | None:

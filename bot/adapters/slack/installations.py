@@ -1,7 +1,7 @@
 """Where the bot's Slack tokens come from: one bot token, or one installation per workspace.
 
-Installations live in the bot's own database, table ``slack_installations`` (migration
-0003): one row per workspace, replaced on reinstall. slack_sdk's own SQLAlchemy store is not
+Installations live in the bot's own database, table ``slack_installations`` (see
+``tables``): one row per workspace, replaced on reinstall. slack_sdk's own SQLAlchemy store is not
 used because importing it pulls in SQLAlchemy's asyncio extension (and so ``greenlet``), and
 Touchpoint only needs the bot token of each workspace. The store is synchronous SQLAlchemy
 Core; every call runs in a worker thread, so a lookup never stalls the event loop.
@@ -19,23 +19,10 @@ from typing import Any
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    Engine,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-    delete,
-    insert,
-    select,
-)
+from sqlalchemy import Engine, delete, insert, select
 
 from bot.adapters.slack.failures import delivery_call
+from bot.adapters.slack.tables import installations
 from bot.core.delivery import DeliveryFailed
 
 log = logging.getLogger(__name__)
@@ -53,29 +40,6 @@ BOT_SCOPES = (
     "channels:history",
     "groups:history",
     "channels:join",
-)
-
-metadata = MetaData()
-installations = Table(
-    "slack_installations",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("client_id", String(64), nullable=False),
-    Column("app_id", String(64), nullable=True),
-    Column("enterprise_id", String(64), nullable=True),
-    Column("enterprise_name", String(200), nullable=True),
-    Column("team_id", String(64), nullable=False),
-    Column("team_name", String(200), nullable=True),
-    Column("bot_token", String(255), nullable=False),
-    Column("bot_id", String(64), nullable=False),
-    Column("bot_user_id", String(64), nullable=False),
-    Column("bot_scopes", Text, nullable=False),
-    Column("bot_refresh_token", String(255), nullable=True),
-    Column("bot_token_expires_at", Integer, nullable=True),  # epoch seconds
-    Column("installer_user_id", String(64), nullable=True),
-    Column("is_enterprise_install", Boolean, nullable=False),
-    Column("installed_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("client_id", "team_id", name="uq_slack_installations_client_id_team_id"),
 )
 
 

@@ -8,6 +8,7 @@ be told to fail: HTTP 429 with Retry-After, HTTP 500, or an ``ok: false`` error 
 from __future__ import annotations
 
 import asyncio
+import base64
 import itertools
 import json
 import socket
@@ -128,6 +129,10 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _arguments(request)
         auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):  # oauth.v2.access: the app's client id and secret
+            client_id, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+            args |= {"client_id": client_id, "client_secret": secret}
+            auth = ""
         token = auth.removeprefix("Bearer ") or args.pop("token", None)
         self.calls.append(Call(method, args if self.keep_arguments else {}, token))
         async with self._changed:

@@ -132,16 +132,19 @@ async def slack_rig(tmp_path: Path, **env: str) -> AsyncIterator[SlackRig]:
     clock = ManualClock(NOW)
     fake = FakeSlack(now=lambda: clock.now().timestamp())
     await fake.start()
-    values = {k: v for k, v in settings_for(tmp_path, fake, **env).items() if v}
-    settings = replace(load_settings(values, dotenv=None), http_port=0)
-    container = build(settings, clock=clock)
-    adapter = SlackAdapter(container, settings)
-    session = aiohttp.ClientSession()
     try:
-        await adapter.start()
-        yield SlackRig(fake, adapter, container, clock, session)
+        values = {k: v for k, v in settings_for(tmp_path, fake, **env).items() if v}
+        settings = replace(load_settings(values, dotenv=None), http_port=0)
+        container = build(settings, clock=clock)
+        try:
+            adapter = SlackAdapter(container, settings)
+            async with aiohttp.ClientSession() as session:
+                await adapter.start()
+                try:
+                    yield SlackRig(fake, adapter, container, clock, session)
+                finally:
+                    await adapter.stop()
+        finally:
+            container.close()
     finally:
-        await session.close()
-        await adapter.stop()
         await fake.stop()
-        container.close()
