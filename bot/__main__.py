@@ -7,6 +7,7 @@ import logging
 import sys
 
 from bot import __version__
+from bot.bootstrap import DatabaseUnavailable
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
 
@@ -14,6 +15,15 @@ log = logging.getLogger("bot")
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except DatabaseUnavailable as exc:
+        log.error("%s", exc)
+        print(f"touchpoint: {exc}", file=sys.stderr)
+        return 3
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="touchpoint", description=__doc__)
     parser.add_argument("--version", action="version", version=f"touchpoint {__version__}")
     sub = parser.add_subparsers(dest="command")
@@ -36,11 +46,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _migrate(settings: Settings) -> int:
+    from bot.bootstrap import wait_for_database
     from bot.storage.engine import make_engine, redact
-    from bot.storage.migrate import current_revision, upgrade
+    from bot.storage.migrate import current_revision
 
     engine = make_engine(settings.database_url)
-    upgrade(engine)
+    wait_for_database(engine, settings.database_url, wait_seconds=settings.db_wait_seconds)
     print(f"database {redact(settings.database_url)} is at revision {current_revision(engine)}")
     engine.dispose()
     return 0

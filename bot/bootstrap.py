@@ -5,10 +5,12 @@ services, and hands them to the adapters. No module creates these at import time
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from bot.config import Settings
 from bot.core.clock import SystemClock
@@ -33,12 +35,58 @@ class Container:
         self.engine.dispose()
 
 
-def build(settings: Settings, *, clock: Clock | None = None, migrate: bool = True) -> Container:
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be reached within the configured wait."""
+
+
+def wait_for_database(
+    engine: Engine,
+    url: str,
+    *,
+    wait_seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+) -> None:
+    """Apply migrations, retrying with backoff while the database is unreachable (a
+    database that starts after the bot is normal in a deployment), then give up clearly."""
+    waited, delay, attempt = 0.0, 1.0, 1
+    while True:
+        try:
+            upgrade(engine)
+            return
+        except (OperationalError, InterfaceError) as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0][:200]
+            if waited + delay > wait_seconds:
+                raise DatabaseUnavailable(
+                    f"The database at {redact(url)} is unreachable ({reason}). Waited "
+                    f"{waited:.0f} s over {attempt} attempts. Check DATABASE_URL and that the "
+                    "server is running, or raise TOUCHPOINT_DB_WAIT_SECONDS."
+                ) from exc
+            log.warning(
+                "database at %s unavailable (%s); retrying in %.0f s (attempt %d)",
+                redact(url),
+                reason,
+                delay,
+                attempt,
+            )
+            sleep(delay)
+            waited += delay
+            delay, attempt = min(delay * 2, 30.0), attempt + 1
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Container:
     """Wire everything for ``settings``; applies migrations first unless told not to."""
     engine = make_engine(settings.database_url)
     log.info("database: %s", redact(settings.database_url))
     if migrate:
-        upgrade(engine)
+        wait_for_database(
+            engine, settings.database_url, wait_seconds=settings.db_wait_seconds, sleep=sleep
+        )
     session_factory = make_session_factory(engine)
     chosen_clock = clock or SystemClock()
 

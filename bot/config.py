@@ -32,6 +32,7 @@ class Settings:
     log_level: str = "INFO"
     data_dir: Path = Path("data")
     scan_seconds: float = 30.0
+    db_wait_seconds: float = 120.0
     console_user: str = "me"
     http_host: str = "127.0.0.1"
     http_port: int = 3000
@@ -117,6 +118,9 @@ def load_settings(
         log_level=level,
         data_dir=data_dir,
         scan_seconds=_number("TOUCHPOINT_SCAN_SECONDS", get("TOUCHPOINT_SCAN_SECONDS", "30")),
+        db_wait_seconds=_number(
+            "TOUCHPOINT_DB_WAIT_SECONDS", get("TOUCHPOINT_DB_WAIT_SECONDS", "120")
+        ),
         console_user=get("TOUCHPOINT_CONSOLE_USER") or _login_name(),
         http_host=get("TOUCHPOINT_HTTP_HOST", "127.0.0.1"),
         http_port=int(_number("TOUCHPOINT_HTTP_PORT", get("TOUCHPOINT_HTTP_PORT", "3000"))),
