@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from bot.adapters.slack.app import slack_mode
@@ -96,3 +97,15 @@ def test_multi_workspace_needs_all_three_oauth_settings_and_no_bot_token() -> No
 def test_no_token_at_all_is_refused_with_a_clear_message() -> None:
     with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN"):
         slack_mode(base_settings(slack_signing_secret="s"))
+
+
+async def test_stopping_lets_acknowledged_work_finish(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await rig.command("help")
+        url = rig.url
+        answer = await rig.command("acme", settle=False)
+        assert answer.status == 200
+        await rig.adapter.stop()  # the modal still opens: the work was acknowledged
+        assert len(rig.fake.calls_to("views.open")) == 1
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await rig.session.get(f"{url}/healthz")
