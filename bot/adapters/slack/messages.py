@@ -120,6 +120,8 @@ def plain_text_of(mrkdwn: str) -> str:
         target, label = match.group(1), match.group(2)
         if target.startswith(("@", "#")):
             return f"{target[0]}{label}" if label else target
+        if target.startswith(("!date", "!subteam")):
+            return label or ""  # a formatted date, or a user group's "@handle"
         if target.startswith("!"):
             return f"@{label or target[1:].split('^')[0]}"
         return f"{label} ({target})" if label and label != target else target

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.adapters.slack import render
+from bot.adapters.slack.messages import plain_text_of
 from bot.core.replies import Action, Line, Reply, Section, Strong, Text, UserRef, When, line
 
 HOSTILE = ("<!channel>", "<!here>", "<!everyone>", "<@U999>", "<https://evil.example|x>", "&lt;")
@@ -180,3 +181,13 @@ def test_plain_lines_share_one_section_and_a_lone_heading_rides_on_buttons() -> 
     blocks = render.blocks_of(reply)
     assert blocks[1]["text"]["text"] == "*Plain*\na\nb"
     assert blocks[2]["text"]["text"] == "*Buttons*\nc"
+
+
+def test_a_messages_markup_becomes_the_text_a_person_would_copy() -> None:
+    text = (
+        "<@U1> and <@U2|sam> in <#C1|sales>, <!here>, <!subteam^S1|@support> "
+        "by <!date^1795165200^{date_short}|20 Nov>: <https://x.example|quote> &amp; <https://y.example>"
+    )
+    assert plain_text_of(text) == (
+        "@U1 and @sam in #sales, @here, @support by 20 Nov: quote (https://x.example) & https://y.example"
+    )
