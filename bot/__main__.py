@@ -65,7 +65,11 @@ def _platforms(settings: Settings) -> int:
 
     container = build(settings)
     try:
-        asyncio.run(serve(container, platform_adapters(container, settings)))
+        adapters = platform_adapters(container, settings)
+        asyncio.run(serve(container, adapters))
+    except SettingsError as exc:
+        print(f"touchpoint: configuration error: {exc}", file=sys.stderr)
+        return 2
     finally:
         container.close()
     return 0

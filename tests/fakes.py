@@ -52,8 +52,11 @@ class FakeTeams(_Repo):
     def get(self, team_id: str) -> Team | None:
         return copy.deepcopy(self.store.teams.get(team_id))
 
-    def add(self, team: Team) -> None:
+    def add(self, team: Team) -> bool:
+        if team.id in self.store.teams:
+            return False
         self.store.teams[team.id] = copy.deepcopy(team)
+        return True
 
     def save(self, team: Team) -> None:
         self.store.teams[team.id] = copy.deepcopy(team)

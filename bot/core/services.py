@@ -102,7 +102,10 @@ def ensure_team(
             day_start=defaults.day_start,
             created_at=clock.now(),
         )
-        uow.teams.add(team)
+        if not uow.teams.add(team):  # another request created it a moment ago
+            found = uow.teams.get(team_id)
+            assert found is not None
+            team = found
         uow.commit()
         return team
 

@@ -23,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import text as sql_text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.core.model import (
@@ -94,8 +95,17 @@ class SqlTeamRepository:
         row = self._session.scalar(select(TeamRow).where(TeamRow.id == team_id))
         return to_team(row) if row else None
 
-    def add(self, team: Team) -> None:
-        self._session.execute(insert(TeamRow).values(id=team.id, **team_values(team)))
+    def add(self, team: Team) -> bool:
+        """Insert unless the team exists (two first requests from a new workspace may race,
+        even across instances); returns whether this call created it."""
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        result = self._session.execute(
+            upsert(TeamRow)
+            .values(id=team.id, **team_values(team))
+            .on_conflict_do_nothing(index_elements=[TeamRow.id])
+        )
+        return rowcount(result) == 1
 
     def save(self, team: Team) -> None:
         result = self._session.execute(

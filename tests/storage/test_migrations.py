@@ -48,11 +48,23 @@ def test_upgrading_again_changes_nothing_and_keeps_the_data(empty_db_url: str) -
     engine.dispose()
 
 
+# Owned by bot.adapters.slack (its own table definition); checked in tests/adapters/slack.
+ADAPTER_TABLES = {"slack_installations"}
+
+
 def test_the_migrated_schema_is_exactly_the_orm_metadata(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     upgrade(engine)
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_name": lambda name, type_, _: (
+                    not (type_ == "table" and name in ADAPTER_TABLES)
+                ),
+            },
+        )
         assert compare_metadata(context, Base.metadata) == []
     engine.dispose()
 
