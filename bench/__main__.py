@@ -29,7 +29,8 @@ def table(figures: list[tuple[str, Figure]]) -> str:
         met = "" if f.met is None else ("met" if f.met else "**not met**")
         rows.append(
             f"| {f.name} ({module}) | {f.samples} | {f.p50_ms:.3f} | {f.p99_ms:.3f} | "
-            f"{f.throughput_per_s or 0:,.0f} | {'' if f.peak_mib is None else f'{f.peak_mib:.1f}'} "
+            f"{'' if f.throughput_per_s is None else f'{f.throughput_per_s:,.0f}'} | "
+            f"{'' if f.peak_mib is None else f'{f.peak_mib:.1f}'} "
             f"| {f.aim} | {met} |"
         )
         if f.note:
