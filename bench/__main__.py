@@ -45,6 +45,39 @@ def machine() -> str:
     )
 
 
+HEADER = (
+    "# Benchmarks\n\n"
+    "`make bench` runs every benchmark at the small size and rewrites its section below;\n"
+    "`make bench BENCH_ARGS='--size large'` rewrites the large section; `--only NAME ...`\n"
+    "runs some benchmarks and rewrites a section of their own. Latencies are per operation\n"
+    "after a warm-up; figures vary 10-30% from run to run. A table's *aim* column is checked\n"
+    "by the benchmark and *met* says whether this run reached it.\n"
+)
+
+
+def write_doc(size: str, only: list[str] | None, table_text: str) -> None:
+    """Rewrite this run's section of docs/benchmarks.md, keeping the other sections."""
+    name = f"{size}" + (f": {' '.join(only)}" if only else "")
+    command = "make bench" + ("" if size == "small" else " BENCH_ARGS='--size large'")
+    if only:
+        command = f"python -m bench --size {size} --only {' '.join(only)}"
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = (
+        f"<!-- section {name} -->\n## {name.capitalize()}\n\n"
+        f"`{command}` on {stamp}. Machine: {machine()}.\n\n{table_text}\n"
+        f"<!-- end {name} -->\n"
+    )
+    old = DOC.read_text(encoding="utf-8") if DOC.exists() else HEADER
+    start, end = old.find(f"<!-- section {name} -->"), old.find(f"<!-- end {name} -->")
+    if start >= 0 and end >= 0:
+        new = old[:start] + section + old[end + len(f"<!-- end {name} -->\n") :]
+    else:
+        new = old.rstrip("\n") + "\n\n" + section
+    DOC.parent.mkdir(exist_ok=True)
+    DOC.write_text(new, encoding="utf-8")
+    print(f"wrote {DOC}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--size", choices=("small", "large"), default="small")
@@ -66,17 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     text = table(figures)
     print(text)
     if not args.no_write:
-        command = "make bench" + ("" if args.size == "small" else " BENCH_ARGS='--size large'")
-        stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        DOC.parent.mkdir(exist_ok=True)
-        DOC.write_text(
-            "# Benchmarks\n\n"
-            f"Produced by `{command}` on {stamp}.\n\nMachine: {machine()}.\n\n"
-            "Latencies are per operation, measured in-process after a warm-up; figures vary "
-            "10-30% from run to run.\n\n" + text + "\n",
-            encoding="utf-8",
-        )
-        print(f"wrote {DOC}", file=sys.stderr)
+        write_doc(args.size, args.only, text)
     return 0
 
 
