@@ -93,5 +93,7 @@ def build(
     def uow_factory() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory)
 
-    commands = Commands(uow_factory, chosen_clock, settings.team_defaults)
+    commands = Commands(
+        uow_factory, chosen_clock, settings.team_defaults, public_url=settings.public_url
+    )
     return Container(settings, engine, chosen_clock, uow_factory, commands)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.core.errors import UserError
 from bot.core.services import TeamDefaults, parse_clock_time, parse_timezone
@@ -36,6 +37,8 @@ class Settings:
     console_user: str = "me"
     http_host: str = "127.0.0.1"
     http_port: int = 3000
+    # Where people reach the bot's HTTP server (calendar feed links); no trailing slash.
+    public_url: str = "http://127.0.0.1:3000"
     slack_bot_token: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
     slack_signing_secret: str = field(default="", repr=False)
@@ -110,6 +113,8 @@ def load_settings(
     level = get("LOG_LEVEL", "INFO").upper()
     if level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL “{level}” is not one of {', '.join(LOG_LEVELS)}.")
+    http_host = get("TOUCHPOINT_HTTP_HOST", "127.0.0.1")
+    http_port = int(_number("TOUCHPOINT_HTTP_PORT", get("TOUCHPOINT_HTTP_PORT", "3000")))
     return Settings(
         database_url=database_url,
         timezone=_checked("TOUCHPOINT_TIMEZONE", get("TOUCHPOINT_TIMEZONE", "UTC"), parse_timezone),
@@ -122,8 +127,11 @@ def load_settings(
             "TOUCHPOINT_DB_WAIT_SECONDS", get("TOUCHPOINT_DB_WAIT_SECONDS", "120")
         ),
         console_user=get("TOUCHPOINT_CONSOLE_USER") or _login_name(),
-        http_host=get("TOUCHPOINT_HTTP_HOST", "127.0.0.1"),
-        http_port=int(_number("TOUCHPOINT_HTTP_PORT", get("TOUCHPOINT_HTTP_PORT", "3000"))),
+        http_host=http_host,
+        http_port=http_port,
+        public_url=_public_url(
+            get("TOUCHPOINT_PUBLIC_URL") or f"http://{_url_host(http_host)}:{http_port}"
+        ),
         slack_bot_token=get("SLACK_BOT_TOKEN"),
         slack_app_token=get("SLACK_APP_TOKEN"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
@@ -160,6 +168,24 @@ def _number(name: str, value: str) -> float:
     if number <= 0:
         raise SettingsError(f"{name} must be greater than zero, got {value}.")
     return number
+
+
+def _public_url(url: str) -> str:
+    """The base of the links the bot hands out: scheme and host, maybe a path prefix."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts = urlsplit("")
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise SettingsError(
+            "TOUCHPOINT_PUBLIC_URL must start with http:// or https://, name a host and have "
+            f"no ?query or #fragment, got “{url}”. Example: https://touchpoint.example.com"
+        )
+    return url.rstrip("/")
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host  # an IPv6 address needs brackets
 
 
 def _with_slash(url: str) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from bot.core.calendar import CalendarFeed
 from bot.core.delivery import Delivery, DeliveryStatus
 from bot.core.model import (
     Challenge,
@@ -35,6 +36,7 @@ class FakeStore:
     promises: dict[int, Promise] = field(default_factory=dict)
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     events: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    calendar_feeds: dict[int, CalendarFeed] = field(default_factory=dict)
     next_id: int = 1
     commits: int = 0
 
@@ -306,6 +308,35 @@ class FakeEvents(_Repo):
         return True
 
 
+class FakeCalendarFeeds(_Repo):
+    def add(self, feed: CalendarFeed) -> CalendarFeed:
+        if any(f.token_hash == feed.token_hash for f in self.store.calendar_feeds.values()):
+            raise ValueError("token hash already stored")  # the database's unique index
+        feed.id = self.store.new_id()
+        self.store.calendar_feeds[feed.id] = copy.deepcopy(feed)
+        return feed
+
+    def by_token_hash(self, token_hash: str) -> CalendarFeed | None:
+        return next(
+            (
+                copy.deepcopy(f)
+                for f in self.store.calendar_feeds.values()
+                if f.token_hash == token_hash
+            ),
+            None,
+        )
+
+    def revoke(self, team_id: str, owner: str | None, at: datetime) -> int:
+        active = [
+            f
+            for f in self.store.calendar_feeds.values()
+            if f.team_id == team_id and f.owner == owner and f.revoked_at is None
+        ]
+        for feed in active:
+            feed.revoked_at = at
+        return len(active)
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store if store is not None else FakeStore()
@@ -320,6 +351,7 @@ class FakeUnitOfWork:
         self.promises = FakePromises(self._work)
         self.deliveries = FakeDeliveries(self._work)
         self.events = FakeEvents(self._work)
+        self.calendar_feeds = FakeCalendarFeeds(self._work)
         self.committed = False
         return self
 

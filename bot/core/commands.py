@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core import content, queries, record_view, services
+from bot.core import calendar, content, queries, record_view, services
 from bot.core.errors import UserError
 from bot.core.model import Direction, Kind, parse_kind
 from bot.core.ports import Clock, UnitOfWork
@@ -73,10 +73,12 @@ class Commands:
         uow_factory: Callable[[], UnitOfWork],
         clock: Clock,
         defaults: TeamDefaults,
+        public_url: str = "",
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._defaults = defaults
+        self._public_url = public_url  # where calendar feed links point; "" when none
         self._known_teams: set[str] = set()
         self._routes: dict[str, Callable[[str, Context], Outcome]] = {
             "help": self._help,
@@ -98,6 +100,7 @@ class Commands:
             "alias": self._alias,
             "digest": self._digest,
             "config": self._config,
+            "calendar": self._calendar,
         }
 
     def ensure_team(self, ctx: Context) -> None:
@@ -259,6 +262,17 @@ class Commands:
             ctx.team_id, setting, value, uow=self._uow(), clock=self._clock
         )
         return content.configured(result)
+
+    def _calendar(self, rest: str, ctx: Context) -> Outcome:
+        team, revoke = calendar.parse_request(rest)
+        owner = None if team else ctx.user_id
+        if revoke:
+            count = calendar.revoke_feeds(ctx.team_id, owner, uow=self._uow(), clock=self._clock)
+            return calendar.revoked_reply(count, team=team)
+        if not self._public_url:
+            raise calendar.no_public_url()
+        token = calendar.issue_feed(ctx.team_id, owner, uow=self._uow(), clock=self._clock)
+        return calendar.feed_link_reply(calendar.feed_url(self._public_url, token), team=team)
 
 
 def _looks_like_entry(text: str) -> bool:

@@ -9,10 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import TYPE_CHECKING, Protocol, Self
 
 from bot.core.delivery import Delivery
 from bot.core.model import Challenge, Customer, Direction, Promise, Team, Touchpoint
+
+if TYPE_CHECKING:  # bot.core.calendar imports this module
+    from bot.core.calendar import CalendarFeed
 
 
 class Clock(Protocol):
@@ -156,6 +159,21 @@ class ProcessedEventRepository(Protocol):
         ...
 
 
+class CalendarFeedRepository(Protocol):
+    def add(self, feed: CalendarFeed) -> CalendarFeed:
+        """Store a new feed; returns it with its id set."""
+        ...
+
+    def by_token_hash(self, token_hash: str) -> CalendarFeed | None:
+        """The feed with this token hash, revoked or not, of any team (the token is all
+        a calendar app brings; the feed says which team it belongs to)."""
+        ...
+
+    def revoke(self, team_id: str, owner: str | None, at: datetime) -> int:
+        """Revoke the team's active feeds of ``owner`` (None: the team feed); how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
 
@@ -166,6 +184,7 @@ class UnitOfWork(Protocol):
     promises: PromiseRepository
     deliveries: DeliveryRepository
     events: ProcessedEventRepository
+    calendar_feeds: CalendarFeedRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.ports import (
+    CalendarFeedRepository,
     ChallengeRepository,
     CustomerRepository,
     DeliveryRepository,
@@ -17,6 +18,7 @@ from bot.core.ports import (
     TeamRepository,
     TouchpointRepository,
 )
+from bot.storage.calendar_feeds import SqlCalendarFeedRepository
 from bot.storage.history import HistoryLedger
 from bot.storage.processed_events import SqlProcessedEventRepository
 from bot.storage.repositories import (
@@ -59,6 +61,7 @@ class SqlAlchemyUnitOfWork:
     promises: PromiseRepository
     deliveries: DeliveryRepository
     events: ProcessedEventRepository
+    calendar_feeds: CalendarFeedRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -79,6 +82,7 @@ class SqlAlchemyUnitOfWork:
         self.touchpoints = SqlTouchpointRepository(session, challenges, promises)
         self.deliveries = SqlDeliveryRepository(session)
         self.events = SqlProcessedEventRepository(session)
+        self.calendar_feeds = SqlCalendarFeedRepository(session)
         return self
 
     def __exit__(

@@ -1,0 +1,1 @@
+"""The bot's own HTTP endpoints (calendar feeds, health check), platform-neutral."""

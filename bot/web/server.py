@@ -1,0 +1,87 @@
+"""The bot's HTTP server: calendar feeds and a health check.
+
+Feed URLs carry their secret in the path, so nothing here logs a request path (the
+runner's access log is off) and an unknown token and a revoked one get the same 404.
+The database is synchronous: each lookup runs in a worker thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from aiohttp import web
+
+from bot.bootstrap import Container
+from bot.config import Settings
+from bot.core import calendar
+from bot.web.calendar import feed_ics
+
+log = logging.getLogger(__name__)
+
+HEALTH_PATH = "/healthz"
+# Tokens are URL-safe (today: 64 hex characters); anything else is not found.
+FEED_ROUTE = calendar.FEED_PATH.replace("{token}", "{token:[A-Za-z0-9_-]{16,100}}")
+FEED_HEADERS = {
+    # Private: a shared cache must never keep one person's promises. Five minutes spares
+    # the database when an app polls eagerly and still shows a change soon.
+    "Cache-Control": "private, max-age=300",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+SHUTDOWN_GRACE = 10.0  # seconds a request in flight gets to finish on stop
+# The deployment's settings, for handlers merged in through ``extra_routes``.
+SETTINGS = web.AppKey("settings", Settings)
+
+
+def calendar_routes(container: Container) -> list[web.RouteDef]:
+    """The calendar feed route, to add to any aiohttp application."""
+
+    async def feed(request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        content = await asyncio.to_thread(
+            calendar.feed_for_token, token, uow=container.uow_factory(), clock=container.clock
+        )
+        if content is None:
+            raise web.HTTPNotFound()  # the router's own 404: unknown and revoked look alike
+        body = await asyncio.to_thread(feed_ics, content)
+        return web.Response(
+            body=body, content_type="text/calendar", charset="utf-8", headers=FEED_HEADERS
+        )
+
+    return [web.get(FEED_ROUTE, feed)]
+
+
+async def health(_: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+def make_web_app(
+    container: Container, settings: Settings, extra_routes: Iterable[web.RouteDef] = ()
+) -> web.Application:
+    """The application: health check, calendar feeds and any ``extra_routes``."""
+    app = web.Application()
+    app.add_routes([web.get(HEALTH_PATH, health), *calendar_routes(container), *extra_routes])
+    app[SETTINGS] = settings
+    return app
+
+
+async def serve_web(app: web.Application, host: str, port: int) -> web.AppRunner:
+    """Start serving ``app``; port 0 picks a free port (see ``runner.addresses``).
+    Stop with ``await runner.cleanup()``."""
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
+    )
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    log.info("HTTP server listening on %s", ", ".join(_addresses(runner)))
+    return runner
+
+
+def _addresses(runner: web.AppRunner) -> list[str]:
+    return [f"{a[0]}:{a[1]}" for a in runner.addresses if isinstance(a, tuple)]
