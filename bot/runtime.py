@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.core.delivery import Notifier
 from bot.scheduling.engine import ReminderEngine
 from bot.scheduling.scheduler import start_scheduler
+from bot.web.server import make_web_app, serve_web
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,13 @@ async def serve(container: Container, adapters: list[PlatformAdapter]) -> None:
     for adapter in adapters:
         await adapter.start()
         log.info("%s adapter running", adapter.platform)
+    web_runner = None
+    if not any(getattr(adapter, "serves_http", False) for adapter in adapters):
+        # No adapter runs an HTTP server (Socket Mode, Discord): serve the feeds ourselves.
+        settings = container.settings
+        web_runner = await serve_web(
+            make_web_app(container, settings), settings.http_host, settings.http_port
+        )
     scheduler = start_scheduler(
         engine, container.clock, scan_seconds=container.settings.scan_seconds
     )
@@ -78,4 +86,6 @@ async def serve(container: Container, adapters: list[PlatformAdapter]) -> None:
         await engine.deliver()
         for adapter in reversed(adapters):
             await adapter.stop()
+        if web_runner is not None:
+            await web_runner.cleanup()
         log.info("stopped")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -16,9 +16,14 @@ from bot.scheduling.scheduler import start_scheduler
 
 @contextmanager
 def scheduler_in_background(
-    engine: ReminderEngine, clock: Clock, *, scan_seconds: float
+    engine: ReminderEngine,
+    clock: Clock,
+    *,
+    scan_seconds: float,
+    also: Callable[[], Awaitable[object]] | None = None,
 ) -> Iterator[None]:
-    """Run the periodic jobs on an event loop in a daemon thread until the block ends."""
+    """Run the periodic jobs on an event loop in a daemon thread until the block ends;
+    ``also`` is started on the same loop (the console's HTTP server for calendar feeds)."""
     loop = asyncio.new_event_loop()
     started = threading.Event()
     schedulers: list[AsyncIOScheduler] = []
@@ -28,6 +33,8 @@ def scheduler_in_background(
 
         async def boot() -> None:
             schedulers.append(start_scheduler(engine, clock, scan_seconds=scan_seconds))
+            if also is not None:
+                await also()
             started.set()
 
         loop.run_until_complete(boot())

@@ -40,6 +40,7 @@ from bot.adapters.slack.teams import FirstContact
 from bot.adapters.slack.web import WebServer
 from bot.bootstrap import Container
 from bot.config import Settings, SettingsError
+from bot.web.server import calendar_routes
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class SlackAdapter:
     ) -> None:
         self.mode = slack_mode(settings)
         self._settings = settings
+        self._container = container
         self._client = client or AsyncWebClient(
             token=settings.slack_bot_token or None,
             base_url=settings.slack_api_url,
@@ -170,6 +172,11 @@ class SlackAdapter:
         return app
 
     @property
+    def serves_http(self) -> bool:
+        """Whether this adapter runs the bot's HTTP server (then it serves the feeds too)."""
+        return self.mode.serves_http
+
+    @property
     def http_port(self) -> int | None:
         """The bound port of the HTTP server, once started (useful with port 0)."""
         return self._web.port if self._web is not None else None
@@ -177,8 +184,12 @@ class SlackAdapter:
     async def start(self) -> None:
         if self._client.session is None:
             # One connection pool for every Web API call (Bolt's per-request clients and the
-            # notifier's share it): no new TCP and TLS handshake per call.
-            self._session = aiohttp.ClientSession()
+            # notifier's share it): no new TCP and TLS handshake per call. slack_sdk applies
+            # its ``timeout`` only to sessions it makes itself, so the pool carries it: without
+            # it a call that never answers would hold its caller for aiohttp's 5 minutes.
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._client.timeout)
+            )
             self._client.session = self._session
         if self.mode.serves_http:
             self._web = WebServer(
@@ -186,6 +197,7 @@ class SlackAdapter:
                 host=self._settings.http_host,
                 port=self._settings.http_port,
                 events=not self.mode.socket,
+                extra_routes=calendar_routes(self._container),
             )
             await self._web.start()
         if self.mode.socket:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from collections.abc import Sequence
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -21,8 +22,17 @@ SHUTDOWN_GRACE = 10.0  # seconds a request in flight gets to finish on stop
 
 
 class WebServer:
-    def __init__(self, app: AsyncApp, *, host: str, port: int, events: bool) -> None:
+    def __init__(
+        self,
+        app: AsyncApp,
+        *,
+        host: str,
+        port: int,
+        events: bool,
+        extra_routes: Sequence[web.RouteDef] = (),
+    ) -> None:
         self._app = app
+        self._extra_routes = tuple(extra_routes)
         self._host = host
         self._port = port
         self._events = events
@@ -32,6 +42,7 @@ class WebServer:
     def routes(self) -> web.Application:
         application = web.Application()
         application.router.add_get(HEALTH_PATH, self._health)
+        application.add_routes(self._extra_routes)  # the bot's own routes: calendar feeds
         if self._events:
             application.router.add_post(EVENTS_PATH, self._dispatch)
         flow = self._app.oauth_flow
