@@ -381,6 +381,7 @@ HELP_LINES = (
     ("/touchpoint addressed 7 · reopen 7 · pass 7 billing team", "act on challenge #7"),
     ("/touchpoint alias acme corp = ACME Ltd", "another name for a customer"),
     ("/touchpoint digest", "today's digest, now"),
+    ("/touchpoint calendar [team|revoke]", "your (or the team's) calendar feed link"),
     (
         "/touchpoint config [channel|timezone|digest|daystart|days|codes|overdue] ...",
         "team settings",
