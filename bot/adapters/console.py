@@ -21,7 +21,7 @@ from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, ParseError, UserError, new_error_id
 from bot.core.model import Kind, Team
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.replies import Line, Reply, Strong, Text, UserRef, When
+from bot.core.replies import Line, Link, Reply, Span, UserRef, When
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +65,14 @@ def render_line(item: Line, tz: str) -> str:
     return text
 
 
-def _span(span: Text | Strong | UserRef | When, tz: str) -> str:
+def _span(span: Span, tz: str) -> str:
     if isinstance(span, When):
         local = span.at.astimezone(ZoneInfo(tz))
         return local.strftime("%a %d %b %H:%M" if span.with_time else "%a %d %b %Y")
     if isinstance(span, UserRef):
         return f"@{span.user_id}"
+    if isinstance(span, Link):
+        return span.url
     return span.text
 
 
@@ -225,7 +227,7 @@ class ConsoleAdapter:
     def _ask_code(self, codes: tuple[str, ...]) -> str:
         listed = "; ".join(f"{i} {c}" for i, c in enumerate(codes, start=1))
         answer = self._ask(f"Completion code ({listed}; blank for none)", False).strip()
-        if answer.isdigit() and 1 <= int(answer) <= len(codes):
+        if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(codes):
             return codes[int(answer) - 1]
         return answer
 
@@ -254,7 +256,7 @@ class ConsoleAdapter:
         answer = self._checked(self._read("Which one? ")).strip().lower()
         if answer == "n":
             return f"+{exc.text}"
-        if answer.isdigit() and 1 <= int(answer) <= len(exc.candidates):
+        if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(exc.candidates):
             return exc.candidates[int(answer) - 1].name
         raise Cancelled
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from bot.core.errors import UserError
 from bot.core.model import Customer, Direction, Promise, Team
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.replies import Reply, Section, line
+from bot.core.replies import Link, Reply, Section, line
 from bot.core.services import load_team
 
 # 256 bits, written in hex (64 characters). Not token_urlsafe: its "-" and "_" are markdown
@@ -142,7 +142,7 @@ def feed_link_reply(url: str, *, team: bool) -> Reply:
             f"Subscribe to this address in your calendar app to see {whose} that have a "
             "due date, as tasks and events that follow changes:"
         ),
-        line(url),  # plain, on its own line: every platform links it, nothing wraps it
+        line(Link(url)),  # on its own line: every platform links it, nothing escapes it
         line(SUBSCRIBE_HOW),
         line(
             "Calendar apps refresh subscriptions on their own schedule (Google: every few "

@@ -34,7 +34,15 @@ class When:
     with_time: bool = True
 
 
-Span = Text | Strong | UserRef | When
+@dataclass(frozen=True)
+class Link:
+    """A URL the bot itself made (a calendar feed link): rendered as a plain, clickable
+    link and never escaped, since escaping would break it. Never built from user text."""
+
+    url: str
+
+
+Span = Text | Strong | UserRef | When | Link
 
 
 @dataclass(frozen=True)
@@ -56,11 +64,16 @@ class Action:
 def parse_custom_id(custom_id: str) -> tuple[str, int, str] | None:
     """``"tp:kept:12"`` -> ``("kept", 12, "")``; None for anything that is not ours."""
     parts = custom_id.split(":")
-    if len(parts) not in (3, 4) or parts[0] != "tp" or not parts[2].isdigit():
+    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+    if len(parts) not in (3, 4) or parts[0] != "tp" or not _ascii_digits(parts[2]):
         return None
     if len(parts[2]) > 18:
         return None
     return parts[1], int(parts[2]), parts[3] if len(parts) == 4 else ""
+
+
+def _ascii_digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,19 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture attached to a reply (the weekly chart). ``alt_text`` says what it shows,
+    for screen readers and wherever the picture cannot be shown."""
+
+    png: bytes
+    filename: str
+    alt_text: str
+
+    def __repr__(self) -> str:  # not kilobytes of PNG in logs and test failures
+        return f"Image({self.filename!r}, {len(self.png)} bytes, alt_text={self.alt_text!r})"
+
+
+@dataclass(frozen=True)
 class Reply:
     title: str
     sections: tuple[Section, ...] = ()
@@ -85,6 +111,9 @@ class Reply:
     mentions: tuple[str, ...] = ()
     # "confirmation", "record", "list", "digest", "reminder", "help", "error", "info"
     kind: str = "info"
+    # A picture to upload with the message (the weekly summary's chart); the text above
+    # carries the same figures, so a renderer that cannot upload loses nothing but the look.
+    image: Image | None = None
 
 
 def line(*parts: str | Span, actions: tuple[Action, ...] = ()) -> Line:

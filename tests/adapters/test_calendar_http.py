@@ -265,3 +265,19 @@ def test_an_empty_feed_is_still_a_valid_calendar(container) -> None:
     (answer,) = fetch(container, path_of(token(container, None)))
     calendar = answer.calendar()
     assert calendar.name == "VCALENDAR" and components(calendar, "VTODO") == []
+
+
+def test_a_feed_link_survives_every_renderer_unescaped() -> None:
+    from bot.adapters.console import render_line
+    from bot.adapters.discord.render import line_text as discord_line
+    from bot.adapters.slack.render import line_text as slack_line
+    from bot.core.replies import Line, Link, Reply
+
+    url = "https://touch-point.example.com/calendar/0a1b_2c.ics?x=1&y=2"
+    item = Line((Link(url),))
+    assert discord_line(item) == url
+    assert (
+        slack_line(item, Reply("t"))
+        == "<https://touch-point.example.com/calendar/0a1b_2c.ics?x=1&amp;y=2>"
+    )
+    assert render_line(item, "UTC") == url

@@ -156,7 +156,10 @@ def command(
 
 def all_text(reply: Reply) -> str:
     return " ".join(
-        getattr(span, "text", "") for s in reply.sections for item in s.lines for span in item.spans
+        getattr(span, "text", getattr(span, "url", ""))
+        for s in reply.sections
+        for item in s.lines
+        for span in item.spans
     )
 
 

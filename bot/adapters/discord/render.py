@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.adapters.discord.buttons import ActionButton
-from bot.core.replies import Action, Line, Reply, Span, Strong, Text, UserRef, When
+from bot.core.replies import Action, Line, Link, Reply, Span, Strong, Text, UserRef, When
 
 CONTENT_MAX = 2000
 EMBED_TOTAL_MAX = 6000
@@ -91,6 +91,8 @@ def span_text(span: Span) -> str:
         return f"{lead}**{inner}**{trail}"
     if isinstance(span, UserRef):
         return mention(span.user_id)
+    if isinstance(span, Link):
+        return span.url  # a bare URL links itself; markdown escapes would break it
     return timestamp(span)
 
 

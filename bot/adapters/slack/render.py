@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.replies import Action, Line, Reply, Strong, Text, UserRef, When
+from bot.core.replies import Action, Line, Link, Reply, Strong, Text, UserRef, When
 
 Block = dict[str, Any]
 
@@ -103,6 +103,8 @@ def line_text(item: Line, reply: Reply, names: Mapping[str, str] | None = None) 
             out.append(user(span.user_id, ping=may_ping(reply, span.user_id), names=known))
         elif isinstance(span, When):
             out.append(date_token(span))
+        elif isinstance(span, Link):
+            out.append(f"<{escape(span.url)}>")  # Slack's own link syntax, & < > escaped
     return "".join(out)
 
 
