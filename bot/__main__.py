@@ -5,11 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
 from bot.bootstrap import DatabaseUnavailable
 from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Container
 
 log = logging.getLogger("bot")
 
@@ -30,6 +35,7 @@ def _main(argv: list[str] | None) -> int:
     sub.add_parser("run", help="connect to Slack/Discord if configured, else open the console")
     sub.add_parser("console", help="the bot in this terminal, no tokens needed")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    _add_exchange_commands(sub)
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -40,6 +46,8 @@ def _main(argv: list[str] | None) -> int:
     command = args.command or "run"
     if command == "migrate":
         return _migrate(settings)
+    if command in {"export", "import"}:
+        return _exchange(settings, args)
     if command == "console" or not (settings.slack_enabled or settings.discord_enabled):
         return _console(settings)
     return _platforms(settings)
@@ -55,6 +63,88 @@ def _migrate(settings: Settings) -> int:
     print(f"database {redact(settings.database_url)} is at revision {current_revision(engine)}")
     engine.dispose()
     return 0
+
+
+def _add_exchange_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = sub.add_parser("export", help="write a team's data as JSON (lossless) or CSV")
+    export.add_argument("--team", required=True, help="the team id, e.g. slack:T0123")
+    export.add_argument("--format", choices=("json", "csv"), help="default: by --out, else json")
+    export.add_argument("--out", type=Path, help="the file to write (default: standard output)")
+    imp = sub.add_parser("import", help="import a JSON export, or a spreadsheet's CSV, into a team")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--team", required=True, help="the team to import into")
+    imp.add_argument("--format", choices=("json", "csv"), help="default: by the file's name")
+    imp.add_argument("--dry-run", action="store_true", help="report changes; save nothing")
+    imp.add_argument("--author", default="import", help="the author of CSV rows that name none")
+
+
+def _exchange(settings: Settings, args: argparse.Namespace) -> int:
+    """`touchpoint export` / `touchpoint import`: exit 1 when nothing could be done."""
+    from bot.bootstrap import build
+    from bot.core.errors import UserError
+
+    container = build(settings)
+    try:
+        return (_export if args.command == "export" else _import)(container, args)
+    except UserError as exc:
+        print(f"touchpoint: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        container.close()
+
+
+def _export(container: Container, args: argparse.Namespace) -> int:
+    from bot.core.exchange import Format, export_team
+
+    out_path: Path | None = args.out
+    suffix = out_path.suffix.lower() if out_path else ""
+    fmt = Format(args.format or ("csv" if suffix == ".csv" else "json"))
+    uow = container.uow_factory()
+    if out_path is None:
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:  # UTF-8 whatever the locale; the csv module ends rows
+            reconfigure(encoding="utf-8", newline="")
+        summary = export_team(args.team, fmt, sys.stdout, uow=uow)
+    else:  # written beside the target, then moved over it: never a half-written file
+        partial = out_path.with_name(f".{out_path.name}.partial")
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as out:
+                summary = export_team(args.team, fmt, out, uow=uow)
+            partial.replace(out_path)
+        finally:
+            partial.unlink(missing_ok=True)
+    where = f" to {out_path}" if out_path else ""
+    print(
+        f"Exported {summary.customers} customers and {summary.touchpoints} touchpoints of "
+        f"{args.team}{where} ({fmt.value}).",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _import(container: Container, args: argparse.Namespace) -> int:
+    from bot.core.exchange import Format, decode, detect_format, import_team, report_lines
+
+    path: Path = args.file
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"touchpoint: can't read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    text = decode(data, path.name)
+    fmt = Format(args.format) if args.format else detect_format(path.name, text)
+    report = import_team(
+        args.team,
+        text,
+        fmt,
+        dry_run=args.dry_run,
+        author=args.author,
+        uow=container.uow_factory(),
+        clock=container.clock,
+    )
+    for line in report_lines(report):
+        print(line)
+    return 1 if report.errors else 0
 
 
 def _platforms(settings: Settings) -> int:

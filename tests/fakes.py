@@ -7,7 +7,7 @@ so a use case that fails half-way leaves nothing behind, as a real transaction w
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -241,6 +241,48 @@ class FakePromises(_Repo):
             self.store.promises[promise_id].reminders_sent = sent
 
 
+class FakeExchange(_Repo):
+    """Export and import reads and writes; records the locks asked for in ``calls``."""
+
+    batch_size = 3  # small, so tests cross batch boundaries
+
+    def __init__(self, store: FakeStore) -> None:
+        super().__init__(store)
+        self.calls: list[str] = []
+
+    def hold_snapshot(self) -> None:
+        self.calls.append("snapshot")
+
+    def lock_team(self, team_id: str) -> None:
+        self.calls.append(f"lock {team_id}")
+
+    def touchpoint_batches(self, team_id: str) -> Iterator[list[Touchpoint]]:
+        found = sorted(
+            (t for t in self.store.touchpoints.values() if t.team_id == team_id),
+            key=lambda t: (t.occurred_at, t.id or 0),
+        )
+        for start in range(0, len(found), self.batch_size):
+            yield [self._with_children(t) for t in found[start : start + self.batch_size]]
+
+    def _with_children(self, touchpoint: Touchpoint) -> Touchpoint:
+        full = copy.deepcopy(touchpoint)
+        full.challenges = [
+            copy.deepcopy(c)
+            for _, c in sorted(self.store.challenges.items())
+            if c.touchpoint_id == touchpoint.id
+        ]
+        full.promises = [
+            copy.deepcopy(p)
+            for _, p in sorted(self.store.promises.items())
+            if p.touchpoint_id == touchpoint.id
+        ]
+        return full
+
+    def add_touchpoints(self, touchpoints: Sequence[Touchpoint]) -> None:
+        for touchpoint in touchpoints:
+            FakeTouchpoints(self.store).add(touchpoint)
+
+
 class FakeDeliveries(_Repo):
     def add_if_absent(self, delivery: Delivery) -> bool:
         if any(d.key == delivery.key for d in self.store.deliveries.values()):
@@ -349,6 +391,7 @@ class FakeUnitOfWork:
         self.touchpoints = FakeTouchpoints(self._work)
         self.challenges = FakeChallenges(self._work)
         self.promises = FakePromises(self._work)
+        self.exchange = FakeExchange(self._work)
         self.deliveries = FakeDeliveries(self._work)
         self.events = FakeEvents(self._work)
         self.calendar_feeds = FakeCalendarFeeds(self._work)

@@ -6,7 +6,7 @@ from another team is simply not found.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
@@ -129,6 +129,29 @@ class PromiseRepository(Protocol):
         ...
 
 
+class ExchangeRepository(Protocol):
+    """Whole-team reads and bulk writes, for export and import (``bot.core.exchange``)."""
+
+    def hold_snapshot(self) -> None:
+        """Make every later read of this unit of work see one consistent state of the
+        database. Call it first, before any other repository."""
+        ...
+
+    def lock_team(self, team_id: str) -> None:
+        """Hold off other imports into the team until this unit of work ends, and ready
+        it for bulk writes. Call it first, before any other repository."""
+        ...
+
+    def touchpoint_batches(self, team_id: str) -> Iterator[list[Touchpoint]]:
+        """Every touchpoint of the team, oldest first (ties by id), with its challenges
+        and promises (by id) and their histories; a bounded number of queries per batch."""
+        ...
+
+    def add_touchpoints(self, touchpoints: Sequence[Touchpoint]) -> None:
+        """``TouchpointRepository.add`` for many new touchpoints, in batches."""
+        ...
+
+
 class DeliveryRepository(Protocol):
     def add_if_absent(self, delivery: Delivery) -> bool:
         """Store a new delivery unless one with its key exists (then False). Safe under
@@ -182,6 +205,7 @@ class UnitOfWork(Protocol):
     touchpoints: TouchpointRepository
     challenges: ChallengeRepository
     promises: PromiseRepository
+    exchange: ExchangeRepository
     deliveries: DeliveryRepository
     events: ProcessedEventRepository
     calendar_feeds: CalendarFeedRepository

@@ -13,12 +13,14 @@ from bot.core.ports import (
     ChallengeRepository,
     CustomerRepository,
     DeliveryRepository,
+    ExchangeRepository,
     ProcessedEventRepository,
     PromiseRepository,
     TeamRepository,
     TouchpointRepository,
 )
 from bot.storage.calendar_feeds import SqlCalendarFeedRepository
+from bot.storage.exchange import SqlExchangeRepository
 from bot.storage.history import HistoryLedger
 from bot.storage.processed_events import SqlProcessedEventRepository
 from bot.storage.repositories import (
@@ -59,6 +61,7 @@ class SqlAlchemyUnitOfWork:
     touchpoints: TouchpointRepository
     challenges: ChallengeRepository
     promises: PromiseRepository
+    exchange: ExchangeRepository
     deliveries: DeliveryRepository
     events: ProcessedEventRepository
     calendar_feeds: CalendarFeedRepository
@@ -80,6 +83,7 @@ class SqlAlchemyUnitOfWork:
         self.challenges = challenges
         self.promises = promises
         self.touchpoints = SqlTouchpointRepository(session, challenges, promises)
+        self.exchange = SqlExchangeRepository(session, challenges, promises)
         self.deliveries = SqlDeliveryRepository(session)
         self.events = SqlProcessedEventRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
