@@ -165,6 +165,22 @@ def _platforms(settings: Settings) -> int:
     return 0
 
 
+async def _serve_feeds(container: Container) -> None:
+    """The console serves calendar feeds too, if its HTTP port is free."""
+    from bot.web.server import make_web_app, serve_web
+
+    settings = container.settings
+    try:
+        await serve_web(make_web_app(container, settings), settings.http_host, settings.http_port)
+    except OSError as exc:
+        log.warning(
+            "calendar feeds are not served: %s:%d is unavailable (%s); set TOUCHPOINT_HTTP_PORT",
+            settings.http_host,
+            settings.http_port,
+            exc.strerror or exc,
+        )
+
+
 def _console(settings: Settings) -> int:
     from bot.adapters.console import ConsoleAdapter, ConsoleNotifier
     from bot.bootstrap import build
@@ -185,7 +201,12 @@ def _console(settings: Settings) -> int:
             stdout=sys.stdout,
             interactive=sys.stdin.isatty(),
         )
-        with scheduler_in_background(engine, container.clock, scan_seconds=settings.scan_seconds):
+        with scheduler_in_background(
+            engine,
+            container.clock,
+            scan_seconds=settings.scan_seconds,
+            also=lambda: _serve_feeds(container),
+        ):
             return adapter.run()
     except KeyboardInterrupt:
         return 130
