@@ -9,16 +9,19 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
 from bot.core.calendar import CalendarFeed
 from bot.core.delivery import Delivery, DeliveryStatus
+from bot.core.measures import DifferenceCount, PromiseTally, Scope, TouchpointGroup
 from bot.core.model import (
     Challenge,
     Customer,
     Direction,
+    JourneyStage,
+    Kind,
     Promise,
     PromiseStatus,
     Team,
@@ -379,6 +382,176 @@ class FakeCalendarFeeds(_Repo):
         return len(active)
 
 
+class FakeMeasures(_Repo):
+    """The measures' definitions (``bot.core.measures``) in plain Python over the domain
+    objects; tests/storage/test_measures.py checks the SQL repository agrees."""
+
+    def _promises(self, scope: Scope, direction: Direction) -> list[Promise]:
+        return [
+            p
+            for p in self.store.promises.values()
+            if p.team_id == scope.team_id
+            and p.direction is direction
+            and p.status is not PromiseStatus.CANCELLED
+            and (scope.person is None or p.owner == scope.person)
+            and (scope.customer_id is None or p.customer_id == scope.customer_id)
+        ]
+
+    @staticmethod
+    def _on_time(p: Promise) -> bool:
+        settled = p.settled()
+        return (
+            p.status is PromiseStatus.KEPT
+            and p.due_at is not None
+            and settled is not None
+            and settled.at <= p.due_at
+        )
+
+    @classmethod
+    def _tally(cls, promises: list[Promise], now: datetime) -> PromiseTally:
+        counts = dict.fromkeys(
+            ("on_time", "late", "missed", "overdue", "kept_undated", "not_kept_undated"), 0
+        )
+        for p in promises:
+            kept, not_kept = p.status is PromiseStatus.KEPT, p.status is PromiseStatus.NOT_KEPT
+            if p.due_at is None:
+                counts["kept_undated"] += kept
+                counts["not_kept_undated"] += not_kept
+            elif kept:
+                counts["on_time" if cls._on_time(p) else "late"] += 1
+            elif not_kept:
+                counts["missed"] += 1
+            elif p.is_overdue(now):
+                counts["overdue"] += 1
+        return PromiseTally(**counts)
+
+    def _grouped(
+        self, scope: Scope, direction: Direction, now: datetime, key: str
+    ) -> dict[object, PromiseTally]:
+        groups: dict[object, list[Promise]] = {}
+        for p in self._promises(scope, direction):
+            if scope.since is None or (p.due_at or p.made_at) >= scope.since:
+                groups.setdefault(getattr(p, key), []).append(p)
+        tallies = {k: self._tally(ps, now) for k, ps in groups.items()}
+        return {k: t for k, t in tallies.items() if not t.is_empty()}
+
+    def promise_tallies_by_owner(
+        self, scope: Scope, direction: Direction, now: datetime
+    ) -> dict[str, PromiseTally]:
+        return {str(k): t for k, t in self._grouped(scope, direction, now, "owner").items()}
+
+    def promise_tallies_by_customer(
+        self, scope: Scope, direction: Direction, now: datetime, limit: int | None = None
+    ) -> dict[int, PromiseTally]:
+        found = {
+            int(str(k)): t for k, t in self._grouped(scope, direction, now, "customer_id").items()
+        }
+        if limit is None:
+            return found
+        ranked = sorted(
+            ((cid, t) for cid, t in found.items() if t.not_on_time),
+            key=lambda item: (-item[1].not_on_time, item[0]),
+        )
+        return dict(ranked[:limit])
+
+    def _challenges(self, scope: Scope) -> list[Challenge]:
+        return [
+            c
+            for c in self.store.challenges.values()
+            if c.team_id == scope.team_id
+            and (scope.customer_id is None or c.customer_id == scope.customer_id)
+        ]
+
+    def open_challenge_starts(self, scope: Scope) -> list[datetime]:
+        return [
+            c.opened_at()
+            for c in self._challenges(scope)
+            if c.is_open and (scope.person is None or c.raised_by == scope.person)
+        ]
+
+    def times_to_address(self, scope: Scope) -> list[timedelta]:
+        found = []
+        for challenge in self._challenges(scope):
+            opened = challenge.raised_at
+            for event in challenge.history:
+                if event.action == "reopened":
+                    opened = event.at
+                elif (
+                    event.action == "addressed"
+                    and (scope.person is None or event.actor == scope.person)
+                    and (scope.since is None or event.at >= scope.since)
+                ):
+                    found.append(max(timedelta(0), event.at - opened))
+        return found
+
+    def open_challenges_at(self, scope: Scope, instants: Sequence[datetime]) -> list[int]:
+        mine = [
+            c
+            for c in self._challenges(scope)
+            if scope.person is None or c.raised_by == scope.person
+        ]
+        return [sum(self._was_open(c, at) for c in mine) for at in instants]
+
+    @staticmethod
+    def _was_open(challenge: Challenge, at: datetime) -> bool:
+        if challenge.raised_at >= at:
+            return False
+        open_ = True
+        for event in challenge.history:
+            if event.at < at and event.action in {"addressed", "reopened"}:
+                open_ = event.action == "reopened"
+        return open_
+
+    def weekly_promises(
+        self, scope: Scope, direction: Direction, bounds: Sequence[datetime], now: datetime
+    ) -> list[tuple[int, int]]:
+        weeks = [(0, 0)] * max(0, len(bounds) - 1)
+        for p in self._promises(scope, direction):
+            due = p.due_at
+            if due is None or not bounds[0] <= due < bounds[-1]:
+                continue
+            n = next(i for i in range(len(weeks)) if due < bounds[i + 1])
+            counted = p.status in {PromiseStatus.KEPT, PromiseStatus.NOT_KEPT} or due <= now
+            on_time, total = weeks[n]
+            weeks[n] = (on_time + self._on_time(p), total + counted)
+        return weeks
+
+    def _touchpoints(self, scope: Scope) -> list[Touchpoint]:
+        return [
+            t
+            for t in self.store.touchpoints.values()
+            if t.team_id == scope.team_id
+            and (scope.customer_id is None or t.customer_id == scope.customer_id)
+            and (scope.person is None or t.author == scope.person)
+            and (scope.since is None or t.occurred_at >= scope.since)
+        ]
+
+    def difference_counts(self, scope: Scope) -> list[DifferenceCount]:
+        counts: dict[tuple[int, str], int] = {}
+        for t in self._touchpoints(scope):
+            if t.difference:
+                key = (t.customer_id, t.difference)
+                counts[key] = counts.get(key, 0) + 1
+        return [DifferenceCount(cid, text, n) for (cid, text), n in counts.items()]
+
+    def touchpoint_groups(self, scope: Scope) -> list[TouchpointGroup]:
+        groups: dict[tuple[Kind, JourneyStage | None], list[Touchpoint]] = {}
+        for t in self._touchpoints(scope):
+            groups.setdefault((t.kind, t.stage), []).append(t)
+        return [
+            TouchpointGroup(
+                kind,
+                stage,
+                len(ts),
+                sum(t.satisfaction or 0 for t in ts),
+                sum(t.satisfaction is not None for t in ts),
+                sum(t.effort or 0 for t in ts),
+                sum(t.effort is not None for t in ts),
+            )
+            for (kind, stage), ts in groups.items()
+        ]
+
+
 class FakeUnitOfWork:
     def __init__(self, store: FakeStore | None = None) -> None:
         self.store = store if store is not None else FakeStore()
@@ -394,6 +567,7 @@ class FakeUnitOfWork:
         self.exchange = FakeExchange(self._work)
         self.deliveries = FakeDeliveries(self._work)
         self.events = FakeEvents(self._work)
+        self.measures = FakeMeasures(self._work)
         self.calendar_feeds = FakeCalendarFeeds(self._work)
         self.committed = False
         return self

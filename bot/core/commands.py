@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core import calendar, content, queries, record_view, services
+from bot.core import calendar, content, measures, measures_content, queries, record_view, services
 from bot.core.errors import UserError
 from bot.core.model import Direction, Kind, parse_kind
 from bot.core.ports import Clock, UnitOfWork
@@ -99,6 +99,7 @@ class Commands:
             "pass": self._pass_on,
             "alias": self._alias,
             "digest": self._digest,
+            "stats": self._stats,
             "config": self._config,
             "calendar": self._calendar,
         }
@@ -194,6 +195,12 @@ class Commands:
         if reply is None:
             return Reply("Daily digest", (Section(None, (line("Nothing open today. 🎉"),)),))
         return Reply(reply.title, reply.sections, True, (), reply.kind)
+
+    def _stats(self, rest: str, ctx: Context) -> Outcome:
+        report = measures.stats_report(
+            ctx.team_id, rest, ctx.user_id, uow=self._uow(), clock=self._clock
+        )
+        return measures_content.stats(report)
 
     # -- acting ------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ class DeliveryKind(enum.StrEnum):
     NUDGE = "nudge"  # their promises falling due: follow up with the customer
     DIGEST = "digest"
     NOTICE = "notice"  # one-off notices, e.g. a challenge passed on to an owner
+    SUMMARY = "summary"  # the weekly measures, with a chart
 
 
 class DeliveryStatus(enum.StrEnum):

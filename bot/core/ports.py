@@ -16,6 +16,10 @@ from bot.core.model import Challenge, Customer, Direction, Promise, Team, Touchp
 
 if TYPE_CHECKING:  # bot.core.calendar imports this module
     from bot.core.calendar import CalendarFeed
+if TYPE_CHECKING:  # bot.core.measures imports this module
+    from datetime import timedelta
+
+    from bot.core.measures import DifferenceCount, PromiseTally, Scope, TouchpointGroup
 
 
 class Clock(Protocol):
@@ -197,6 +201,52 @@ class CalendarFeedRepository(Protocol):
         ...
 
 
+class MeasuresRepository(Protocol):
+    """Aggregates for ``bot.core.measures`` (its docstring defines what counts). Every
+    method is scoped by ``scope.team_id`` and narrowed by the scope's person and customer."""
+
+    def promise_tallies_by_owner(
+        self, scope: Scope, direction: Direction, now: datetime
+    ) -> dict[str, PromiseTally]:
+        """Promise outcomes per owner, of promises due (undated: made) since ``scope.since``."""
+        ...
+
+    def promise_tallies_by_customer(
+        self, scope: Scope, direction: Direction, now: datetime, limit: int | None = None
+    ) -> dict[int, PromiseTally]:
+        """Per customer; with ``limit``, only the customers with the most promises not kept
+        on time (and at least one), most first."""
+        ...
+
+    def open_challenge_starts(self, scope: Scope) -> list[datetime]:
+        """When each open challenge last became open (raised or reopened)."""
+        ...
+
+    def times_to_address(self, scope: Scope) -> list[timedelta]:
+        """For each "addressed" event since ``scope.since``: how long the challenge had
+        been open (since raised, or last reopened)."""
+        ...
+
+    def difference_counts(self, scope: Scope) -> list[DifferenceCount]:
+        """Touchpoints recorded since ``scope.since`` per customer and biggest difference."""
+        ...
+
+    def touchpoint_groups(self, scope: Scope) -> list[TouchpointGroup]:
+        """Touchpoints recorded since ``scope.since`` per kind and stage, with score sums."""
+        ...
+
+    def weekly_promises(
+        self, scope: Scope, direction: Direction, bounds: Sequence[datetime], now: datetime
+    ) -> list[tuple[int, int]]:
+        """(kept on time, counted) for promises due in each [bounds[i], bounds[i+1]):
+        ``len(bounds) - 1`` pairs. Ignores ``scope.since``."""
+        ...
+
+    def open_challenges_at(self, scope: Scope, instants: Sequence[datetime]) -> list[int]:
+        """How many challenges were open just before each instant (from their histories)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls back."""
 
@@ -209,6 +259,7 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepository
     events: ProcessedEventRepository
     calendar_feeds: CalendarFeedRepository
+    measures: MeasuresRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import content, queries
+from bot.core import content, queries, summaries
 from bot.core.delivery import Delivery, DeliveryKind, Outgoing, parse_notice_key
 from bot.core.errors import NotFound
 from bot.core.model import Direction, Promise, Team
@@ -154,10 +154,20 @@ class Prepared:
     message: Outgoing | None  # None: nothing left to say; the delivery is skipped
 
 
-def prepare(delivery: Delivery, *, uow: UnitOfWork, clock: Clock) -> Prepared:
+def prepare(
+    delivery: Delivery,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    draw_chart: summaries.ChartDrawer | None = None,
+) -> Prepared:
     """Build the message from the current state: promises settled since the reminder was
-    planned are left out, and a message sent late says so."""
+    planned are left out, and a message sent late says so. ``draw_chart`` draws the weekly
+    summary's chart (without it, the summary goes out as text only)."""
     now = clock.now()
+    if delivery.kind is DeliveryKind.SUMMARY:
+        message = summaries.prepare_summary(delivery, uow=uow, clock=clock, draw=draw_chart)
+        return Prepared(delivery, message)
     delayed_since = delivery.due_at if delivery.is_delayed(now) else None
     if delivery.kind is DeliveryKind.NOTICE:
         return _prepare_notice(delivery, uow=uow)
@@ -227,6 +237,8 @@ def reminder_for_message(
         delivery = uow.deliveries.by_message_ref(team_id, message_ref)
         team = uow.teams.get(team_id)
         if delivery is None or team is None or delivery.kind is DeliveryKind.DIGEST:
+            return None
+        if delivery.kind is DeliveryKind.SUMMARY:
             return None
         promises = [
             p for p in (uow.promises.get(team_id, pid) for pid in delivery.promise_ids) if p

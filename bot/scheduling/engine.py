@@ -16,7 +16,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core import reminders
+from bot import charts
+from bot.core import reminders, summaries
 from bot.core.delivery import Delivery, DeliveryFailed, Notifier
 from bot.core.ports import Clock, UnitOfWork
 
@@ -45,12 +46,14 @@ class ReminderEngine:
         notifiers: Mapping[str, Notifier],
         *,
         worker: str | None = None,
+        draw_chart: summaries.ChartDrawer = charts.weekly_chart,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
         self._notifiers = dict(notifiers)
         self.worker = worker or worker_id()
         self._lock = asyncio.Lock()
+        self._draw_chart = draw_chart
 
     def notifier_for(self, team_id: str) -> Notifier | None:
         """Team ids are "<platform>:<id>"; each platform registers one notifier."""
@@ -65,9 +68,13 @@ class ReminderEngine:
         return TickResult(planned, result.sent, result.skipped, result.failed, result.postponed)
 
     async def digests(self) -> TickResult:
-        """Plan today's digests for teams whose digest time has come, then send."""
+        """Plan today's digests for teams whose digest time has come, and this week's
+        summaries (Mondays, at the digest time), then send."""
         planned = await asyncio.to_thread(
             reminders.plan_digests, uow=self._uow(), clock=self._clock
+        )
+        planned += await asyncio.to_thread(
+            summaries.plan_summaries, uow=self._uow(), clock=self._clock
         )
         result = await self.deliver()
         return TickResult(planned, result.sent, result.skipped, result.failed, result.postponed)
@@ -115,7 +122,11 @@ class ReminderEngine:
             delivery.failed("no notifier for this platform is running", now, None, False)
             return "failed"
         prepared = await asyncio.to_thread(
-            reminders.prepare, delivery, uow=self._uow(), clock=self._clock
+            reminders.prepare,
+            delivery,
+            uow=self._uow(),
+            clock=self._clock,
+            draw_chart=self._draw_chart,
         )
         if prepared.message is None:
             delivery.skip("nothing left to say")

@@ -14,6 +14,7 @@ from bot.core.ports import (
     CustomerRepository,
     DeliveryRepository,
     ExchangeRepository,
+    MeasuresRepository,
     ProcessedEventRepository,
     PromiseRepository,
     TeamRepository,
@@ -22,6 +23,7 @@ from bot.core.ports import (
 from bot.storage.calendar_feeds import SqlCalendarFeedRepository
 from bot.storage.exchange import SqlExchangeRepository
 from bot.storage.history import HistoryLedger
+from bot.storage.measures import SqlMeasuresRepository
 from bot.storage.processed_events import SqlProcessedEventRepository
 from bot.storage.repositories import (
     SqlChallengeRepository,
@@ -64,6 +66,7 @@ class SqlAlchemyUnitOfWork:
     exchange: ExchangeRepository
     deliveries: DeliveryRepository
     events: ProcessedEventRepository
+    measures: MeasuresRepository
     calendar_feeds: CalendarFeedRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
@@ -86,6 +89,7 @@ class SqlAlchemyUnitOfWork:
         self.exchange = SqlExchangeRepository(session, challenges, promises)
         self.deliveries = SqlDeliveryRepository(session)
         self.events = SqlProcessedEventRepository(session)
+        self.measures = SqlMeasuresRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
         return self
 
