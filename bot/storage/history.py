@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.core.model import Event
 from bot.storage.mapping import event_values
 from bot.storage.orm import ChallengeEventRow, PromiseEventRow, table_of
-from bot.storage.sqlhelpers import chunks
+from bot.storage.sqlhelpers import CHUNK, chunks
 
 _INSERTS = {row: insert(table_of(row)) for row in (ChallengeEventRow, PromiseEventRow)}
 
@@ -55,18 +55,28 @@ class History:
         self._owner = owner
         self._name = table.__tablename__
 
-    def load(self, item_ids: Sequence[int]) -> dict[int, list[Event]]:
-        """Each item's events in the order they happened, in one query per chunk."""
+    def load(
+        self, item_ids: Sequence[int], selecting: Select[tuple[int]] | None = None
+    ) -> dict[int, list[Event]]:
+        """Each item's events in the order they happened, in one query per chunk; or, for
+        many items when ``selecting`` (the query that found their ids) is given, in one
+        query that repeats it as a subquery (a digest's 100,000 open challenges: one
+        query instead of 200)."""
         events: dict[int, list[Event]] = {item_id: [] for item_id in item_ids}
         t = self._table
-        for chunk in chunks(list(events)):
-            rows = self._session.execute(
-                select(self._owner, t.at, t.actor, t.action, t.detail)
-                .where(self._owner.in_(chunk))
-                .order_by(self._owner, t.id)
-            )
-            for item_id, at, actor, action, detail in rows:
-                events[item_id].append(Event(at, actor, action, detail))
+        columns = select(self._owner, t.at, t.actor, t.action, t.detail)
+        if selecting is not None and len(events) > CHUNK:
+            queries = [columns.where(self._owner.in_(selecting.scalar_subquery()))]
+        else:
+            queries = [columns.where(self._owner.in_(chunk)) for chunk in chunks(list(events))]
+        for query in queries:
+            for item_id, at, actor, action, detail in self._session.execute(
+                query.order_by(self._owner, t.id)
+            ):
+                # The subquery runs again: an item a concurrent commit added since is
+                # not among ours.
+                if (history := events.get(item_id)) is not None:
+                    history.append(Event(at, actor, action, detail))
         for item_id, history in events.items():
             self._ledger.remember(self._name, item_id, len(history))
         return events
