@@ -5,6 +5,7 @@ Adapters only render these; the wording lives here once for every platform.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 
 from bot.core.errors import UserError
@@ -382,6 +383,7 @@ HELP_LINES = (
     ("/touchpoint alias acme corp = ACME Ltd", "another name for a customer"),
     ("/touchpoint digest", "today's digest, now"),
     ("/touchpoint calendar [team|revoke]", "your (or the team's) calendar feed link"),
+    ("/touchpoint stats [mine|acme]", "promises kept on time, challenge age, recurring needs"),
     (
         "/touchpoint config [channel|timezone|digest|daystart|days|codes|overdue] ...",
         "team settings",
@@ -493,4 +495,4 @@ def delayed(reply: Reply, due_at: datetime, team: Team) -> Reply:
     note = Section(
         None, (line("Delayed: this should have been posted at ", When(due_at, team.timezone), "."),)
     )
-    return Reply(reply.title, (*reply.sections, note), reply.private, reply.mentions, reply.kind)
+    return dataclasses.replace(reply, sections=(*reply.sections, note))
