@@ -57,6 +57,9 @@ class FakeTeams(_Repo):
     def get(self, team_id: str) -> Team | None:
         return copy.deepcopy(self.store.teams.get(team_id))
 
+    def get_many(self, team_ids: Sequence[str]) -> dict[str, Team]:
+        return {t: copy.deepcopy(self.store.teams[t]) for t in team_ids if t in self.store.teams}
+
     def add(self, team: Team) -> bool:
         if team.id in self.store.teams:
             return False

@@ -30,6 +30,10 @@ class Clock(Protocol):
 
 class TeamRepository(Protocol):
     def get(self, team_id: str) -> Team | None: ...
+    def get_many(self, team_ids: Sequence[str]) -> dict[str, Team]:
+        """The stored teams among ``team_ids``, by id, in one query (the reminder scan)."""
+        ...
+
     def add(self, team: Team) -> bool:
         """Store a new team unless one with its id exists; True if this call stored it."""
         ...

@@ -43,7 +43,8 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
         due = uow.promises.due_for_reminder(now, limit)
         if not due:
             return 0
-        teams = {tid: uow.teams.get(tid) for tid in {p.team_id for p in due}}
+        found = uow.teams.get_many(sorted({p.team_id for p in due}))  # one query, not one a team
+        teams = {tid: found.get(tid) for tid in {p.team_id for p in due}}
         groups: dict[tuple[str, Direction], list[tuple[Promise, datetime]]] = defaultdict(list)
         changes: list[tuple[int, datetime | None, int]] = []
         for promise in due:

@@ -60,7 +60,7 @@ from bot.storage.orm import (
     TouchpointRow,
     table_of,
 )
-from bot.storage.sqlhelpers import chunks, rowcount
+from bot.storage.sqlhelpers import CHUNK, chunks, rowcount
 
 __all__ = [
     "SqlChallengeRepository",
@@ -87,6 +87,14 @@ _ADVANCE_REMINDER = (
 # ten times a namedtuple's, and a digest reads 100,000 rows of ten fields.
 _ChallengeFields = namedtuple("_ChallengeFields", _CHALLENGES.c.keys())  # type: ignore[misc]
 _PromiseFields = namedtuple("_PromiseFields", _PROMISES.c.keys())  # type: ignore[misc]
+# The arrays travel as three parameters, so the statement is compiled once. (S608: the
+# only interpolation is the constant OPEN_PROMISE_SQL.)
+_ADVANCE_REMINDERS_PG = sql_text(
+    "UPDATE promises SET remind_at = v.remind_at, reminders_sent = v.sent"  # noqa: S608
+    " FROM unnest(CAST(:ids AS integer[]), CAST(:remind_ats AS timestamptz[]),"
+    " CAST(:sents AS integer[])) AS v(id, remind_at, sent)"
+    f" WHERE promises.id = v.id AND promises.{OPEN_PROMISE_SQL}"
+)
 _OPEN_CHALLENGE = (ChallengeStatus.OPEN.value, ChallengeStatus.PASSED_ON.value)
 # Rendered as a literal so both databases can match the partial index's predicate.
 _OPEN_PROMISE_LITERAL = PromiseRow.status == literal_column(f"'{PromiseStatus.OPEN.value}'")
@@ -99,6 +107,16 @@ class SqlTeamRepository:
     def get(self, team_id: str) -> Team | None:
         row = self._session.scalar(select(TeamRow).where(TeamRow.id == team_id))
         return to_team(row) if row else None
+
+    def get_many(self, team_ids: Sequence[str]) -> dict[str, Team]:
+        wanted = list(dict.fromkeys(team_ids))
+        found: dict[str, Team] = {}
+        for start in range(0, len(wanted), CHUNK):
+            for row in self._session.scalars(
+                select(TeamRow).where(TeamRow.id.in_(wanted[start : start + CHUNK]))
+            ):
+                found[row.id] = to_team(row)
+        return found
 
     def add(self, team: Team) -> bool:
         """Insert unless the team exists (two first requests from a new workspace may race,
@@ -267,12 +285,25 @@ class SqlPromiseRepository:
         return [to_promise(cast(PromiseRow, row), []) for row in rows]
 
     def advance_reminders(self, changes: Sequence[tuple[int, datetime | None, int]]) -> None:
-        """One executemany UPDATE; a promise settled meanwhile keeps its cleared remind_at."""
-        if changes:
+        """One UPDATE; a promise settled meanwhile keeps its cleared remind_at.
+
+        PostgreSQL gets one ``UPDATE ... FROM unnest(arrays)``: an executemany runs a
+        statement per promise there (500 due promises: about 60 -> 18 ms; a VALUES list
+        took 45 ms, mostly compiling 1,500 parameters). SQLite, in process, runs the
+        executemany as fast."""
+        if not changes:
+            return
+        if self._session.get_bind().dialect.name != "postgresql":
             self._session.execute(
                 _ADVANCE_REMINDER,
                 [{"b_id": i, "b_remind_at": r, "b_sent": n} for i, r, n in changes],
             )
+            return
+        ids, remind_ats, sents = zip(*changes, strict=True)
+        self._session.execute(
+            _ADVANCE_REMINDERS_PG,
+            {"ids": list(ids), "remind_ats": list(remind_ats), "sents": list(sents)},
+        )
 
     def insert_new(self, promises: Sequence[Promise]) -> None:
         """Insert promises that have no id yet (with their history) and set their ids."""
