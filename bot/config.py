@@ -50,6 +50,10 @@ class Settings:
     discord_guild_id: str = ""
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg/"
+    # Sharding over several processes: the total shard count, and the shards this process
+    # runs (empty: all of them). Unset count: one connection, no sharding.
+    discord_shard_count: int | None = None
+    discord_shard_ids: tuple[int, ...] = ()
 
     @property
     def team_defaults(self) -> TeamDefaults:
@@ -143,6 +147,8 @@ def load_settings(
         discord_guild_id=get("DISCORD_GUILD_ID"),
         discord_api_url=get("DISCORD_API_URL", "https://discord.com/api/v10").rstrip("/"),
         discord_gateway_url=get("DISCORD_GATEWAY_URL", "wss://gateway.discord.gg/"),
+        discord_shard_count=_shard_count(get("DISCORD_SHARD_COUNT")),
+        discord_shard_ids=_shard_ids(get("DISCORD_SHARD_IDS"), get("DISCORD_SHARD_COUNT")),
     )
 
 
@@ -186,6 +192,45 @@ def _public_url(url: str) -> str:
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host  # an IPv6 address needs brackets
+
+
+def _shard_count(value: str) -> int | None:
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(
+            f"DISCORD_SHARD_COUNT must be a whole number of shards, 1 or more, got “{value}”."
+        )
+    return int(value)
+
+
+def _shard_ids(value: str, count_text: str) -> tuple[int, ...]:
+    """ "0,2" or "0-3" (ranges inclusive) -> the sorted ids, each below the shard count."""
+    if not value:
+        return ()
+    count = _shard_count(count_text)
+    if count is None:
+        raise SettingsError(
+            "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT: the total number of shards over "
+            "every process, e.g. DISCORD_SHARD_COUNT=3 and DISCORD_SHARD_IDS=0 on the first."
+        )
+    ids: list[int] = []
+    for part in (p.strip() for p in value.split(",")):
+        low, dash, high = (s.strip() for s in part.partition("-"))
+        if not low.isdigit() or (dash and (not high.isdigit() or int(high) < int(low))):
+            raise SettingsError(
+                f"DISCORD_SHARD_IDS: “{part}” is not a shard id or a range such as 0-3."
+            )
+        ids += range(int(low), int(high if dash else low) + 1)
+    for shard in ids:
+        if shard >= count:
+            raise SettingsError(
+                f"DISCORD_SHARD_IDS: there is no shard {shard}; with DISCORD_SHARD_COUNT={count} "
+                f"the ids are 0 to {count - 1}."
+            )
+    if len(set(ids)) != len(ids) or not ids:
+        raise SettingsError(f"DISCORD_SHARD_IDS: “{value}” names a shard twice or none.")
+    return tuple(sorted(ids))
 
 
 def _with_slash(url: str) -> str:

@@ -49,6 +49,7 @@ class TouchpointClient(discord.Client):
         *,
         guild_id: str = "",
         guild_ready_timeout: float = 2.0,
+        **sharding: Any,
     ) -> None:
         super().__init__(
             intents=intents(),
@@ -59,6 +60,7 @@ class TouchpointClient(discord.Client):
             # A longer rate limit than this raises RateLimited (-> the engine retries later)
             # instead of holding the delivery loop; 30 s is discord.py's minimum.
             max_ratelimit_timeout=30.0,
+            **sharding,
         )
         self.actions = handlers  # ActionButton.callback finds the handlers here
         self.tree = app_commands.CommandTree(self)
@@ -92,6 +94,12 @@ class TouchpointClient(discord.Client):
         await self.actions.on_reaction(self, payload)
 
 
+class ShardedTouchpointClient(TouchpointClient, discord.AutoShardedClient):
+    """The same client over several gateway shards (``DISCORD_SHARD_COUNT``), running the
+    ones this process was given (``DISCORD_SHARD_IDS``). Replies, reminders and digests go
+    through REST, so any process sends for any server; the database is shared."""
+
+
 class DiscordAdapter:
     """The runtime's PlatformAdapter for Discord."""
 
@@ -112,10 +120,19 @@ class DiscordAdapter:
         self._settings = settings
         self._start_timeout = start_timeout
         self.handlers = Handlers(container)
-        self.client = TouchpointClient(
+        client = TouchpointClient
+        sharding: dict[str, Any] = {}
+        if settings.discord_shard_count is not None:
+            client = ShardedTouchpointClient
+            sharding = {
+                "shard_count": settings.discord_shard_count,
+                "shard_ids": list(settings.discord_shard_ids) or None,  # None: every shard
+            }
+        self.client = client(
             self.handlers,
             guild_id=settings.discord_guild_id,
             guild_ready_timeout=guild_ready_timeout,
+            **sharding,
         )
         self.notifier = DiscordNotifier(self.client)
         self._runner: asyncio.Task[None] | None = None
