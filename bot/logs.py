@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 REDACTED = "[redacted]"
+# Tokens issued while the bot runs are not in the configured list: a workspace's bot token
+# arrives in the OAuth exchange's answer, which slack_sdk logs in full at DEBUG. Slack's
+# tokens say what they are, so any text shaped like one is scrubbed too.
+TOKEN_SHAPED = re.compile(r"\b(?:xox[a-z]|xapp)-[0-9A-Za-z-]+")
 NOISY_LIBRARIES = ("apscheduler", "alembic", "discord", "slack_bolt", "slack_sdk", "aiohttp.access")
 
 
 class RedactSecrets(logging.Filter):
-    """Replaces any configured secret found in a log record's message or arguments."""
+    """Replaces any configured secret, and anything shaped like a Slack token, found in a log
+    record's message, arguments or traceback. Installed on the root handler, it scrubs the
+    record itself, so handlers that run after it see the scrubbed record too."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
         self._secrets = tuple(s for s in secrets if len(s) >= 6)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError, KeyError):  # a malformed call: the handler reports it
             return True
-        message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         scrubbed = self._scrub(message)
@@ -32,7 +40,7 @@ class RedactSecrets(logging.Filter):
     def _scrub(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return text
+        return TOKEN_SHAPED.sub(REDACTED, text)
 
 
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from bot.core import calendar, content, measures, measures_content, queries, record_view, services
 from bot.core.errors import UserError
 from bot.core.model import Direction, Kind, parse_kind
+from bot.core.parsing import clean_text
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Reply, Section, line, message
 from bot.core.services import TeamDefaults
@@ -115,7 +116,7 @@ class Commands:
     def handle(self, text: str, ctx: Context) -> Outcome:
         """Run one command; user mistakes come back as an error reply, bugs propagate."""
         self.ensure_team(ctx)
-        text = text.strip()
+        text = clean_text(text).strip()  # no NUL or lone surrogate reaches the database
         verb, _, rest = text.partition(" ")
         if "\n" in verb:
             verb, _, more = verb.partition("\n")

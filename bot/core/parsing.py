@@ -72,7 +72,7 @@ from bot.core.model import (
     parse_stage,
 )
 
-__all__ = ["LABELS", "parse_due", "parse_form", "parse_quick_entry"]
+__all__ = ["LABELS", "clean_text", "parse_due", "parse_form", "parse_quick_entry"]
 
 LABELS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
     {
@@ -222,6 +222,13 @@ def _context(now: datetime, tz: str, day_start: time, field_name: str) -> DueCon
 def _clean_text(text: str) -> str:
     """One kind of line break, tabs as spaces, no other control characters."""
     return _CONTROLS.sub("", _SPACES.sub(" ", _LINE_BREAKS.sub("\n", text)))
+
+
+def clean_text(text: str) -> str:
+    """Typed text as the parsers read it: for text that is stored without being parsed
+    (names, aliases, settings). Neither database can store a lone surrogate, and
+    PostgreSQL refuses NUL: these never get past here."""
+    return _clean_text(text)
 
 
 def _squash(text: str) -> str:
@@ -506,7 +513,7 @@ def _score(text: str | None, name: str, errors: list[FieldError]) -> int | None:
         return None
     low, high = SATISFACTION_RANGE if name == "satisfaction" else EFFORT_RANGE
     value = text.strip().removesuffix(f"/{high}").strip()
-    if value.isdigit() and low <= int(value) <= high:
+    if value.isascii() and value.isdigit() and low <= int(value) <= high:  # not "²"
         return int(value)
     label = "csat" if name == "satisfaction" else "ces"
     meaning = (

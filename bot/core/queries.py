@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.model import Challenge, Customer, Direction, Promise, Team, Touchpoint
+from bot.core.parsing import clean_text
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.services import find_customer, load_team
+from bot.core.services import MAX_CUSTOMER_SEARCH, find_customer, load_team
 
 RECENT_TOUCHPOINTS = 10
 
@@ -186,7 +187,10 @@ def customer_suggestions(
     team_id: str, text: str, *, limit: int = 25, uow: UnitOfWork
 ) -> list[Customer]:
     """Customers whose name, slug or alias contains ``text``, best first (autocomplete)."""
+    text = clean_text(text).strip()
     with uow:
-        if not text.strip():
+        if not text:
             return uow.customers.list(team_id)[:limit]
-        return uow.customers.search(team_id, text.strip(), limit=limit)
+        if len(text) > MAX_CUSTOMER_SEARCH:  # names are shorter: nothing can match
+            return []
+        return uow.customers.search(team_id, text, limit=limit)

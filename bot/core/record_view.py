@@ -148,7 +148,9 @@ def _difference_changes(differences: tuple[DifferenceEntry, ...], team: Team) ->
 def _history(events: list[Event], team: Team) -> list[Span]:
     spans: list[Span] = []
     for event in events:
-        words = EVENT_WORDS.get(event.action, event.action).format(detail=event.detail)
+        # Only our own templates are formatted: an action read from an import is text.
+        template = EVENT_WORDS.get(event.action)
+        words = template.format(detail=event.detail) if template else event.action
         if event.action in {"snoozed", "rescheduled"}:
             continue  # noise in a handover brief; the due date shows the outcome
         spans += [

@@ -32,11 +32,18 @@ from bot.core.model import (
     Touchpoint,
     slugify,
 )
-from bot.core.parsing import parse_due, parse_form, parse_quick_entry
+from bot.core.parsing import clean_text, parse_due, parse_form, parse_quick_entry
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.workdays import next_working_day_start
 
 MAX_CUSTOMER_NAME = 80
+# Longer than any name or alias can be: a longer search cannot match, so it is not run
+# (SQLite refuses LIKE patterns over 50,000 bytes).
+MAX_CUSTOMER_SEARCH = 200
+MAX_CHANNEL_CHARS = 100  # the column's size; platform channel ids are far shorter
+# Ids are 32-bit integers in the database; a bigger number names nothing (PostgreSQL
+# would refuse to compare it).
+MAX_ID = 2**31 - 1
 MAX_CODE_CHARS = 40
 MAX_CODES = 25  # a select menu holds at most 25 options on both platforms
 SNOOZE_CHOICES = {"1h": "in 1 hour", "tomorrow": "tomorrow", "next_week": "next week"}
@@ -145,6 +152,10 @@ def _apply_setting(team: Team, setting: str, value: str, now: datetime) -> tuple
     if setting == "channel":
         if not value:
             raise UserError("Name the channel: `/touchpoint config channel #customer-team`.")
+        if len(value) > MAX_CHANNEL_CHARS or len(value.split()) > 1:
+            raise UserError(
+                "That is not one channel: name it like `/touchpoint config channel #customer-team`."
+            )
         team.channel = value
     elif setting in {"timezone", "tz"}:
         team.timezone = parse_timezone(value)
@@ -241,7 +252,8 @@ def parse_clock_time(value: str, what: str) -> time:
     if text.endswith(("am", "pm")):
         text, suffix = text[:-2].strip(), text[-2:]
     hours, _, minutes = text.partition(":")
-    if hours.isdigit() and (minutes.isdigit() or not minutes):
+    digits = f"{hours}{minutes}"
+    if hours.isdigit() and (minutes.isdigit() or not minutes) and digits.isascii():  # not "²"
         h, m = int(hours), int(minutes or 0)
         if suffix:
             h = h % 12 + (12 if suffix == "pm" else 0) if 1 <= h <= 12 else 99
@@ -303,9 +315,12 @@ def edit_codes(codes: tuple[str, ...], value: str) -> tuple[str, ...]:
 
 def find_customer(uow: UnitOfWork, team_id: str, text: str) -> Customer:
     """An existing customer by name, slug or alias; a clear error (with suggestions) if not."""
-    name = text.strip().lstrip("+").strip()
+    name = clean_text(text).strip().lstrip("+").strip()
     if not name:
         raise UserError("Name the customer, e.g. `/touchpoint show acme`.")
+    if len(name) > MAX_CUSTOMER_SEARCH:
+        too_long = f"names have at most {MAX_CUSTOMER_NAME} characters"
+        raise NotFound(f"No customer is called “{name[:60]}…”: {too_long}.")
     customer = uow.customers.by_slug(team_id, slugify(name))
     if customer is not None:
         return customer
@@ -427,6 +442,7 @@ def record_form(
             draft = parse_form(fields, now=now, tz=team.timezone, day_start=team.day_start)
         except ParseError as exc:
             errors.extend(exc.errors)
+        customer = clean_text(customer)  # a form's fields reach here unparsed
         if not customer.strip():
             errors.append(FieldError("customer", "Name the customer this touchpoint was with."))
         if errors or draft is None:
@@ -628,7 +644,7 @@ def reschedule_promise(
 
 
 def _promise_of(uow: UnitOfWork, team_id: str, promise_id: int) -> Promise:
-    promise = uow.promises.get(team_id, promise_id)
+    promise = uow.promises.get(team_id, promise_id) if 0 < promise_id <= MAX_ID else None
     if promise is None:
         raise NotFound(
             f"There is no promise #{promise_id} in this team. "
@@ -676,7 +692,8 @@ def change_challenge(
     now = clock.now()
     with uow:
         team = load_team(uow, team_id)
-        challenge = uow.challenges.get(team_id, challenge_id)
+        found = 0 < challenge_id <= MAX_ID
+        challenge = uow.challenges.get(team_id, challenge_id) if found else None
         if challenge is None:
             raise NotFound(
                 f"There is no challenge #{challenge_id} in this team. "
@@ -687,6 +704,9 @@ def change_challenge(
         elif verb == "reopened":
             challenge.reopen(actor, now)
         elif verb == "passed_on":
+            to = clean_text(to)
+            if len(to) > MAX_ITEM_CHARS:
+                raise UserError(f"Say who takes it on in at most {MAX_ITEM_CHARS} characters.")
             area = to.strip().lower()
             challenge.pass_on(area if area in team.area_owners else to, actor, now)
             _notify_owner(uow, team, challenge, now)

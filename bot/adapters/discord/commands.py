@@ -50,7 +50,7 @@ def resolve_channel(interaction: discord.Interaction[Any], value: str) -> str | 
     mention = _CHANNEL_MENTION.fullmatch(text)
     if mention:
         return mention.group(1)
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return text
     if text.lower() in {"", "here", "this"}:
         return str(interaction.channel_id) if interaction.channel_id else None

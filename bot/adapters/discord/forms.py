@@ -96,7 +96,7 @@ class FormSpec:
             return None
         kind, _, rest = custom_id.removeprefix(FORM_PREFIX).partition(":")
         code, _, customer = rest.partition(":")
-        if not (kind == "-" or (kind.isdigit() and int(kind) < len(KINDS))):
+        if not (kind == "-" or (kind.isascii() and kind.isdigit() and int(kind) < len(KINDS))):
             return None
         return cls(customer, None if kind == "-" else KINDS[int(kind)], "" if code == "-" else code)
 

@@ -339,7 +339,7 @@ class Handlers:
             ctx = context(interaction)
             custom_id = forms.custom_id_of(interaction)
             target = custom_id.removeprefix(forms.PASS_ON_PREFIX)
-            if ctx is None or not target.isdigit():
+            if ctx is None or not (target.isascii() and target.isdigit()):
                 await send_reply(interaction, NOT_IN_A_SERVER)
                 return
             to = forms.submitted_values(forms.raw_data(interaction)).get("to", "")

@@ -57,13 +57,13 @@ def message_ref(channel_id: int, message_id: int) -> str:
 
 def parse_ref(ref: str) -> tuple[int, int]:
     channel, _, message = ref.partition(":")
-    if not (channel.isdigit() and message.isdigit()):
+    if not (channel.isascii() and channel.isdigit() and message.isascii() and message.isdigit()):
         raise DeliveryFailed(f"not a Discord message reference: {ref!r}", permanent=True)
     return int(channel), int(message)
 
 
 def _channel_id(channel: str) -> int:
-    if not channel.isdigit():
+    if not (channel.isascii() and channel.isdigit()):
         raise DeliveryFailed(
             f"the team channel {channel!r} is not a Discord channel id; "
             "set it with `/touchpoint config channel:#channel`",

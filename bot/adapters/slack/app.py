@@ -8,7 +8,8 @@
   ``SLACK_CLIENT_SECRET`` and ``SLACK_STATE_SECRET``: the HTTP server then also serves
   ``/slack/install`` and ``/slack/oauth_redirect`` (in Socket Mode too) and installations
   are kept in the bot's database. The OAuth ``state`` is signed with the state secret
-  (stateless, so several instances can share the flow) and expires after ten minutes.
+  (so several instances can share the flow), unique to each install page, expires after
+  ten minutes and is accepted once (``oauth_state``).
 
 ``/healthz`` answers whenever the HTTP server runs.
 """
@@ -23,7 +24,6 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.oauth.state_store.stateless import StatelessOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.actions import Actions
@@ -35,6 +35,7 @@ from bot.adapters.slack.installations import (
 )
 from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.notifier import SlackNotifier
+from bot.adapters.slack.oauth_state import SingleUseStateStore
 from bot.adapters.slack.tasks import Background
 from bot.adapters.slack.teams import FirstContact
 from bot.adapters.slack.web import WebServer
@@ -141,9 +142,11 @@ class SlackAdapter:
                 scopes=list(BOT_SCOPES),
                 installation_store=self._store,
                 installation_store_bot_only=True,
-                state_store=StatelessOAuthStateStore(
+                state_store=SingleUseStateStore(
+                    settings.slack_state_secret,
                     expiration_seconds=OAUTH_STATE_SECONDS,
-                    signing_secret=settings.slack_state_secret,
+                    uow_factory=self._container.uow_factory,
+                    clock=self._container.clock,
                 ),
                 state_expiration_seconds=OAUTH_STATE_SECONDS,
             )
@@ -197,6 +200,7 @@ class SlackAdapter:
                 host=self._settings.http_host,
                 port=self._settings.http_port,
                 events=not self.mode.socket,
+                signing_secret=self._settings.slack_signing_secret,
                 extra_routes=calendar_routes(self._container),
             )
             await self._web.start()
