@@ -279,37 +279,21 @@ def digest(result: Digest) -> Reply | None:
     if result.is_empty():
         return None
     team, now, names = result.team, result.now, result.customer_names
-    sections: list[Section] = []
-    if result.ours_overdue:
-        sections.append(
-            Section(
-                "Our overdue promises",
-                tuple(
-                    promise_line(p, team, now, names.get(p.customer_id), with_actions=True)
-                    for p in result.ours_overdue
-                ),
-            )
+    sections = [
+        Section(
+            heading,
+            tuple(
+                promise_line(p, team, now, names.get(p.customer_id), with_actions=True)
+                for p in promises
+            ),
         )
-    if result.ours_due_today:
-        sections.append(
-            Section(
-                "Our promises due today",
-                tuple(
-                    promise_line(p, team, now, names.get(p.customer_id), with_actions=True)
-                    for p in result.ours_due_today
-                ),
-            )
+        for heading, promises in (
+            ("Our overdue promises", result.ours_overdue),
+            ("Our promises due today", result.ours_due_today),
+            ("Their promises to follow up", result.theirs_due),
         )
-    if result.theirs_due:
-        sections.append(
-            Section(
-                "Their promises to follow up",
-                tuple(
-                    promise_line(p, team, now, names.get(p.customer_id), with_actions=True)
-                    for p in result.theirs_due
-                ),
-            )
-        )
+        if promises
+    ]
     sections += _owner_sections(result)
     for entry in result.customers:
         lines = []
