@@ -4,56 +4,26 @@ the link it prints fetched from the bot's HTTP server."""
 from __future__ import annotations
 
 import asyncio
-import io
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
 import pytest
 from icalendar import Calendar
 
-from bot.adapters.console import ConsoleAdapter
-from bot.bootstrap import Container, build
-from bot.config import load_settings
-from bot.core.clock import ManualClock
+from bot.bootstrap import Container
 from bot.web.server import make_web_app, serve_web
+from tests.e2e.console_support import console_container, run_script
 
-NOW = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)  # Thu
 PUBLIC = "https://touchpoint.example.org/bot"
 LINK = re.compile(re.escape(PUBLIC) + r"(/calendar/[A-Za-z0-9_-]+\.ics)")
 
 
 @pytest.fixture
 def container(tmp_path: Path) -> Iterator[Container]:
-    settings = load_settings(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'tp.db'}",
-            "TOUCHPOINT_TIMEZONE": "Europe/London",
-            "TOUCHPOINT_CONSOLE_USER": "sam",
-            "TOUCHPOINT_PUBLIC_URL": PUBLIC + "/",
-        },
-        dotenv=None,
-    )
-    built = build(settings, clock=ManualClock(NOW))
-    yield built
-    built.close()
-
-
-def run_script(container: Container, script: str) -> str:
-    out = io.StringIO()
-    adapter = ConsoleAdapter(
-        container.commands,
-        uow_factory=container.uow_factory,
-        clock=container.clock,
-        user="sam",
-        stdin=io.StringIO(script),
-        stdout=out,
-        interactive=False,
-    )
-    assert adapter.run() == 0
-    return out.getvalue()
+    with console_container(tmp_path, TOUCHPOINT_PUBLIC_URL=PUBLIC + "/") as built:
+        yield built
 
 
 def get(container: Container, path: str) -> tuple[int, bytes]:

@@ -2,54 +2,28 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.adapters.console import ConsoleAdapter
 from bot.bootstrap import Container, build
 from bot.config import load_settings
 from bot.core.clock import ManualClock
 from bot.core.model import ChallengeStatus, PromiseStatus
+from tests.e2e.console_support import console_container, run_script
 
 ROOT = Path(__file__).resolve().parents[2]
-# Thu 19 Nov 2026, 10:00 UTC
-NOW = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def container(tmp_path: Path):
-    settings = load_settings(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'tp.db'}",
-            "TOUCHPOINT_TIMEZONE": "Europe/London",
-            "TOUCHPOINT_CONSOLE_USER": "sam",
-        },
-        dotenv=None,
-    )
-    built = build(settings, clock=ManualClock(NOW))
-    yield built
-    built.close()
-
-
-def run_script(container: Container, script: str) -> str:
-    out = io.StringIO()
-    adapter = ConsoleAdapter(
-        container.commands,
-        uow_factory=container.uow_factory,
-        clock=container.clock,
-        user="sam",
-        stdin=io.StringIO(script),
-        stdout=out,
-        interactive=False,
-    )
-    assert adapter.run() == 0
-    return out.getvalue()
+def container(tmp_path: Path) -> Iterator[Container]:
+    with console_container(tmp_path) as built:
+        yield built
 
 
 def test_a_scripted_session_records_reviews_and_settles(container: Container) -> None:

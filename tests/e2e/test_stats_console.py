@@ -6,35 +6,22 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.adapters.console import ConsoleNotifier
-from bot.bootstrap import Container, build
-from bot.config import load_settings
+from bot.bootstrap import Container
 from bot.core.clock import ManualClock
 from bot.scheduling.engine import ReminderEngine
-from tests.e2e.test_console import run_script
-
-# Thu 19 Nov 2026, 10:00 UTC
-NOW = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)
+from tests.e2e.console_support import console_container, run_script
 
 
 @pytest.fixture
 def container(tmp_path: Path) -> Iterator[Container]:
-    settings = load_settings(
-        {
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'tp.db'}",
-            "TOUCHPOINT_TIMEZONE": "Europe/London",
-            "TOUCHPOINT_CONSOLE_USER": "sam",
-        },
-        dotenv=None,
-    )
-    built = build(settings, clock=ManualClock(NOW))
-    yield built
-    built.close()
+    with console_container(tmp_path) as built:
+        yield built
 
 
 def advance(container: Container, delta: timedelta) -> None:
