@@ -356,7 +356,17 @@ def resolve_or_create_customer(
         candidates = near_misses(uow, team_id, name)
         if candidates:
             raise AmbiguousCustomer(name, [Candidate(c.id or 0, c.name) for c in candidates])
-    customer = uow.customers.add(Customer(team_id=team_id, name=name, slug=slug, created_at=now))
+    try:
+        customer = uow.customers.add(
+            Customer(team_id=team_id, name=name, slug=slug, created_at=now)
+        )
+    except UserError:
+        # Created since we looked, by another instance (two people typed "+acme" at the
+        # same moment): that customer is the one meant.
+        existing = uow.customers.by_slug(team_id, slug)
+        if existing is None:
+            raise
+        return existing, False
     return customer, True
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.core.errors import UserError
@@ -129,9 +130,27 @@ class SqlCustomerRepository:
         }
         if customer.created_at is not None:  # else the database's clock fills it in
             values["created_at"] = customer.created_at
+        # Insert-if-absent: two instances creating the same new customer at the same moment
+        # ("+acme" from two people) both pass the check above; the second then waits for
+        # the first to commit and, instead of an IntegrityError that ends its transaction,
+        # gets the same clear error as a name already taken (callers may then use it).
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         inserted = self._session.execute(
-            insert(CustomerRow).values(values).returning(CustomerRow.id, CustomerRow.created_at)
-        ).one()
+            upsert(CustomerRow)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=[CustomerRow.team_id, CustomerRow.slug])
+            .returning(CustomerRow.id, CustomerRow.created_at)
+        ).first()
+        if inserted is None:
+            existing = self._session.scalar(
+                _BY_SLUG, {"team_id": customer.team_id, "slug": customer.slug}
+            )
+            taken_by = existing.name if existing else customer.name
+            raise UserError(
+                f"“{customer.name}” already names the customer “{taken_by}”. "
+                "Pick a different name, or use that customer."
+            )
         customer.id, customer.created_at = inserted.id, inserted.created_at
         self._insert_aliases(customer.team_id, customer.id, aliases)
         return customer
