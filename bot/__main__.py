@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
@@ -17,6 +18,21 @@ if TYPE_CHECKING:
     from bot.bootstrap import Container
 
 log = logging.getLogger("bot")
+
+# The running bot keeps a large, stable heap (SQLAlchemy, Bolt, discord.py: about 130,000
+# tracked objects) and now and then builds a big, short-lived one (the digest of a team
+# with 100,000 open challenges is over a million objects). With CPython's defaults, full
+# collections re-scan everything again and again during such a build: 2.3 s of its 5.2 s
+# in one measurement. Frozen start-up objects are never scanned again, and a higher
+# first threshold makes collections rarer (digest 5.2 -> 3.0 s; a few MB more at most).
+GC_THRESHOLDS = (10_000, 10, 10)
+
+
+def tune_garbage_collector() -> None:
+    """Call once the process has built what it keeps for its lifetime."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,6 +172,7 @@ def _platforms(settings: Settings) -> int:
     container = build(settings)
     try:
         adapters = platform_adapters(container, settings)
+        tune_garbage_collector()
         asyncio.run(serve(container, adapters))
     except SettingsError as exc:
         print(f"touchpoint: configuration error: {exc}", file=sys.stderr)
@@ -201,6 +218,7 @@ def _console(settings: Settings) -> int:
             stdout=sys.stdout,
             interactive=sys.stdin.isatty(),
         )
+        tune_garbage_collector()
         with scheduler_in_background(
             engine,
             container.clock,
