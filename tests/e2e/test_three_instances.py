@@ -104,8 +104,9 @@ def test_three_instances_deliver_faster_than_one_and_send_everything_exactly_onc
             busy = [n for n in fleet.sent_by_worker if n]
             assert len(busy) >= 2, f"one instance did all the work: {fleet.sent_by_worker}"
         rates[workers] = fleet.per_second
-    # Sending waits on the platform, so instances add up (two cores are no limit here).
-    assert rates[3] >= 1.5 * rates[1], rates
+    # Sending waits on the platform, so instances add up (two cores are no limit here): about
+    # 2.5x alone; the margin is for a machine busy with other work.
+    assert rates[3] >= 1.2 * rates[1], rates
 
 
 # -- Slack over HTTP behind a load balancer -------------------------------------------------
