@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,15 @@ def test_a_long_list_is_split_into_several_private_messages(tmp_path: Path) -> N
     run(scenario())
 
 
+async def eventually(check: Callable[[], object], timeout: float = 10.0) -> None:
+    """Wait for the bot's background work (a follow-up, an edit) without a fixed sleep that
+    a busy machine outruns."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check() and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+
+
 def test_slow_work_is_deferred_and_answered_by_a_follow_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -69,7 +80,7 @@ def test_slow_work_is_deferred_and_answered_by_a_follow_up(
         async with running(tmp_path) as w:
             done = await record_with_form(w, **FORM)
             assert done.type == 5  # "thinking…", private
-            await w.fake.settle()
+            await eventually(lambda: w.fake.answers(done))
             [answer] = w.fake.answers(done)
             assert "Touchpoint recorded" in text_of(answer) and answer["flags"] & 64
 
@@ -84,7 +95,7 @@ def test_slow_work_is_deferred_and_answered_by_a_follow_up(
             )
             pressed = await w.fake.press(w.acme, SAM, int(reminder["id"]), kept)
             assert pressed.type == 6  # deferred update, then the message is edited
-            await w.fake.settle()
+            await eventually(lambda: reminder.get("edits"))
             assert "kept" in text_of(reminder) and reminder.get("edits")
 
     run(scenario())
