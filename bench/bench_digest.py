@@ -6,20 +6,24 @@ and due promises with their histories, the customers, their latest differences),
 content (``content.digest``, the neutral reply) and both together, which is what the
 reminder engine does before it hands a digest to the platform. The aim is on the sum.
 Rendering for each platform is reported without an aim: the renderers show a few hundred
-lines of a reply this size and summarise the rest.
+lines of a reply this size and summarise the rest. The garbage collector is set as the
+running bot sets it (``bot.__main__.tune_garbage_collector``), and restored afterwards.
 
     .venv/bin/python -m bench.bench_digest [small|large]
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from bench import dataset
 from bench.harness import Figure, percentile
+from bot.__main__ import GC_THRESHOLDS
 from bot.core import content, queries
 from bot.core.clock import ManualClock
 from bot.core.replies import Reply
@@ -114,7 +118,25 @@ def backend_figures(backend: str, url: str, samples: int, *, render: bool) -> li
     return figures
 
 
+@contextmanager
+def collector_as_in_the_bot() -> Iterator[None]:
+    before = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
 def run(size: str = "small") -> list[Figure]:
+    with collector_as_in_the_bot():
+        return _run(size)
+
+
+def _run(size: str) -> list[Figure]:
     figures: list[Figure] = []
     for backend, url, _, note in dataset.backends(size):
         if url is None:

@@ -5,6 +5,8 @@
 * Slack in HTTP mode behind a load balancer: requests spread over three ``python -m bot
   run`` processes are each handled once, whichever instance gets them, and the reminders
   all three schedulers find due are posted once.
+* Slack in Socket Mode: each of the three opens its own connection, and the envelopes
+  Slack spreads over the connections are each handled once.
 * Discord with its shards spread over the three processes (``DISCORD_SHARD_COUNT=3``,
   ``DISCORD_SHARD_IDS=n``): each identifies its own shard, and each server's commands are
   answered by the process holding that server's shard.
@@ -21,7 +23,7 @@ import sys
 import time
 import warnings
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -120,9 +122,12 @@ def _wait_for(condition: Any, timeout: float, what: str) -> None:
         time.sleep(0.02)
 
 
-@contextlib.contextmanager
-def _bots(envs: list[dict[str, str]], tmp: Path) -> Iterator[list[subprocess.Popen[str]]]:
-    """``python -m bot run`` once per environment; stopped with SIGTERM afterwards."""
+@contextlib.asynccontextmanager
+async def _bots(
+    envs: list[dict[str, str]], tmp: Path
+) -> AsyncIterator[list[subprocess.Popen[str]]]:
+    """``python -m bot run`` once per environment; stopped with SIGTERM afterwards (waited
+    for in a thread: the fakes on this event loop must keep answering while they stop)."""
     processes = []
     with contextlib.ExitStack() as logs:
         for n, extra in enumerate(envs):
@@ -141,7 +146,7 @@ def _bots(envs: list[dict[str, str]], tmp: Path) -> Iterator[list[subprocess.Pop
         try:
             yield processes
         finally:
-            _stop(processes)
+            await asyncio.to_thread(_stop, processes)
 
 
 def _stop(processes: list[subprocess.Popen[str]]) -> None:
@@ -242,7 +247,7 @@ def test_slack_http_instances_behind_a_load_balancer_handle_each_request_once(
                 }
                 for port in ports
             ]
-            with _bots(envs, tmp_path):
+            async with _bots(envs, tmp_path):
                 await asyncio.to_thread(
                     _wait_for, lambda: _all_listening(ports), 60, "three instances to listen"
                 )
@@ -288,6 +293,97 @@ def _reminder_posts(fake: FakeSlack) -> list[dict[str, Any]]:
         for call in fake.calls_to("chat.postMessage")
         if "send the quote" in str(call.args) or "sign the form" in str(call.args)
     ]
+
+
+# -- Slack Socket Mode: one connection per instance ------------------------------------------
+
+
+class SocketsFakeSlack(FakeSlack):
+    """Slack spreads an app's envelopes over its open connections (up to 10)."""
+
+    async def send_over(
+        self, connection: int, kind: str, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        envelope_id = f"env-{next(self._counter)}"
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._acks[envelope_id] = future
+        await self._sockets[connection].send_json(
+            {
+                "envelope_id": envelope_id,
+                "type": kind,
+                "accepts_response_payload": True,
+                "retry_attempt": 0,
+                "retry_reason": "",
+                "payload": payload,
+            }
+        )
+        return await asyncio.wait_for(future, 10)
+
+
+def test_slack_socket_mode_instances_each_hold_a_connection_and_handle_their_envelopes(
+    pg_cluster: Any, tmp_path: Path
+) -> None:
+    db_url = _database(pg_cluster, "slack_socket_fleet")
+    envelopes = 24
+
+    async def scenario() -> list[dict[str, Any]]:
+        fake = SocketsFakeSlack()
+        fake.tokens["xoxb-fleet"] = "T0"
+        await fake.start()
+        envs = [
+            {
+                "DATABASE_URL": db_url,
+                "TOUCHPOINT_HTTP_PORT": str(free_port()),
+                "SLACK_BOT_TOKEN": "xoxb-fleet",
+                "SLACK_APP_TOKEN": "xapp-fleet",
+                "SLACK_API_URL": fake.api_url,
+            }
+            for _ in range(3)
+        ]
+        try:
+            async with _bots(envs, tmp_path):
+                deadline = time.monotonic() + 60
+                while len(fake._sockets) < 3:
+                    assert time.monotonic() < deadline, "not every instance connected"
+                    await asyncio.sleep(0.05)
+                submissions = [
+                    payloads.view_submission(
+                        payloads.fill(_form(n), challenges=f"problem {n}"), team="T0", user="U1"
+                    )
+                    for n in range(envelopes)
+                ]
+                return list(
+                    await asyncio.gather(
+                        *(
+                            fake.send_over(n % 3, "interactive", submission)
+                            for n, submission in enumerate(submissions)
+                        )
+                    )
+                )
+        finally:
+            await fake.stop()
+
+    acks = asyncio.run(scenario())
+    assert all(set(ack) == {"envelope_id"} for ack in acks), acks  # each form closed: saved
+    container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None))
+    with container.engine.connect() as connection:
+        recorded = connection.scalar(select(func.count()).select_from(TouchpointRow))
+    container.close()
+    assert recorded == envelopes
+
+
+def _form(n: int) -> dict[str, Any]:
+    from bot.adapters.slack import views
+    from bot.core.model import DEFAULT_COMPLETION_CODES, Kind
+
+    return views.record_modal(
+        customer=f"+customer {n % 4}",
+        kind=Kind.CALL,
+        notes="",
+        codes=DEFAULT_COMPLETION_CODES,
+        owner="U1",
+        channel="C1",
+    )
 
 
 # -- Discord shards over processes -----------------------------------------------------------
@@ -366,7 +462,7 @@ def test_discord_shards_spread_over_three_processes_each_serve_their_own_servers
         ]
         answered: dict[int, int] = {}  # server -> the shard whose connection carried it
         try:
-            with _bots(envs, tmp_path):
+            async with _bots(envs, tmp_path):
                 deadline = time.monotonic() + 60
                 while len(fake.shard_sessions) < 3:
                     assert time.monotonic() < deadline, "not every shard identified"
