@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(3600)]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ def test_every_hardening_property_holds_over_ten_times_the_examples(
     env = {**os.environ, "HARDENING_SCALE": "10", "HARDENING_TALLY": str(tally)}
     command = [sys.executable, "-m", "pytest", "tests/hardening", "-q", "-m", "not slow"]
     done = subprocess.run(
-        [*command, "-p", "no:cacheprovider"],
+        [*command, "-p", "no:cacheprovider", "-o", "timeout=1800", "--durations=5"],
         cwd=ROOT,
         env=env,
         capture_output=True,
