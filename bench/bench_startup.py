@@ -309,7 +309,7 @@ async def _black_box(source: Path, tmp: Path, samples: int) -> list[Figure]:
             await one_start(fakes, source, tmp, discord=discord)  # bytecode caches
             runs = [await one_start(fakes, source, tmp, discord=discord) for _ in range(samples)]
             note = "exec -> first request served" + (
-                "; Discord's ready includes discord.py's guild_ready_timeout (2 s)"
+                " on both (Discord's slash command answered once the gateway is connected)"
                 if discord
                 else ""
             )
