@@ -80,10 +80,13 @@ async def serve(container: Container, adapters: list[PlatformAdapter]) -> None:
         await stopping.wait()
         log.info("stopping: finishing work in flight")
     finally:
+        # The engine stops first: the send in flight finishes and is recorded, the rest of
+        # its claimed batch is given back, so nothing claimed hangs until its lease runs out
+        # and the stop takes one send, not a batch. Only then the scheduler, whose shutdown
+        # cancels the runs still going (mid-send, that would leave a delivery in doubt).
+        scheduler.pause()
+        await engine.stop()
         scheduler.shutdown(wait=False)
-        # Waits for a delivery loop in flight, so nothing claimed is left hanging until its
-        # lease runs out; then the adapters stop.
-        await engine.deliver()
         for adapter in reversed(adapters):
             await adapter.stop()
         if web_runner is not None:

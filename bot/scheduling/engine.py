@@ -8,13 +8,14 @@ routes each delivery to its team's platform.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot import charts
 from bot.core import reminders, summaries
@@ -22,6 +23,12 @@ from bot.core.delivery import Delivery, DeliveryFailed, Notifier
 from bot.core.ports import Clock, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+# A platform call that has not answered by then counts as a failed attempt (in doubt: the
+# next attempt looks for the post before sending again). A send is only started while the
+# claim's lease has two of these left, so it ends, and is recorded, while the delivery is
+# still this worker's: after the lease another instance may claim and send it too.
+SEND_TIMEOUT = 45.0
 
 
 def worker_id() -> str:
@@ -47,6 +54,7 @@ class ReminderEngine:
         *,
         worker: str | None = None,
         draw_chart: summaries.ChartDrawer = charts.weekly_chart,
+        send_timeout: float = SEND_TIMEOUT,
     ) -> None:
         self._uow = uow_factory
         self._clock = clock
@@ -54,6 +62,32 @@ class ReminderEngine:
         self.worker = worker or worker_id()
         self._lock = asyncio.Lock()
         self._draw_chart = draw_chart
+        self._send_timeout = send_timeout
+        # Channels a platform rate-limited, until when: a later loop (the digest planned a
+        # second after a reminder hit the limit) waits too.
+        self._blocked: dict[str, datetime] = {}
+        self._stopping = False
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def stop(self) -> None:
+        """Stop for good: the delivery being sent finishes and is recorded, the rest of the
+        claimed batch is given back untried (pending, not in doubt), and nothing more is
+        planned or claimed. Returns once no scan or delivery of this engine is running."""
+        self._stopping = True
+        await self._idle.wait()
+
+    @contextlib.asynccontextmanager
+    async def _working(self) -> AsyncIterator[None]:
+        self._busy += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._busy -= 1
+            if not self._busy:
+                self._idle.set()
 
     def notifier_for(self, team_id: str) -> Notifier | None:
         """Team ids are "<platform>:<id>"; each platform registers one notifier."""
@@ -61,22 +95,28 @@ class ReminderEngine:
 
     async def scan(self) -> TickResult:
         """Plan due reminders, then send whatever the outbox holds."""
-        planned = await asyncio.to_thread(
-            reminders.plan_reminders, uow=self._uow(), clock=self._clock
-        )
-        result = await self.deliver()
+        if self._stopping:
+            return TickResult()
+        async with self._working():
+            planned = await asyncio.to_thread(
+                reminders.plan_reminders, uow=self._uow(), clock=self._clock
+            )
+            result = await self.deliver()
         return TickResult(planned, result.sent, result.skipped, result.failed, result.postponed)
 
     async def digests(self) -> TickResult:
         """Plan today's digests for teams whose digest time has come, and this week's
         summaries (Mondays, at the digest time), then send."""
-        planned = await asyncio.to_thread(
-            reminders.plan_digests, uow=self._uow(), clock=self._clock
-        )
-        planned += await asyncio.to_thread(
-            summaries.plan_summaries, uow=self._uow(), clock=self._clock
-        )
-        result = await self.deliver()
+        if self._stopping:
+            return TickResult()
+        async with self._working():
+            planned = await asyncio.to_thread(
+                reminders.plan_digests, uow=self._uow(), clock=self._clock
+            )
+            planned += await asyncio.to_thread(
+                summaries.plan_summaries, uow=self._uow(), clock=self._clock
+            )
+            result = await self.deliver()
         return TickResult(planned, result.sent, result.skipped, result.failed, result.postponed)
 
     async def tick(self) -> TickResult:
@@ -92,17 +132,18 @@ class ReminderEngine:
 
     async def deliver(self) -> TickResult:
         """Claim and send deliveries until none are claimable now."""
-        async with self._lock:  # one delivery loop per process at a time
+        async with self._working(), self._lock:  # one delivery loop per process at a time
             totals = {"sent": 0, "skipped": 0, "failed": 0, "postponed": 0}
-            while True:
+            while not self._stopping:
                 claimed = await asyncio.to_thread(
                     reminders.claim_deliveries, self.worker, uow=self._uow(), clock=self._clock
                 )
                 if not claimed:
                     break
-                blocked: dict[str, datetime] = {}
+                now = self._clock.now()
+                self._blocked = {k: t for k, t in self._blocked.items() if t > now}
                 for delivery in claimed:
-                    outcome = await self._deliver_one(delivery, blocked)
+                    outcome = await self._deliver_one(delivery, self._blocked)
                     totals[outcome] += 1
                     await asyncio.to_thread(reminders.record_outcome, delivery, uow=self._uow())
                 if totals["postponed"] or totals["failed"]:
@@ -114,8 +155,15 @@ class ReminderEngine:
     async def _deliver_one(self, delivery: Delivery, blocked: dict[str, datetime]) -> str:
         now = self._clock.now()
         channel_key = f"{delivery.team_id}/{delivery.channel}"
+        if self._stopping:
+            delivery.postpone(now)  # given back untried: the next instance sends it
+            return "postponed"
         if channel_key in blocked:
             delivery.postpone(blocked[channel_key])
+            return "postponed"
+        lease_left = (delivery.lease_until or now) - now
+        if lease_left < timedelta(seconds=2 * self._send_timeout):
+            delivery.postpone(now)  # given back while still ours: the next claim takes it
             return "postponed"
         notifier = self.notifier_for(delivery.team_id)
         if notifier is None:
@@ -132,16 +180,30 @@ class ReminderEngine:
             delivery.skip("nothing left to say")
             return "skipped"
         try:
-            if delivery.in_doubt:
-                since = delivery.created_at or delivery.due_at
-                ref = await notifier.find_sent(prepared.message, since)
-                if ref is not None:
-                    log.info(
-                        "delivery %s was already posted (%s); not sending again", delivery.key, ref
-                    )
-                    delivery.sent(ref, self._clock.now())
-                    return "sent"
-            ref = await notifier.send(prepared.message)
+            async with asyncio.timeout(self._send_timeout):
+                if delivery.in_doubt:
+                    since = delivery.created_at or delivery.due_at
+                    ref = await notifier.find_sent(prepared.message, since)
+                    if ref is not None:
+                        log.info(
+                            "delivery %s was already posted (%s); not sending again",
+                            delivery.key,
+                            ref,
+                        )
+                        delivery.sent(ref, self._clock.now())
+                        return "sent"
+                ref = await notifier.send(prepared.message)
+        except TimeoutError:
+            log.warning(
+                "delivery %s failed (attempt %d): no answer within %g s",
+                delivery.key,
+                delivery.attempts,
+                self._send_timeout,
+            )
+            delivery.failed(
+                f"no answer within {self._send_timeout:g} s", self._clock.now(), None, False
+            )
+            return "failed"
         except DeliveryFailed as exc:
             log.warning("delivery %s failed (attempt %d): %s", delivery.key, delivery.attempts, exc)
             delivery.failed(str(exc), self._clock.now(), exc.retry_after, exc.permanent)
