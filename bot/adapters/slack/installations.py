@@ -208,8 +208,9 @@ class WorkspaceClients:
                     f"this deployment's bot token is not for Slack workspace {workspace}",
                     permanent=True,
                 )
-            return self._app_client
-        token = await asyncio.to_thread(self._store.bot_token, workspace)
+            token = self._app_client.token
+        else:
+            token = await asyncio.to_thread(self._store.bot_token, workspace)
         if token is None:
             raise DeliveryFailed(
                 f"Touchpoint is not installed in Slack workspace {workspace}", permanent=True
@@ -220,6 +221,10 @@ class WorkspaceClients:
             timeout=self._app_client.timeout,
             logger=self._app_client.logger,
             session=self._app_client.session,
+            # slack_sdk retries a call once when the connection drops, even after Slack
+            # acted on it: a reminder would be posted twice. The reminder engine retries
+            # instead, and looks for the post in the channel's history first.
+            retry_handlers=[],
         )
 
     async def _single_workspace(self) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 EVENT_TYPE = "touchpoint_delivery"
 HISTORY_PAGE = 200
 HISTORY_PAGES = 10  # 2,000 messages since the delivery was planned: beyond that, retry later
+# How far before ``since`` the history is read: a message's ts is Slack's clock, ``since``
+# the bot's, and they disagree a little (a post stamped before the bot planned it would
+# otherwise be missed, and posted again).
+CLOCK_SLACK = timedelta(minutes=2)
 MORE_HINT = {
     "reminder": "`/touchpoint promises` lists them all.",
     "digest": "`/touchpoint promises` and `/touchpoint challenges` list them all.",
@@ -174,7 +178,7 @@ class SlackNotifier:
     ) -> Mapping[str, Any]:
         args: dict[str, Any] = {
             "channel": channel,
-            "oldest": f"{since.timestamp():.6f}",
+            "oldest": f"{(since - CLOCK_SLACK).timestamp():.6f}",
             "include_all_metadata": True,
             "limit": HISTORY_PAGE,
         }
