@@ -31,7 +31,7 @@ from bot.storage.engine import make_engine
 from bot.storage.uow import SqlAlchemyUnitOfWork, make_session_factory
 
 AIM_MS = 500.0
-SAMPLES = {"small": 3, "large": 5}
+SAMPLES = {"small": 2, "large": 5}
 
 
 def _renderers() -> list[tuple[str, Callable[[Reply], object]]]:

@@ -55,8 +55,8 @@ from tests.pg import free_port
 ROOT = Path(__file__).resolve().parents[1]
 AIM_READY_MS = 1000.0
 AIM_RSS_MB = 150.0
-IDLE_SECONDS = 4.0
-SAMPLES = {"small": 5, "large": 10}
+IDLE_SECONDS = 3.0
+SAMPLES = {"small": 3, "large": 10}
 
 _BREAKDOWN = r"""
 import time
