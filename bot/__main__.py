@@ -205,8 +205,11 @@ def _console(settings: Settings) -> int:
     from bot.scheduling.runner import scheduler_in_background
 
     container = build(settings)
+    charts_dir = settings.data_dir / "charts"
     engine = ReminderEngine(
-        container.uow_factory, container.clock, {"console": ConsoleNotifier(sys.stdout)}
+        container.uow_factory,
+        container.clock,
+        {"console": ConsoleNotifier(sys.stdout, charts_dir=charts_dir)},
     )
     try:
         adapter = ConsoleAdapter(
@@ -217,6 +220,7 @@ def _console(settings: Settings) -> int:
             stdin=sys.stdin,
             stdout=sys.stdout,
             interactive=sys.stdin.isatty(),
+            charts_dir=charts_dir,
         )
         tune_garbage_collector()
         with scheduler_in_background(

@@ -3,14 +3,19 @@
 It speaks the same `/touchpoint ...` commands as the chat platforms. When standard input
 is not a terminal it reads commands line by line, so sessions can be scripted. A line
 ending in a backslash continues on the next line (multi-line quick entry).
+
+A terminal cannot show a picture: a reply's chart is saved as a PNG file (in
+``TOUCHPOINT_DATA_DIR``/charts when run from the CLI) and announced by its alt text and path.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -21,7 +26,7 @@ from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, ParseError, UserError, new_error_id
 from bot.core.model import Kind, Team
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.replies import Line, Link, Reply, Span, UserRef, When
+from bot.core.replies import Image, Line, Link, Reply, Span, UserRef, When
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,24 @@ def render(reply: Reply, tz: str) -> str:
             indent = "  " if section.heading else ""
             out.append(indent + render_line(item, tz))
     return "\n".join(out)
+
+
+def default_charts_dir() -> Path:
+    return Path(tempfile.gettempdir()) / "touchpoint-charts"
+
+
+def save_image(image: Image, directory: Path) -> str:
+    """Write the picture into ``directory``; the line that tells the reader where it is
+    and what it shows. A file that cannot be written is said, not raised: the reply's
+    text carries the same figures."""
+    name = Path(image.filename).name or "chart.png"  # never a path outside ``directory``
+    target = (directory / name).absolute()  # a path to open from any directory
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(image.png)
+    except OSError as exc:
+        return f"[chart: {image.alt_text}] could not be saved to {target}: {exc.strerror or exc}"
+    return f"[chart: {image.alt_text}] saved to {target}"
 
 
 def render_line(item: Line, tz: str) -> str:
@@ -87,8 +110,10 @@ class ConsoleAdapter:
         stdin: TextIO,
         stdout: TextIO,
         interactive: bool,
+        charts_dir: Path | None = None,
     ) -> None:
         self._commands = commands
+        self._charts_dir = charts_dir or default_charts_dir()
         self._uow = uow_factory
         self._clock = clock
         self._in = stdin
@@ -105,6 +130,8 @@ class ConsoleAdapter:
 
     def show(self, reply: Reply) -> None:
         self.say(render(reply, self._team_tz()))
+        if reply.image is not None:
+            self.say(save_image(reply.image, self._charts_dir))
 
     def _team_tz(self) -> str:
         with self._uow() as uow:
@@ -268,8 +295,9 @@ class ConsoleNotifier:
     console message may print twice; the chat platforms' notifiers can look it up.
     """
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, charts_dir: Path | None = None) -> None:
         self._out = out
+        self._charts_dir = charts_dir or default_charts_dir()
         self._lock = threading.Lock()
         self._sent: dict[str, str] = {}
 
@@ -280,7 +308,10 @@ class ConsoleNotifier:
 
     async def send(self, message: Outgoing) -> str:
         ref = f"console:{len(self._sent) + 1}"
-        self._write(f"\n[{message.channel}] " + render(message.reply, message.team.timezone))
+        text = f"\n[{message.channel}] " + render(message.reply, message.team.timezone)
+        if message.reply.image is not None:
+            text += "\n" + save_image(message.reply.image, self._charts_dir)
+        self._write(text)
         self._sent[message.key] = ref
         return ref
 

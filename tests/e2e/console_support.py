@@ -36,7 +36,7 @@ def console_container(tmp_path: Path, **env: str) -> Iterator[Container]:
         built.close()
 
 
-def run_script(container: Container, script: str) -> str:
+def run_script(container: Container, script: str, *, charts_dir: Path | None = None) -> str:
     """Feed ``script`` to the console as its standard input; return what it printed."""
     out = io.StringIO()
     adapter = ConsoleAdapter(
@@ -47,6 +47,7 @@ def run_script(container: Container, script: str) -> str:
         stdin=io.StringIO(script),
         stdout=out,
         interactive=False,
+        charts_dir=charts_dir,
     )
     assert adapter.run() == 0
     return out.getvalue()

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
+import zlib
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot import charts
 from bot.adapters.console import ConsoleNotifier
 from bot.bootstrap import Container
+from bot.core import measures, summaries
 from bot.core.clock import ManualClock
+from bot.core.commands import Context, Outcome
+from bot.core.replies import Reply
 from bot.scheduling.engine import ReminderEngine
 from tests.e2e.console_support import console_container, run_script
+from tests.unit.test_charts import chunks, decode, raw_chunks
 
 
 @pytest.fixture
@@ -74,12 +81,15 @@ def test_stats_for_an_unknown_customer_explains_itself(container: Container) -> 
     assert "Nothing to measure yet" in output
 
 
-def test_the_weekly_summary_reaches_the_console_channel(container: Container) -> None:
+def test_the_weekly_summary_reaches_the_console_channel(
+    container: Container, tmp_path: Path
+) -> None:
     record_a_week(container)
     advance(container, timedelta(days=2, hours=-1))  # Mon 23 Nov 09:00 GMT
     out = io.StringIO()
+    notifier = ConsoleNotifier(out, charts_dir=tmp_path / "charts")
     engine = ReminderEngine(
-        container.uow_factory, container.clock, {"console": ConsoleNotifier(out)}, worker="w"
+        container.uow_factory, container.clock, {"console": notifier}, worker="w"
     )
     result = asyncio.run(engine.digests())
     asyncio.run(engine.digests())  # planned once: the second run finds nothing new
@@ -88,3 +98,75 @@ def test_the_weekly_summary_reaches_the_console_channel(container: Container) ->
     assert text.count("== Weekly summary — week 47 (16 Nov – 22 Nov) ==") == 1
     assert "50% of our promises due last week were kept on time (1 of 2)." in text
     assert "W47 (16 Nov): 50% kept on time (1 of 2) · 2 open challenges" in text
+
+
+def test_the_weekly_chart_is_saved_as_a_png_and_announced_by_its_alt_text(
+    container: Container, tmp_path: Path
+) -> None:
+    record_a_week(container)
+    advance(container, timedelta(days=2, hours=-1))  # Mon 23 Nov 09:00 GMT
+    out = io.StringIO()
+    charts_dir = tmp_path / "out" / "charts"  # made when the first chart is saved
+    notifier = ConsoleNotifier(out, charts_dir=charts_dir)
+    engine = ReminderEngine(
+        container.uow_factory, container.clock, {"console": notifier}, worker="w"
+    )
+    assert asyncio.run(engine.digests()).sent == 2
+    text = out.getvalue()
+    [announced] = [row for row in text.splitlines() if row.startswith("[chart: ")]
+    found = re.fullmatch(r"\[chart: (Chart of the last 8 weeks.*)\] saved to (.+)", announced)
+    assert found, announced
+    alt_text, path = found.groups()
+    assert "2026-W47: 50% kept on time (1 of 2), 2 open challenges" in alt_text
+    # The line follows the summary it belongs to.
+    assert text.index("== Weekly summary — week 47") < text.index(announced)
+    saved = Path(path)
+    assert saved == (charts_dir / "touchpoint-2026-W47.png").absolute()
+    png = saved.read_bytes()
+    found_chunks = raw_chunks(png)
+    assert all(zlib.crc32(kind + data) == crc for kind, data, crc in found_chunks)
+    assert found_chunks[0][0] == b"IHDR" and found_chunks[-1][0] == b"IEND"
+    width, height, pixels = decode(png)
+    assert (width, height) == (charts.WIDTH, charts.HEIGHT)
+    assert len(pixels) == width * height * 3
+    assert dict(chunks(png)["iTXt"])["Description"] == alt_text  # type: ignore[arg-type]
+
+
+def test_a_chart_that_cannot_be_saved_is_said_and_the_text_still_shows(
+    container: Container, tmp_path: Path
+) -> None:
+    record_a_week(container)
+    advance(container, timedelta(days=2, hours=-1))
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("a file where the charts directory should be")
+    out = io.StringIO()
+    notifier = ConsoleNotifier(out, charts_dir=blocked)
+    engine = ReminderEngine(
+        container.uow_factory, container.clock, {"console": notifier}, worker="w"
+    )
+    assert asyncio.run(engine.digests()).sent == 2
+    text = out.getvalue()
+    assert "50% of our promises due last week were kept on time (1 of 2)." in text
+    assert re.search(r"^\[chart: Chart of the last 8 weeks.*\] could not be saved to ", text, re.M)
+
+
+def test_a_command_answer_with_a_chart_is_saved_too(container: Container, tmp_path: Path) -> None:
+    record_a_week(container)
+    handle = container.commands.handle
+
+    def stats_with_chart(text: str, ctx: Context) -> Outcome:
+        reply = handle(text, ctx)
+        assert isinstance(reply, Reply)
+        report = measures.stats_report(
+            ctx.team_id, "", ctx.user_id, uow=container.uow_factory(), clock=container.clock
+        )
+        return summaries.with_chart(reply, report.series, charts.weekly_chart)
+
+    container.commands.handle = stats_with_chart  # type: ignore[method-assign]
+    output = run_script(container, "/touchpoint stats\n", charts_dir=tmp_path)
+    assert "50% kept on time — 1 of 2 with a due date" in output
+    assert f"] saved to {tmp_path.absolute() / 'touchpoint-2026-W47.png'}" in output
+    assert decode((tmp_path / "touchpoint-2026-W47.png").read_bytes())[:2] == (
+        charts.WIDTH,
+        charts.HEIGHT,
+    )

@@ -34,7 +34,26 @@ SETTINGS = [
         ("completion codes (add … / remove …)", "codes"),
     )
 ]
+STATS_SCOPES = [
+    app_commands.Choice(name="the whole team", value="team"),
+    app_commands.Choice(name="mine", value="mine"),
+]
+# (shown, value, the words after `calendar` in the core's grammar)
+_CALENDAR = (
+    ("my link (replaces my old one)", "mine", ""),
+    ("the team's link (replaces the old one for everyone)", "team", "team"),
+    ("revoke my link", "revoke", "revoke"),
+    ("revoke the team's link", "team-revoke", "team revoke"),
+)
+CALENDAR_ACTIONS = [app_commands.Choice(name=shown, value=value) for shown, value, _ in _CALENDAR]
+CALENDAR_WORDS = {value: words for _, value, words in _CALENDAR}
 _CHANNEL_MENTION = re.compile(r"<#(\d{1,20})>")
+
+STATS_ONE_SCOPE = message(
+    "Pick one",
+    "Measures are for the team, for you or for one customer: give either scope or customer.",
+    kind="error",
+)
 
 NEEDS_MANAGE_SERVER = message(
     "Only for server managers",
@@ -131,6 +150,32 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
     @group.command(name="digest", description="Today's digest, now, just for you")
     async def digest(interaction: discord.Interaction[Any]) -> None:
         await handlers.run_text(interaction, "digest")
+
+    @group.command(name="stats", description="Measures: promises kept on time, challenges, scores")
+    @app_commands.describe(
+        scope="The whole team (the default) or just you",
+        customer="One customer's measures instead",
+    )
+    @app_commands.choices(scope=STATS_SCOPES)
+    @app_commands.autocomplete(customer=handlers.customer_choices)
+    async def stats(
+        interaction: discord.Interaction[Any],
+        scope: app_commands.Choice[str] | None = None,
+        customer: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        if scope is not None and customer:
+            await send_reply(interaction, STATS_ONE_SCOPE)
+            return
+        await handlers.run_text(interaction, f"stats {customer or (scope.value if scope else '')}")
+
+    @group.command(name="calendar", description="Your promises as a calendar feed: a private link")
+    @app_commands.describe(action="Your link (the default), the team's, or revoke one")
+    @app_commands.choices(action=CALENDAR_ACTIONS)
+    async def calendar(
+        interaction: discord.Interaction[Any], action: app_commands.Choice[str] | None = None
+    ) -> None:
+        words = CALENDAR_WORDS.get(action.value, action.value) if action else ""
+        await handlers.run_text(interaction, f"calendar {words}")
 
     @group.command(name="config", description="Server settings (needs Manage Server)")
     @app_commands.describe(

@@ -11,7 +11,8 @@ At most once, twice over:
 
 A message reference is ``"<channel id>:<message id>"``. One delivery is one message:
 whatever does not fit is summarised rather than split, so a reaction or an update always
-finds the whole reminder.
+finds the whole reminder. The weekly summary's chart is uploaded with its message (this
+needs the Attach Files permission; without it the summary goes out as text).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 import aiohttp
 import discord
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 CLOCK_SLACK = timedelta(minutes=2)
 HISTORY_LIMIT = 300
 NONCE_CHARS = 25  # Discord's limit for a nonce
+MISSING_PERMISSIONS = 50013  # Discord's error code, e.g. for a file without Attach Files
 
 
 def delivery_marker(key: str) -> str:
@@ -124,14 +127,39 @@ class DiscordNotifier:
         rendered = render(message.reply, max_messages=1, footer=footer(message.key))[0]
         channel = self._channel(message.channel)
         async with translated():
-            sent = await channel.send(
-                content=rendered.content or None,
-                embeds=list(rendered.embeds),
-                view=rendered.view(),
-                allowed_mentions=rendered.allowed_mentions,
-                nonce=nonce(message.key),
-            )
+            try:
+                sent = await self._post(channel, rendered, message.key, rendered.files())
+            except discord.Forbidden as exc:
+                if rendered.image is None or exc.code != MISSING_PERMISSIONS:
+                    raise
+                # No Attach Files in this channel (invited before the chart existed): the
+                # text carries every figure of the chart, so post it without the picture
+                # rather than not at all. A refused post creates nothing: same nonce.
+                sent = await self._post(channel, rendered, message.key, [])
+                log.warning(
+                    "%s: posted without its chart; give the bot the Attach Files "
+                    "permission in channel %s to include it",
+                    message.key,
+                    channel.id,
+                )
         return message_ref(channel.id, sent.id)
+
+    async def _post(
+        self,
+        channel: discord.PartialMessageable,
+        rendered: Rendered,
+        key: str,
+        files: list[discord.File],
+    ) -> discord.Message:
+        kwargs: dict[str, Any] = {"files": files} if files else {}
+        return await channel.send(
+            content=rendered.content or None,
+            embeds=list(rendered.embeds),
+            view=rendered.view(),
+            allowed_mentions=rendered.allowed_mentions,
+            nonce=nonce(key),
+            **kwargs,
+        )
 
     async def find_sent(self, message: Outgoing, since: datetime) -> str | None:
         channel = self._channel(message.channel)

@@ -9,17 +9,21 @@ Safety: user text (``Text``, ``Strong``) is escaped so nothing typed can render 
 mention, a timestamp, a masked link or markdown; and ``allowed_mentions`` lets a message
 ping only the users the reply names in ``Reply.mentions`` — never @everyone, @here or a
 role, whatever the text says.
+
+A reply's picture (the weekly chart) goes with the first message as an uploaded file, its
+alt text as the attachment's description.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 
 import discord
 
 from bot.adapters.discord.buttons import ActionButton
-from bot.core.replies import Action, Line, Link, Reply, Span, Strong, Text, UserRef, When
+from bot.core.replies import Action, Image, Line, Link, Reply, Span, Strong, Text, UserRef, When
 
 CONTENT_MAX = 2000
 EMBED_TOTAL_MAX = 6000
@@ -32,6 +36,7 @@ FOOTER_MAX = 2048
 ROWS_MAX = 5
 BUTTONS_PER_ROW = 5
 LABEL_MAX = 80
+ATTACHMENT_DESCRIPTION_MAX = 1024
 ALLOWED_USERS_MAX = 100  # Discord caps allowed_mentions.users at 100 ids
 # Room kept free on every page for the closing note ("… and 37 more").
 _RESERVE_CHARS = 300
@@ -116,10 +121,18 @@ class Rendered:
     rows: tuple[tuple[tuple[Action, str], ...], ...]  # (action, label) per button, per row
     mentions: tuple[str, ...] = ()
     ephemeral: bool = True
+    image: Image | None = None
 
     @property
     def allowed_mentions(self) -> discord.AllowedMentions:
         return allowed_mentions(self.mentions)
+
+    def files(self) -> list[discord.File]:
+        """The picture as an upload. New ``File`` objects on every call: discord.py closes
+        a file once it has been sent, and a retried send needs its own."""
+        if self.image is None:
+            return []
+        return [attachment(self.image)]
 
     def view(self) -> discord.ui.View:
         """Buttons as persistent ``DynamicItem``s; an empty view clears old buttons."""
@@ -328,9 +341,18 @@ def render(reply: Reply, *, max_messages: int = 5, footer: str = "") -> list[Ren
                 rows=tuple(tuple(row) for row in page.rows),
                 mentions=reply.mentions if index == 0 else (),
                 ephemeral=reply.private,
+                image=reply.image if index == 0 else None,
             )
         )
     return out
+
+
+def attachment(image: Image) -> discord.File:
+    """The picture as a file, described by its alt text (read out by screen readers)."""
+    description = image.alt_text
+    if len(description) > ATTACHMENT_DESCRIPTION_MAX:
+        description = description[: ATTACHMENT_DESCRIPTION_MAX - 1] + "…"
+    return discord.File(io.BytesIO(image.png), filename=image.filename, description=description)
 
 
 def _mention_content(user_ids: tuple[str, ...]) -> str:

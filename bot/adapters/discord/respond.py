@@ -49,7 +49,8 @@ async def send(
 ) -> None:
     """Send rendered messages as the answer: the first as the response (or the first
     follow-up after a deferral), the rest as follow-ups. ``view`` (in-memory buttons such
-    as "Fix and resubmit") goes on the last message instead of its own buttons."""
+    as "Fix and resubmit") goes on the last message instead of its own buttons; a picture
+    goes with the first."""
     for index, msg in enumerate(messages):
         last = index == len(messages) - 1
         chosen = view if (last and view is not None) else (msg.view() if msg.rows else None)
@@ -61,6 +62,8 @@ async def send(
         }
         if chosen is not None:
             kwargs["view"] = chosen
+        if msg.image is not None:  # answers to interactions may always attach files
+            kwargs["files"] = msg.files()
         if not interaction.response.is_done():
             await interaction.response.send_message(**kwargs)
         else:

@@ -2,7 +2,8 @@
 
 It implements what the adapter uses, the way Discord does it: login and application
 info, command sync, interaction callbacks and follow-ups, channel messages (nonce
-dedupe, history with ``after``), and a gateway session (HELLO, IDENTIFY -> READY +
+dedupe, history with ``after``, files uploaded as multipart with ``payload_json``, refused
+without the Attach Files permission), and a gateway session (HELLO, IDENTIFY -> READY +
 GUILD_CREATE, heartbeats, dispatches with sequence numbers, RECONNECT -> RESUME with the
 missed events replayed -> RESUMED). Failures can be injected per route.
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from . import payloads as p
 
@@ -32,6 +33,8 @@ BOT_ID = 1_100_000_000_000_000_002
 OWNER_ID = 1_100_000_000_000_000_003
 TOKEN = "fake-bot-token"
 NONCE_MEMORY = timedelta(minutes=5)
+CDN = "https://cdn.discordapp.com/attachments"
+MISSING_PERMISSIONS = {"message": "Missing Permissions", "code": 50013}
 
 
 @dataclass
@@ -87,6 +90,9 @@ class FakeDiscord:
         self.callbacks: dict[int, Callback] = {}
         self.followups: dict[str, list[Json]] = {}  # token -> messages
         self.failures: list[Failure] = []
+        self.uploads: dict[str, bytes] = {}  # attachment url -> the file's bytes
+        self.no_attach_files: set[int] = set()  # channels where the bot may not upload
+        self._files: dict[int, bytes] = {}  # the current request's files, by index
         self._nonces: dict[tuple[int, str], tuple[int, datetime]] = {}
         self._waiting: dict[int, asyncio.Future[Callback]] = {}
         self._dispatched: dict[int, float] = {}
@@ -172,7 +178,7 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
-        body = await request.json() if request.can_read_body else None
+        body, self._files = await self._read_body(request)
         self.requests.append((request.method, path, body))
         if request.headers.get("Authorization") != f"Bot {TOKEN}" and not path.startswith(
             ("/interactions/", "/webhooks/")
@@ -198,6 +204,37 @@ class FakeDiscord:
                     return self._json(failure.body, failure.status, failure.headers)
                 return result if isinstance(result, web.Response) else self._json(result)
         return self._json({"message": "404: Not Found", "code": 0}, 404)
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, dict[int, bytes]]:
+        """JSON, or (with files) multipart: ``payload_json`` and ``files[n]`` parts."""
+        if not request.can_read_body:
+            return None, {}
+        if not request.content_type.startswith("multipart/"):
+            return await request.json(), {}
+        body: Any = None
+        files: dict[int, bytes] = {}
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            assert isinstance(part, BodyPartReader)
+            if part.name == "payload_json":
+                body = json.loads(await part.text())
+            else:
+                index = re.fullmatch(r"files\[(\d+)\]", part.name or "")
+                assert index is not None, f"unexpected multipart field {part.name!r}"
+                files[int(index.group(1))] = bytes(await part.read())
+        return body, files
+
+    def _attachments(self, body: Json, *, ephemeral: bool) -> list[Json]:
+        """The uploaded files of a new message: each ``attachments`` entry names a
+        ``files[n]`` part by its ``id`` n."""
+        found = []
+        for sent in body.get("attachments") or []:
+            data = self._files[int(sent["id"])]
+            attachment_id = self.snowflake()
+            url = f"{CDN}/{attachment_id}/{sent['filename']}"
+            self.uploads[url] = data
+            found.append(p.attachment(attachment_id, sent, data, url, ephemeral=ephemeral))
+        return found
 
     def _routes(self) -> list[tuple[str, str, Callable[..., Any]]]:
         return [
@@ -251,6 +288,7 @@ class FakeDiscord:
             body,
             flags=flags,
             interaction=interaction,
+            attachments=self._attachments(body, ephemeral=bool(flags & 64)),
         )
         self.messages[int(msg["id"])] = msg
         return msg
@@ -331,6 +369,8 @@ class FakeDiscord:
         channel_id = int(channel)
         if self._guild_of(channel_id) is None:
             return self._json({"message": "Unknown Channel", "code": 10003}, 404)
+        if self._files and channel_id in self.no_attach_files:
+            return self._json(MISSING_PERMISSIONS, 403)
         nonce = body.get("nonce")
         earlier = self._nonces.get((channel_id, nonce)) if nonce is not None else None
         if earlier is not None and body.get("enforce_nonce"):

@@ -237,6 +237,7 @@ def message(
     *,
     flags: int = 0,
     interaction: Json | None = None,
+    attachments: list[Json] | None = None,
 ) -> Json:
     """A message as Discord returns it after a create or an edit."""
     data: Json = {
@@ -250,7 +251,7 @@ def message(
         "mention_everyone": False,
         "mentions": [],
         "mention_roles": [],
-        "attachments": [],
+        "attachments": attachments or [],
         "embeds": [_embed(e) for e in body.get("embeds") or []],
         "pinned": False,
         "type": 20 if interaction else 0,
@@ -267,6 +268,33 @@ def message(
         data["webhook_id"] = author["id"]
         data["application_id"] = author["id"]
     return data
+
+
+def attachment(
+    attachment_id: int, sent: Json, data: bytes, url: str, *, ephemeral: bool = False
+) -> Json:
+    """An uploaded file as a message carries it; ``sent`` is the bot's ``attachments``
+    entry for it (filename, description)."""
+    width = height = None
+    if data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    found: Json = {
+        "id": str(attachment_id),
+        "filename": sent["filename"],
+        "size": len(data),
+        "url": url,
+        "proxy_url": url.replace("cdn.", "media.", 1),
+        "content_type": "image/png" if width is not None else "application/octet-stream",
+        "width": width,
+        "height": height,
+        "placeholder": "",
+        "placeholder_version": 1,
+    }
+    if sent.get("description"):
+        found["description"] = sent["description"]
+    if ephemeral:
+        found["ephemeral"] = True
+    return found
 
 
 def _embed(sent: Json) -> Json:

@@ -68,6 +68,8 @@ def test_the_bot_asks_only_for_non_privileged_intents_and_syncs_its_commands(
                 "promises",
                 "challenges",
                 "digest",
+                "stats",
+                "calendar",
                 "config",
                 "text",
                 "help",
