@@ -50,6 +50,9 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
         teams = {tid: found.get(tid) for tid in {p.team_id for p in due}}
         groups: dict[tuple[str, Direction], list[tuple[Promise, datetime]]] = defaultdict(list)
         changes: list[tuple[int, datetime | None, int]] = []
+        # Most due promises of a team repeat at the same instant (the next working day's
+        # start after now): worked out once per team and instant, not once per promise.
+        repeats: dict[tuple[str, datetime], datetime] = {}
         for promise in due:
             team = teams[promise.team_id]
             if team is None or promise.id is None:
@@ -57,7 +60,10 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
             scheduled = promise.remind_at or now
             if team.channel:
                 groups[(team.id, promise.direction)].append((promise, scheduled))
-                repeat = next_working_day_start(team, max(now, scheduled))
+                after = max(now, scheduled)
+                repeat = repeats.get((team.id, after))
+                if repeat is None:
+                    repeat = repeats[(team.id, after)] = next_working_day_start(team, after)
                 changes.append(
                     (
                         promise.id,
