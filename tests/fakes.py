@@ -7,17 +7,19 @@ so a use case that fails half-way leaves nothing behind, as a real transaction w
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from bot.core.calendar import CalendarFeed
 from bot.core.delivery import Delivery, DeliveryStatus
 from bot.core.measures import DifferenceCount, PromiseTally, Scope, TouchpointGroup
 from bot.core.model import (
     Challenge,
+    ChallengeStatus,
     Customer,
     Direction,
     JourneyStage,
@@ -28,6 +30,13 @@ from bot.core.model import (
     Touchpoint,
     slugify,
 )
+from bot.core.ports import Window
+
+T = TypeVar("T")
+
+
+def _cut(items: list[T], window: Window) -> list[T]:
+    return items[window.offset : window.offset + window.limit]
 
 
 @dataclass
@@ -143,9 +152,10 @@ class FakeTouchpoints(_Repo):
         )
 
     def recent_for_customer(
-        self, team_id: str, customer_id: int, limit: int = 10
+        self, team_id: str, customer_id: int, limit: int = 10, offset: int = 0
     ) -> list[Touchpoint]:
-        return [copy.deepcopy(t) for t in reversed(self._of(team_id, customer_id))][:limit]
+        newest_first = list(reversed(self._of(team_id, customer_id)))
+        return [copy.deepcopy(t) for t in newest_first[offset : offset + limit]]
 
     def count_for_customer(self, team_id: str, customer_id: int) -> int:
         return len(self._of(team_id, customer_id))
@@ -183,6 +193,17 @@ class FakeChallenges(_Repo):
             if c.team_id == team_id and c.customer_id == customer_id
         ]
 
+    def tally_for_customer(self, team_id: str, customer_id: int) -> dict[ChallengeStatus, int]:
+        return dict(Counter(c.status for c in self.for_customer(team_id, customer_id)))
+
+    def page_for_customer(
+        self, team_id: str, customer_id: int, open_: Window, addressed: Window
+    ) -> tuple[list[Challenge], list[Challenge]]:
+        every = self.for_customer(team_id, customer_id)
+        opened = [c for c in every if c.is_open]
+        closed = [c for c in reversed(every) if not c.is_open]
+        return _cut(opened, open_), _cut(closed, addressed)
+
     def open_for_team(
         self, team_id: str, customer_id: int | None = None, limit: int | None = None
     ) -> list[Challenge]:
@@ -210,6 +231,22 @@ class FakePromises(_Repo):
             for p in sorted(self.store.promises.values(), key=lambda p: (p.made_at, p.id or 0))
             if p.team_id == team_id and p.customer_id == customer_id
         ]
+
+    def tally_for_customer(
+        self, team_id: str, customer_id: int
+    ) -> dict[tuple[Direction, PromiseStatus], int]:
+        every = self.for_customer(team_id, customer_id)
+        return dict(Counter((p.direction, p.status) for p in every))
+
+    def page_for_customer(
+        self, team_id: str, customer_id: int, windows: Mapping[tuple[Direction, bool], Window]
+    ) -> dict[tuple[Direction, bool], list[Promise]]:
+        every = self.for_customer(team_id, customer_id)
+        found = {}
+        for (direction, is_open), window in windows.items():
+            mine = [p for p in every if p.direction is direction and p.is_open == is_open]
+            found[(direction, is_open)] = _cut(mine if is_open else mine[::-1], window)
+        return found
 
     def open_for_team(
         self,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core import calendar, content, measures, measures_content, queries, record_view, services
-from bot.core.errors import UserError
+from bot.core.errors import NotFound, UserError
 from bot.core.model import Direction, Kind, parse_kind
 from bot.core.parsing import clean_text
 from bot.core.ports import Clock, UnitOfWork
@@ -53,6 +53,17 @@ def _id(text: str, usage: str) -> tuple[int, str]:
     if not match:
         raise UserError(f"Give the number shown in the list, e.g. `{usage}`.")
     return int(match.group(1)), rest.strip()
+
+
+_PAGE = re.compile(r"(?P<name>.+?)\s+page\s*(?P<page>\d{1,9})", re.IGNORECASE)
+
+
+def split_page(text: str) -> tuple[str, int]:
+    """ "acme corp page 2" -> ("acme corp", 2); without a page, page 1."""
+    match = _PAGE.fullmatch(text.strip())
+    if not match:
+        return text.strip(), 1
+    return match.group("name"), int(match.group("page"))
 
 
 def split_kind(text: str) -> tuple[str, Kind | None]:
@@ -170,7 +181,20 @@ class Commands:
     def _show(self, rest: str, ctx: Context) -> Outcome:
         if not rest:
             raise UserError("Name the customer: `/touchpoint show acme`.")
-        record = queries.customer_record(ctx.team_id, rest, uow=self._uow(), clock=self._clock)
+        name, page = split_page(rest)
+        try:
+            record = queries.customer_record(
+                ctx.team_id, name, page=page, uow=self._uow(), clock=self._clock
+            )
+        except NotFound as not_found:
+            if page == 1:
+                raise
+            try:  # "show front page 2" may name the customer "Front page 2"
+                record = queries.customer_record(
+                    ctx.team_id, rest, uow=self._uow(), clock=self._clock
+                )
+            except NotFound:
+                raise not_found from None
         return record_view.customer_record(record)
 
     def _promises(self, rest: str, ctx: Context) -> Outcome:

@@ -358,7 +358,7 @@ HELP_LINES = (
         "brochure | diff: needs fibre | code: meeting booked",
         "record in one line (or one `label: items` per line; items separated by ;)",
     ),
-    ("/touchpoint show acme", "the customer record"),
+    ("/touchpoint show acme [page 2]", "the customer record (a long one page by page)"),
     ("/touchpoint promises [mine]", "open promises (yours with `mine`)"),
     ("/touchpoint challenges [acme]", "open challenges"),
     ("/touchpoint kept 12 · notkept 12 · cancel 12", "settle promise #12"),

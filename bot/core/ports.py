@@ -6,13 +6,23 @@ from another team is simply not found.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, Self
 
 from bot.core.delivery import Delivery
-from bot.core.model import Challenge, Customer, Direction, Promise, Team, Touchpoint
+from bot.core.model import (
+    Challenge,
+    ChallengeStatus,
+    Customer,
+    Direction,
+    Promise,
+    PromiseStatus,
+    Team,
+    Touchpoint,
+)
 
 if TYPE_CHECKING:  # bot.core.calendar imports this module
     from bot.core.calendar import CalendarFeed
@@ -20,6 +30,14 @@ if TYPE_CHECKING:  # bot.core.measures imports this module
     from datetime import timedelta
 
     from bot.core.measures import DifferenceCount, PromiseTally, Scope, TouchpointGroup
+
+
+@dataclass(frozen=True)
+class Window:
+    """Part of an ordered list: skip ``offset`` items, then take at most ``limit``."""
+
+    offset: int = 0
+    limit: int = 0
 
 
 class Clock(Protocol):
@@ -70,9 +88,10 @@ class TouchpointRepository(Protocol):
 
     def get(self, team_id: str, touchpoint_id: int) -> Touchpoint | None: ...
     def recent_for_customer(
-        self, team_id: str, customer_id: int, limit: int = 10
+        self, team_id: str, customer_id: int, limit: int = 10, offset: int = 0
     ) -> list[Touchpoint]:
-        """Newest first; children (challenges, promises) are not loaded."""
+        """Newest first, the ``offset`` newest skipped; children (challenges, promises)
+        are not loaded."""
         ...
 
     def count_for_customer(self, team_id: str, customer_id: int) -> int: ...
@@ -97,6 +116,18 @@ class ChallengeRepository(Protocol):
         """Every challenge ever raised for the customer, oldest first, with history."""
         ...
 
+    def tally_for_customer(self, team_id: str, customer_id: int) -> dict[ChallengeStatus, int]:
+        """How many of the customer's challenges have each status (a status none has is
+        absent)."""
+        ...
+
+    def page_for_customer(
+        self, team_id: str, customer_id: int, open_: Window, addressed: Window
+    ) -> tuple[list[Challenge], list[Challenge]]:
+        """A window of the customer's open (and passed-on) challenges, oldest raised
+        first, and one of its addressed challenges, newest raised first; with history."""
+        ...
+
     def open_for_team(
         self, team_id: str, customer_id: int | None = None, limit: int | None = None
     ) -> list[Challenge]:
@@ -112,6 +143,21 @@ class PromiseRepository(Protocol):
 
     def for_customer(self, team_id: str, customer_id: int) -> list[Promise]:
         """Every promise made to or by the customer, oldest first, with history."""
+        ...
+
+    def tally_for_customer(
+        self, team_id: str, customer_id: int
+    ) -> dict[tuple[Direction, PromiseStatus], int]:
+        """How many of the customer's promises each direction has in each status (absent:
+        none)."""
+        ...
+
+    def page_for_customer(
+        self, team_id: str, customer_id: int, windows: Mapping[tuple[Direction, bool], Window]
+    ) -> dict[tuple[Direction, bool], list[Promise]]:
+        """For each (direction, open?) key a window of the customer's promises of that
+        direction, open ones oldest made first, settled ones newest made first; with
+        history. Every key of ``windows`` is in the answer."""
         ...
 
     def open_for_team(

@@ -2,17 +2,74 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from bot.core.model import Challenge, Customer, Direction, Promise, Team, Touchpoint
+from bot.core.errors import UserError
+from bot.core.model import (
+    Challenge,
+    ChallengeStatus,
+    Customer,
+    Direction,
+    Promise,
+    PromiseStatus,
+    Team,
+    Touchpoint,
+)
 from bot.core.parsing import clean_text
-from bot.core.ports import Clock, UnitOfWork
+from bot.core.ports import Clock, UnitOfWork, Window
 from bot.core.services import MAX_CUSTOMER_SEARCH, find_customer, load_team
 
-RECENT_TOUCHPOINTS = 10
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageSize:
+    """How many items of one list of the customer record a page shows: ``first`` on
+    page 1 (the handover brief), ``later`` on each page after it."""
+
+    first: int
+    later: int
+
+    def window(self, page: int, total: int) -> Window:
+        """The items of a list of ``total`` that ``page`` shows (limit 0: none left)."""
+        offset = 0 if page == 1 else self.first + (page - 2) * self.later
+        size = self.first if page == 1 else self.later
+        return Window(offset, max(0, min(size, total - offset)))
+
+    def pages(self, total: int) -> int:
+        """How many pages it takes to show a list of ``total`` (at least one)."""
+        if total <= self.first:
+            return 1
+        return 1 + -(-(total - self.first) // self.later)
+
+
+# A page of the record must fit each platform's limits, the tightest being Discord's five
+# messages of 6,000 characters; a record line runs to about 150 of them with a challenge or
+# promise of a few words and its history. So every page has about 90 lines. Page 1 gives
+# open items the most room (capped too: a customer can have 800 open challenges) and shows
+# the most recent few closed ones; later pages go on with every list ten at a time.
+OPEN_ITEMS = PageSize(first=15, later=10)
+CLOSED_ITEMS = PageSize(first=5, later=10)
+TOUCHPOINTS = PageSize(first=10, later=10)
+CHANGES = PageSize(first=10, later=10)
+
+
+@dataclass(frozen=True)
+class Part(Generic[T]):
+    """What one page of the record shows of one of its lists."""
+
+    items: tuple[T, ...]
+    skipped: int  # how many of the list earlier pages show
+    total: int  # how many the list has in all
+
+    @property
+    def remaining(self) -> int:
+        """How many of the list later pages show."""
+        return max(0, self.total - self.skipped - len(self.items))
 
 
 @dataclass(frozen=True)
@@ -23,23 +80,61 @@ class DifferenceEntry:
 
 
 @dataclass(frozen=True)
+class DifferenceChange:
+    """The biggest difference as first said, and how many touchpoints in a row said it."""
+
+    entry: DifferenceEntry
+    times: int
+
+
+@dataclass(frozen=True)
 class CustomerRecord:
+    """One page of a customer's record. Page 1 is the handover brief: every open item
+    (up to a cap), the most recent closed ones, the latest changes of the biggest
+    difference and the recent touchpoints; each later page continues every list."""
+
     team: Team
     customer: Customer
     now: datetime
-    challenges: tuple[Challenge, ...]  # every one ever raised, oldest first
-    promises: tuple[Promise, ...]  # every one, both directions, oldest first
-    differences: tuple[DifferenceEntry, ...]  # oldest first
-    recent: tuple[Touchpoint, ...]  # newest first
-    touchpoint_count: int
+    page: int
+    pages: int
+    open_challenges: Part[Challenge]  # open or passed on, oldest raised first
+    addressed_challenges: Part[Challenge]  # newest raised first
+    ours_open: Part[Promise]  # open ones oldest made first
+    ours_settled: Part[Promise]  # kept, not kept or cancelled, newest made first
+    theirs_open: Part[Promise]
+    theirs_settled: Part[Promise]
+    changes: Part[DifferenceChange]  # newest first
+    touchpoints: Part[Touchpoint]  # newest first
+    differences: tuple[DifferenceEntry, ...]  # every one, oldest first
+    last_contact: Touchpoint | None  # read for page 1 only
 
     @property
     def headline(self) -> str | None:
         return self.differences[-1].text if self.differences else None
 
     @property
-    def last_contact(self) -> Touchpoint | None:
-        return self.recent[0] if self.recent else None
+    def challenges(self) -> tuple[Challenge, ...]:
+        """The challenges on this page, open ones first."""
+        return self.open_challenges.items + self.addressed_challenges.items
+
+    @property
+    def promises(self) -> tuple[Promise, ...]:
+        """The promises on this page: ours, then theirs; open ones first."""
+        return (
+            self.ours_open.items
+            + self.ours_settled.items
+            + self.theirs_open.items
+            + self.theirs_settled.items
+        )
+
+    @property
+    def recent(self) -> tuple[Touchpoint, ...]:
+        return self.touchpoints.items
+
+    @property
+    def touchpoint_count(self) -> int:
+        return self.touchpoints.total
 
 
 @dataclass(frozen=True)
@@ -82,29 +177,116 @@ class Digest:
 
 
 def customer_record(
-    team_id: str, customer_text: str, *, uow: UnitOfWork, clock: Clock
+    team_id: str, customer_text: str, *, page: int = 1, uow: UnitOfWork, clock: Clock
 ) -> CustomerRecord:
+    """Page ``page`` of the customer's record: counts first, then only the rows the page
+    shows (a customer with 1,000 touchpoints has thousands of items; a page about 100)."""
+    if page < 1:
+        raise UserError("Pages start at 1, e.g. `/touchpoint show acme page 2`.")
     with uow:
         team = load_team(uow, team_id)
         customer = find_customer(uow, team_id, customer_text)
         assert customer.id is not None
-        return CustomerRecord(
-            team=team,
-            customer=customer,
-            now=clock.now(),
-            challenges=tuple(uow.challenges.for_customer(team_id, customer.id)),
-            promises=tuple(uow.promises.for_customer(team_id, customer.id)),
-            differences=tuple(
-                DifferenceEntry(at, author, text)
-                for at, author, text in uow.touchpoints.differences_for_customer(
-                    team_id, customer.id
-                )
-            ),
-            recent=tuple(
-                uow.touchpoints.recent_for_customer(team_id, customer.id, RECENT_TOUCHPOINTS)
-            ),
-            touchpoint_count=uow.touchpoints.count_for_customer(team_id, customer.id),
+        cid = customer.id
+        challenge_tally = uow.challenges.tally_for_customer(team_id, cid)
+        promise_tally = uow.promises.tally_for_customer(team_id, cid)
+        touchpoint_total = uow.touchpoints.count_for_customer(team_id, cid)
+        differences = tuple(
+            DifferenceEntry(at, author, text)
+            for at, author, text in uow.touchpoints.differences_for_customer(team_id, cid)
         )
+        changes = difference_changes(differences)
+        addressed_total = challenge_tally.get(ChallengeStatus.ADDRESSED, 0)
+        open_total = sum(challenge_tally.values()) - addressed_total
+        promise_totals = {
+            (direction, is_open): sum(
+                n
+                for (d, status), n in promise_tally.items()
+                if d is direction and (status is PromiseStatus.OPEN) == is_open
+            )
+            for direction in (Direction.OURS, Direction.THEIRS)
+            for is_open in (True, False)
+        }
+        sized = [
+            (OPEN_ITEMS, open_total),
+            (CLOSED_ITEMS, addressed_total),
+            *((OPEN_ITEMS if key[1] else CLOSED_ITEMS, n) for key, n in promise_totals.items()),
+            (CHANGES, len(changes)),
+            (TOUCHPOINTS, touchpoint_total),
+        ]
+        pages = max(size.pages(total) for size, total in sized)
+        if page > pages:
+            raise UserError(
+                f"The record of “{customer.name}” has {pages} page(s): "
+                f"`/touchpoint show {customer.name} page {pages}` is the last."
+            )
+        open_window = OPEN_ITEMS.window(page, open_total)
+        addressed_window = CLOSED_ITEMS.window(page, addressed_total)
+        open_challenges, addressed = uow.challenges.page_for_customer(
+            team_id, cid, open_window, addressed_window
+        )
+        promise_windows = {
+            key: (OPEN_ITEMS if key[1] else CLOSED_ITEMS).window(page, total)
+            for key, total in promise_totals.items()
+        }
+        promises = uow.promises.page_for_customer(team_id, cid, promise_windows)
+        touchpoint_window = TOUCHPOINTS.window(page, touchpoint_total)
+        touchpoints = (
+            uow.touchpoints.recent_for_customer(
+                team_id, cid, touchpoint_window.limit, touchpoint_window.offset
+            )
+            if touchpoint_window.limit
+            else []
+        )
+    change_window = CHANGES.window(page, len(changes))
+
+    def part(items: Sequence[T], window: Window, total: int) -> Part[T]:
+        return Part(tuple(items), window.offset, total)
+
+    def promise_part(direction: Direction, is_open: bool) -> Part[Promise]:
+        key = (direction, is_open)
+        return part(promises[key], promise_windows[key], promise_totals[key])
+
+    return CustomerRecord(
+        team=team,
+        customer=customer,
+        now=clock.now(),
+        page=page,
+        pages=pages,
+        open_challenges=part(open_challenges, open_window, open_total),
+        addressed_challenges=part(addressed, addressed_window, addressed_total),
+        ours_open=promise_part(Direction.OURS, True),
+        ours_settled=promise_part(Direction.OURS, False),
+        theirs_open=promise_part(Direction.THEIRS, True),
+        theirs_settled=promise_part(Direction.THEIRS, False),
+        changes=part(
+            changes[change_window.offset : change_window.offset + change_window.limit],
+            change_window,
+            len(changes),
+        ),
+        touchpoints=part(touchpoints, touchpoint_window, touchpoint_total),
+        differences=differences,
+        last_contact=touchpoints[0] if page == 1 and touchpoints else None,
+    )
+
+
+def difference_changes(differences: Sequence[DifferenceEntry]) -> tuple[DifferenceChange, ...]:
+    """Newest first; repeats of the same phrase in a row fold into its first mention."""
+    runs: list[DifferenceChange] = []
+    previous = None
+    for entry in differences:
+        text = normalised(entry.text)
+        if runs and text == previous:
+            runs[-1] = DifferenceChange(runs[-1].entry, runs[-1].times + 1)
+        else:
+            runs.append(DifferenceChange(entry, 1))
+        previous = text
+    return tuple(reversed(runs))
+
+
+def normalised(text: str) -> str:
+    """A biggest difference as compared: case and spacing do not make a new one."""
+    return " ".join(text.lower().split())
 
 
 def open_promises(

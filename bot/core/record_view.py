@@ -1,17 +1,28 @@
 """The customer record as a handover brief: what colleagues did, said and tried.
 
-Everything ever raised with its history (who raised, passed on, addressed, reopened it and
-when), both sides' promises and how they ended, the biggest difference over time with its
-changes called out, and the recent touchpoints one line each.
+Page 1: who spoke to the customer last, the open challenges and both sides' open promises
+with their histories (who raised, passed on, addressed, reopened them and when), the most
+recent closed ones and how they ended, the biggest difference over time with its changes
+called out, and the recent touchpoints one line each. A long record goes on over later
+pages, each list where the page before left it, and every page says what is left and the
+command that shows it, so nothing ever raised is out of reach.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from bot.core.content import STATUS_WORDS, age
 from bot.core.model import Challenge, Direction, Event, Promise, Team, Touchpoint
-from bot.core.queries import CustomerRecord, DifferenceEntry
+from bot.core.queries import (
+    CustomerRecord,
+    DifferenceChange,
+    DifferenceEntry,
+    Part,
+    normalised,
+)
 from bot.core.replies import Line, Reply, Section, Span, Strong, Text, UserRef, When, line
 
 NOTE_PREVIEW = 80
@@ -29,39 +40,109 @@ EVENT_WORDS = {
 
 def customer_record(record: CustomerRecord) -> Reply:
     team, now = record.team, record.now
-    sections = [Section(None, tuple(_summary(record)))]
-    if record.challenges:
-        open_first = sorted(record.challenges, key=lambda c: (not c.is_open, c.raised_at))
-        sections.append(Section("Challenges", tuple(_challenge(c, team, now) for c in open_first)))
-    for direction, heading in (
-        (Direction.OURS, "Our promises"),
-        (Direction.THEIRS, "Their promises"),
+    first = record.page == 1
+    sections = [Section(None, tuple(_summary(record) if first else _counts(record)))]
+    sections += _list_section(
+        record,
+        "Challenges",
+        [
+            (record.open_challenges, "open", "more open"),
+            (record.addressed_challenges, "addressed", "earlier addressed"),
+        ],
+        " challenge(s)",
+        [_challenge(c, team, now) for c in record.challenges],
+    )
+    for heading, open_part, settled_part in (
+        ("Our promises", record.ours_open, record.ours_settled),
+        ("Their promises", record.theirs_open, record.theirs_settled),
     ):
-        items = [p for p in record.promises if p.direction is direction]
-        if items:
-            promises = sorted(items, key=lambda p: (not p.is_open, p.made_at))
-            sections.append(Section(heading, tuple(_promise(p, team, now) for p in promises)))
-    changes = _difference_changes(record.differences, team)
-    if changes:
-        sections.append(Section("Biggest difference over time", tuple(changes)))
-    if record.recent:
-        sections.append(
-            Section("Recent touchpoints", tuple(_touchpoint(t, team) for t in record.recent))
+        sections += _list_section(
+            record,
+            heading,
+            [(open_part, "open", "more open"), (settled_part, "settled", "earlier settled")],
+            " promise(s)",
+            [_promise(p, team, now) for p in (*open_part.items, *settled_part.items)],
         )
-    return Reply(record.customer.name, tuple(sections), kind="record")
+    sections += _list_section(
+        record,
+        "Biggest difference over time",
+        [(record.changes, "", "earlier")],
+        " change(s)",
+        _difference_changes(record.changes, team),
+    )
+    sections += _list_section(
+        record,
+        "Recent touchpoints" if first else "Earlier touchpoints",
+        [(record.touchpoints, "", "earlier")],
+        " touchpoint(s)",
+        [_touchpoint(t, team) for t in record.touchpoints.items],
+    )
+    if record.pages > 1:
+        sections.append(Section(None, (_page_line(record),)))
+    title = record.customer.name if first else f"{record.customer.name} (page {record.page})"
+    return Reply(title, tuple(sections), kind="record")
+
+
+def _show_command(record: CustomerRecord, page: int) -> str:
+    """What to type to see ``page`` of this record."""
+    name = record.customer.name
+    return f"`/touchpoint show {name}`" if page == 1 else f"`/touchpoint show {name} page {page}`"
+
+
+def _list_section(
+    record: CustomerRecord,
+    heading: str,
+    parts: Sequence[tuple[Part[Any], str, str]],
+    noun: str,
+    lines: list[Line],
+) -> list[Section]:
+    """One list's section: its lines on this page, then how many of it later pages show
+    and how to get there. Later pages say in the heading which items these are.
+
+    ``parts`` are (part, label in the heading, words for what is left of it)."""
+    if record.page > 1:
+        shown = [
+            f"{label} {_number(p.skipped + 1)}–{_number(p.skipped + len(p.items))} of "
+            f"{_number(p.total)}".strip()
+            for p, label, _ in parts
+            if p.items
+        ]
+        heading = f"{heading} — {' · '.join(shown)}" if shown else heading
+    left = [f"{_number(p.remaining)} {words}" for p, _, words in parts if p.remaining]
+    if left:
+        nxt = _show_command(record, record.page + 1)
+        lines = [*lines, line(f"… and {' and '.join(left)}{noun} on page {record.page + 1}: {nxt}")]
+    return [Section(heading, tuple(lines))] if lines else []
+
+
+def _number(n: int) -> str:
+    return f"{n:,}"
+
+
+def _page_line(record: CustomerRecord) -> Line:
+    parts = [f"Page {record.page} of {record.pages}"]
+    if record.page < record.pages:
+        parts.append(f"next: {_show_command(record, record.page + 1)}")
+    if record.page > 1:
+        parts.append(f"previous: {_show_command(record, record.page - 1)}")
+    return line(" · ".join(parts))
+
+
+def _counts(record: CustomerRecord) -> list[Line]:
+    open_ours = record.ours_open.total
+    open_theirs = record.theirs_open.total
+    return [
+        line(
+            f"{_number(record.touchpoint_count)} touchpoint(s) · "
+            f"{_number(record.open_challenges.total)} open challenge(s) · "
+            f"{_number(open_ours)} open promise(s) of ours · {_number(open_theirs)} of theirs"
+        )
+    ]
 
 
 def _summary(record: CustomerRecord) -> list[Line]:
     team = record.team
-    open_challenges = sum(c.is_open for c in record.challenges)
-    open_ours = sum(p.is_open and p.direction is Direction.OURS for p in record.promises)
-    open_theirs = sum(p.is_open and p.direction is Direction.THEIRS for p in record.promises)
-    lines = [
-        line(
-            f"{record.touchpoint_count} touchpoint(s) · {open_challenges} open challenge(s) · "
-            f"{open_ours} open promise(s) of ours · {open_theirs} of theirs"
-        )
-    ]
+    lines = _counts(record)
     last = record.last_contact
     if last is not None:
         lines.append(
@@ -105,32 +186,23 @@ def _previous_headline(differences: tuple[DifferenceEntry, ...]) -> DifferenceEn
     """The headline before the current one, dated from when it was first said."""
     if not differences:
         return None
-    current = _norm(differences[-1].text)
-    earlier = [d for d in differences if _norm(d.text) != current]
+    current = normalised(differences[-1].text)
+    earlier = [d for d in differences if normalised(d.text) != current]
     if not earlier:
         return None
-    last_other = _norm(earlier[-1].text)
-    index = max(i for i, d in enumerate(differences) if _norm(d.text) == last_other)
+    last_other = normalised(earlier[-1].text)
+    index = max(i for i, d in enumerate(differences) if normalised(d.text) == last_other)
     start = index
-    while start > 0 and _norm(differences[start - 1].text) == last_other:
+    while start > 0 and normalised(differences[start - 1].text) == last_other:
         start -= 1
     return differences[start]
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
-def _difference_changes(differences: tuple[DifferenceEntry, ...], team: Team) -> list[Line]:
-    """Newest first; repeats of the same phrase fold into its first mention."""
-    runs: list[tuple[DifferenceEntry, int]] = []
-    for entry in differences:
-        if runs and _norm(runs[-1][0].text) == _norm(entry.text):
-            runs[-1] = (runs[-1][0], runs[-1][1] + 1)
-        else:
-            runs.append((entry, 1))
+def _difference_changes(changes: Part[DifferenceChange], team: Team) -> list[Line]:
+    """Newest first; the current one (on page 1) in bold, marked when it changed."""
     lines = []
-    for index, (entry, times) in enumerate(reversed(runs)):
+    for index, change in enumerate(changes.items, start=changes.skipped):
+        entry, times = change.entry, change.times
         spans: list[Span] = [
             When(entry.at, team.timezone, with_time=False),
             Text(": "),
@@ -139,7 +211,7 @@ def _difference_changes(differences: tuple[DifferenceEntry, ...], team: Team) ->
             UserRef(entry.author),
             Text(f"{', said ' + str(times) + ' times' if times > 1 else ''})"),
         ]
-        if index == 0 and len(runs) > 1:
+        if index == 0 and changes.total > 1:
             spans.append(Text(" — changed"))
         lines.append(Line(tuple(spans)))
     return lines

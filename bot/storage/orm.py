@@ -173,7 +173,16 @@ class ChallengeRow(Base):
         _customer_fk(),
         CheckConstraint(_one_of("status", [s.value for s in ChallengeStatus]), name="status"),
         Index("ix_challenges_team_id_status_raised_at", "team_id", "status", "raised_at"),
-        Index("ix_challenges_team_id_customer_id", "team_id", "customer_id"),
+        # A customer's challenges by status, oldest raised first: the record's counts and
+        # its pages read the index alone (the id too, for PostgreSQL's index-only scans).
+        Index(
+            "ix_challenges_team_id_customer_id_status_raised_at",
+            "team_id",
+            "customer_id",
+            "status",
+            "raised_at",
+            "id",
+        ),
         Index("ix_challenges_touchpoint_id", "touchpoint_id"),
     )
 
@@ -195,7 +204,16 @@ class PromiseRow(Base):
         CheckConstraint(_one_of("status", [s.value for s in PromiseStatus]), name="status"),
         CheckConstraint(_one_of("direction", [d.value for d in Direction]), name="direction"),
         Index("ix_promises_team_id_status_due_at", "team_id", "status", "due_at"),
-        Index("ix_promises_team_id_customer_id", "team_id", "customer_id"),
+        # A customer's promises by direction and status, oldest made first (the record).
+        Index(
+            "ix_promises_team_id_customer_id_direction_status_made_at",
+            "team_id",
+            "customer_id",
+            "direction",
+            "status",
+            "made_at",
+            "id",
+        ),
         Index("ix_promises_touchpoint_id", "touchpoint_id"),
         # The reminder poll: only open promises, in the order they fall due; the id makes
         # the index deliver the query's tie-break too.

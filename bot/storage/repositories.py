@@ -9,7 +9,7 @@ and the outbox's ``claimable``, ``get`` and ``by_key``).
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import cast
 
@@ -21,6 +21,7 @@ from sqlalchemy import (
     insert,
     literal_column,
     select,
+    union_all,
     update,
 )
 from sqlalchemy import text as sql_text
@@ -36,6 +37,7 @@ from bot.core.model import (
     Team,
     Touchpoint,
 )
+from bot.core.ports import Window
 from bot.storage.customers import SqlCustomerRepository
 from bot.storage.deliveries import SqlDeliveryRepository
 from bot.storage.history import History, HistoryLedger
@@ -96,6 +98,7 @@ _ADVANCE_REMINDERS_PG = sql_text(
     f" WHERE promises.id = v.id AND promises.{OPEN_PROMISE_SQL}"
 )
 _OPEN_CHALLENGE = (ChallengeStatus.OPEN.value, ChallengeStatus.PASSED_ON.value)
+_SETTLED_PROMISE = tuple(s.value for s in PromiseStatus if s is not PromiseStatus.OPEN)
 # Rendered as a literal so both databases can match the partial index's predicate.
 _OPEN_PROMISE_LITERAL = PromiseRow.status == literal_column(f"'{PromiseStatus.OPEN.value}'")
 
@@ -173,6 +176,49 @@ class SqlChallengeRepository:
             .order_by(ChallengeRow.raised_at, ChallengeRow.id)
         )
 
+    def tally_for_customer(self, team_id: str, customer_id: int) -> dict[ChallengeStatus, int]:
+        rows = self._session.execute(
+            select(ChallengeRow.status, func.count())
+            .where(ChallengeRow.team_id == team_id, ChallengeRow.customer_id == customer_id)
+            .group_by(ChallengeRow.status)
+        )
+        return {ChallengeStatus(status): count for status, count in rows}
+
+    def page_for_customer(
+        self, team_id: str, customer_id: int, open_: Window, addressed: Window
+    ) -> tuple[list[Challenge], list[Challenge]]:
+        """One query for both windows (their ids picked through the customer's index,
+        then their rows), one for the histories."""
+        c = _CHALLENGES.c
+        mine = (c.team_id == team_id, c.customer_id == customer_id)
+        windows = []
+        if open_.limit > 0:
+            windows.append(
+                _window(
+                    select(c.id)
+                    .where(*mine, c.status.in_(_OPEN_CHALLENGE))
+                    .order_by(c.raised_at, c.id),
+                    open_,
+                )
+            )
+        if addressed.limit > 0:
+            windows.append(
+                _window(
+                    select(c.id)
+                    .where(*mine, c.status == ChallengeStatus.ADDRESSED.value)
+                    .order_by(c.raised_at.desc(), c.id.desc()),
+                    addressed,
+                )
+            )
+        if not windows:
+            return [], []
+        found = self.fetch(select(ChallengeRow).where(ChallengeRow.id.in_(_any_of(windows))))
+        oldest_first = sorted(found, key=lambda item: (item.raised_at, item.id or 0))
+        return (
+            [item for item in oldest_first if item.is_open],
+            [item for item in reversed(oldest_first) if not item.is_open],
+        )
+
     def open_for_team(
         self, team_id: str, customer_id: int | None = None, limit: int | None = None
     ) -> list[Challenge]:
@@ -243,6 +289,49 @@ class SqlPromiseRepository:
             .where(PromiseRow.team_id == team_id, PromiseRow.customer_id == customer_id)
             .order_by(PromiseRow.made_at, PromiseRow.id)
         )
+
+    def tally_for_customer(
+        self, team_id: str, customer_id: int
+    ) -> dict[tuple[Direction, PromiseStatus], int]:
+        rows = self._session.execute(
+            select(PromiseRow.direction, PromiseRow.status, func.count())
+            .where(PromiseRow.team_id == team_id, PromiseRow.customer_id == customer_id)
+            .group_by(PromiseRow.direction, PromiseRow.status)
+        )
+        return {
+            (Direction(direction), PromiseStatus(status)): count
+            for direction, status, count in rows
+        }
+
+    def page_for_customer(
+        self, team_id: str, customer_id: int, windows: Mapping[tuple[Direction, bool], Window]
+    ) -> dict[tuple[Direction, bool], list[Promise]]:
+        """One query for every window, one for the histories."""
+        p = _PROMISES.c
+        chosen = []
+        for (direction, is_open), window in windows.items():
+            if window.limit <= 0:
+                continue
+            where = [p.team_id == team_id, p.customer_id == customer_id]
+            where.append(p.direction == direction.value)
+            if is_open:
+                where.append(p.status == PromiseStatus.OPEN.value)
+                ordered = select(p.id).where(*where).order_by(p.made_at, p.id)
+            else:
+                where.append(p.status.in_(_SETTLED_PROMISE))
+                ordered = select(p.id).where(*where).order_by(p.made_at.desc(), p.id.desc())
+            chosen.append(_window(ordered, window))
+        found: dict[tuple[Direction, bool], list[Promise]] = {key: [] for key in windows}
+        if not chosen:
+            return found
+        promises = self.fetch(select(PromiseRow).where(PromiseRow.id.in_(_any_of(chosen))))
+        promises.sort(key=lambda item: (item.made_at, item.id or 0))
+        for promise in promises:
+            found[(promise.direction, promise.is_open)].append(promise)
+        for (_, is_open), items in found.items():
+            if not is_open:
+                items.reverse()
+        return found
 
     def open_for_team(
         self,
@@ -378,15 +467,16 @@ class SqlTouchpointRepository:
         return touchpoint
 
     def recent_for_customer(
-        self, team_id: str, customer_id: int, limit: int = 10
+        self, team_id: str, customer_id: int, limit: int = 10, offset: int = 0
     ) -> list[Touchpoint]:
-        rows = self._session.scalars(
-            select(TouchpointRow)
-            .where(TouchpointRow.team_id == team_id, TouchpointRow.customer_id == customer_id)
-            .order_by(TouchpointRow.occurred_at.desc(), TouchpointRow.id.desc())
+        rows = self._session.execute(
+            select(*_TOUCHPOINTS.c)
+            .where(_TOUCHPOINTS.c.team_id == team_id, _TOUCHPOINTS.c.customer_id == customer_id)
+            .order_by(_TOUCHPOINTS.c.occurred_at.desc(), _TOUCHPOINTS.c.id.desc())
             .limit(limit)
+            .offset(offset)
         )
-        return [to_touchpoint(row) for row in rows]
+        return [to_touchpoint(cast(TouchpointRow, row)) for row in rows]
 
     def count_for_customer(self, team_id: str, customer_id: int) -> int:
         count = self._session.scalar(
@@ -437,3 +527,16 @@ class SqlTouchpointRepository:
             ):
                 latest[customer_id] = difference
         return latest
+
+
+def _window(ordered: Select[tuple[int]], window: Window) -> Select[tuple[int]]:
+    return ordered.offset(window.offset).limit(window.limit)
+
+
+def _any_of(windows: Sequence[Select[tuple[int]]]) -> Select[tuple[int]]:
+    """The ids any of ``windows`` picks, as one subquery. Each window is wrapped in a
+    subquery of its own: SQLite allows no ORDER BY or LIMIT on a part of a UNION."""
+    wrapped = [select(window.subquery().c.id) for window in windows]
+    if len(wrapped) == 1:
+        return wrapped[0]
+    return select(union_all(*wrapped).subquery().c.id)

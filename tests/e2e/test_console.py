@@ -16,6 +16,7 @@ from bot.config import load_settings
 from bot.core.clock import ManualClock
 from bot.core.model import ChallengeStatus, PromiseStatus
 from tests.e2e.console_support import console_container, run_script
+from tests.records import make_long_record
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -106,6 +107,33 @@ def test_a_near_miss_customer_is_asked_about_in_the_form(container: Container) -
     with container.uow_factory() as uow:
         customers = uow.customers.list("console:local")
     assert [c.name for c in customers] == ["Acme Corp"]
+
+
+def test_a_long_record_pages_and_every_page_is_reachable_from_the_console(
+    container: Container,
+) -> None:
+    assert isinstance(container.clock, ManualClock)
+    make_long_record(container.uow_factory, container.clock, "console:local")
+    output = run_script(
+        container,
+        "/touchpoint show acme\n"
+        "/touchpoint show acme page 2\n"
+        "/touchpoint show acme page 4\n"
+        "/touchpoint show acme page 5\n",
+    )
+    first, second, last = output.split("== acme")[1:]
+    assert "10 open challenge(s)" in first and "problem 39 — open" in first
+    assert "problem 29 — addressed" in first and "problem 24 —" not in first
+    assert "… and 25 earlier addressed challenge(s) on page 2: `/touchpoint show acme page 2`" in (
+        first
+    )
+    assert "Page 1 of 4 · next: `/touchpoint show acme page 2`" in first
+    assert second.startswith(" (page 2) ==") and "problem 24 — addressed" in second
+    assert last.startswith(" (page 4) ==") and "problem 00 — addressed" in last
+    assert "Page 4 of 4 · previous: `/touchpoint show acme page 3`" in last
+    assert "The record of “acme” has 4 page(s): `/touchpoint show acme page 4` is the last." in (
+        last
+    )
 
 
 def test_touchpoint_console_runs_as_a_real_process_with_piped_input(tmp_path: Path) -> None:

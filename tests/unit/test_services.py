@@ -197,8 +197,9 @@ def test_customer_record_shows_everything_ever_raised(uow, clock) -> None:
     )
     record(uow, clock, "acme email-out | ch: invoice late | they: pay invoice | diff: cheaper plan")
     result = queries.customer_record(TEAM, "ACME", uow=uow, clock=clock)
-    assert [c.text for c in result.challenges] == ["slow internet", "invoice late"]
-    assert result.challenges[0].status is ChallengeStatus.ADDRESSED
+    assert [c.text for c in result.challenges] == ["invoice late", "slow internet"]  # open first
+    assert result.challenges[1].status is ChallengeStatus.ADDRESSED
+    assert (result.page, result.pages) == (1, 1)
     assert {p.direction for p in result.promises} == {Direction.OURS, Direction.THEIRS}
     assert [d.text for d in result.differences] == ["needs fibre", "cheaper plan"]
     assert result.headline == "cheaper plan" and result.touchpoint_count == 2

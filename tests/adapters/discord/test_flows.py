@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.model import ChallengeStatus, PromiseStatus
+from tests.records import make_long_record
 
 from .fake_discord import BOT_ID, Callback, Json
 from .world import ALEX, EVE, SAM, World, run, running
@@ -429,5 +430,47 @@ def test_the_bot_resumes_after_a_reconnect_and_misses_nothing(tmp_path: Path) ->
             assert "Daily digest" in answer_text(await waiting)
             assert len(w.fake.identify) == 1  # resumed, never identified again
             assert w.fake.connections == ["/gateway/", "/resume", "/resume"]
+
+    run(scenario())
+
+
+def _embed_size(embed: Json) -> int:
+    return (
+        len(embed.get("title", ""))
+        + len(embed.get("description", ""))
+        + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+        + len((embed.get("footer") or {}).get("text", ""))
+    )
+
+
+def test_a_long_customer_record_pages_within_discords_limits(tmp_path: Path) -> None:
+    """Page after page of a long record, each within Discord's limits with nothing cut, the
+    page asked for after the name (Discord's `customer` option takes any text)."""
+
+    async def scenario() -> None:
+        async with running(tmp_path) as w:
+            words = " with the router at the depot after the firmware update"
+            team = f"discord:{w.acme.id}"
+            make_long_record(w.container.uow_factory, w.clock, team, wording=words)
+            shown: dict[int, str] = {}
+            for page in (1, 2, 3, 4):
+                customer = "acme" if page == 1 else f"acme page {page}"
+                callback = await w.fake.slash(w.acme, SAM, "show", customer=customer)
+                await w.fake.settle()
+                first = [callback.data["data"]] if callback.type == 4 else []
+                messages = first + w.fake.answers(callback)
+                assert 1 <= len(messages) <= 5
+                for message in messages:
+                    for embed in message["embeds"]:
+                        assert _embed_size(embed) <= 6000 and len(embed.get("fields", [])) <= 25
+                        assert all(len(f["value"]) <= 1024 for f in embed.get("fields", []))
+                shown[page] = "\n".join(text_of(m) for m in messages)
+                # The page line is the last line: had anything been cut, it would be too.
+                assert f"Page {page} of 4" in shown[page]
+            assert "acme (page 3)" in shown[3]
+            assert "problem 00" in shown[4]
+            for n in range(40):  # every item is on exactly one page
+                for item in (f"problem {n:02d} ", f"promise {n:02d} ", f"reply {n:02d} "):
+                    assert sum(item in text for text in shown.values()) == 1, item
 
     run(scenario())

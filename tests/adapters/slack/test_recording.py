@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.slack import render
 from bot.core import queries
 from bot.core.model import Direction
+from tests.records import make_long_record
 
 from . import payloads
 from .rig import SlackRig, slack_rig
+
+# Items of about ten words: a heavier page than the three-to-five-word ones people write.
+LONG_WORDS = " with the router at the depot after the firmware update"
 
 
 def touchpoint_count(rig: SlackRig, team: str = "slack:T1") -> int:
@@ -158,6 +163,28 @@ async def test_text_subcommands_answer_privately(tmp_path: Path) -> None:
             reply = rig.fake.responses[-1]
             assert reply["response_type"] == "ephemeral", text
             assert reply["blocks"][0]["text"]["text"].startswith(expected), text
+
+
+async def test_a_long_customer_record_pages_within_slacks_limits(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        make_long_record(rig.container.uow_factory, rig.clock, "slack:T1", wording=LONG_WORDS)
+        pages = {}
+        for page in (1, 2, 3, 4):
+            before = len(rig.fake.responses)
+            await rig.command("show acme" if page == 1 else f"show acme page {page}")
+            [reply] = rig.fake.responses[before:]  # one message a page: nothing split off
+            blocks = reply["blocks"]
+            assert len(blocks) <= render.MAX_BLOCKS_MESSAGE
+            texts = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+            assert all(len(t) <= render.MAX_TEXT for t in texts)
+            pages[page] = "\n".join(texts)
+            assert "not shown here" not in pages[page]  # nothing summarised away
+        assert blocks[0]["text"]["text"] == "acme (page 4)"
+        assert "problem 39" in pages[1] and "Page 1 of 4" in pages[1]
+        assert "… and 25 earlier addressed challenge(s) on page 2" in pages[1]
+        assert "problem 24" in pages[2] and "problem 00" in pages[4]
+        for n in range(40):  # every challenge is on one of the pages
+            assert sum(f"problem {n:02d} " in text for text in pages.values()) == 1, n
 
 
 async def test_config_channel_stores_the_id_of_a_linked_channel(tmp_path: Path) -> None:
