@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
-from bot.storage.engine import make_engine
+from bot.storage.engine import SQLITE_BUSY_TIMEOUT_MS, make_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant 64-bit key works, as long as nothing else in the database uses it: "touchpnt".
 ADVISORY_LOCK_KEY = int.from_bytes(b"touchpnt", "big")
+MIGRATION_WAIT_MS = 120_000
 
 
 def upgrade(target: Engine | str, revision: str = "head") -> None:
@@ -40,6 +41,8 @@ def upgrade(target: Engine | str, revision: str = "head") -> None:
         with engine.begin() as connection:
             _take_migration_lock(connection)
             command.upgrade(_config(connection), revision)
+            if connection.dialect.name == "sqlite":  # the pooled connection's usual wait
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     finally:
         if isinstance(target, str):
             engine.dispose()
@@ -111,4 +114,7 @@ def _take_migration_lock(connection: Connection) -> None:
     if dialect == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
     elif dialect == "sqlite":
+        # Another starter's migration may take longer than the usual 5 s busy timeout
+        # (the first one on a new database creates every table and index): wait for it.
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={MIGRATION_WAIT_MS}")
         connection.exec_driver_sql("BEGIN IMMEDIATE")
