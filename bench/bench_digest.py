@@ -1,12 +1,11 @@
 """The daily digest of the biggest team: 10,000 customers, 100,000 open challenges.
 
 On the generated data set (``bench.dataset``; the big team is in both sizes), on SQLite
-and on PostgreSQL: the digest's data (``queries.digest``: the team, its open challenges
-and due promises with their histories, the customers, their latest differences), its
-content (``content.digest``, the neutral reply) and both together, which is what the
-reminder engine does before it hands a digest to the platform. The aim is on the sum.
-Rendering for each platform is reported without an aim: the renderers show a few hundred
-lines of a reply this size and summarise the rest. The garbage collector is set as the
+and on PostgreSQL: the digest's data (``queries.digest``: the first items of each list
+with their histories and the counts of the rest, the customers shown, their latest
+differences), its content (``content.digest``, the neutral reply) and both together, which
+is what the reminder engine does before it hands a digest to the platform. The aim is on
+the sum. Rendering for each platform is reported without an aim. The garbage collector is set as the
 running bot sets it (``bot.__main__.tune_garbage_collector``), and restored afterwards.
 
     .venv/bin/python -m bench.bench_digest [small|large]
@@ -89,11 +88,11 @@ def backend_figures(backend: str, url: str, samples: int, *, render: bool) -> li
             render_one(reply)
             rendered[name] = (time.perf_counter() - started) * 1000
         if i == 0:  # warm-up
-            challenges = sum(len(c.challenges) for c in built.customers)
-            due = len(built.ours_overdue) + len(built.ours_due_today) + len(built.theirs_due)
+            lists = (built.ours_overdue, built.ours_due_today, built.theirs_due)
+            due = sum(shown.total for shown in lists)
             shape = (
-                f"{len(built.customers):,} customers with {challenges:,} open challenges, "
-                f"{due:,} due promises; {_lines(reply):,} reply lines"
+                f"{built.customers_with_open:,} customers with {built.open_challenges:,} open "
+                f"challenges, {due:,} due promises; {_lines(reply):,} reply lines shown"
             )
             continue
         times["data"].append((t1 - t0) * 1000)
@@ -112,7 +111,7 @@ def backend_figures(backend: str, url: str, samples: int, *, render: bool) -> li
             _figure(
                 f"digest render: {name}, big team",
                 times[name],
-                note="no aim; the renderer shows the first lines and summarises the rest",
+                note="no aim",
             )
         )
     return figures

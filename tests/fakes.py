@@ -216,6 +216,29 @@ class FakeChallenges(_Repo):
         ]
         return found[:limit] if limit is not None else found
 
+    def open_customers(self, team_id: str, limit: int) -> tuple[list[tuple[int, int]], int, int]:
+        by_customer: dict[int, list[Challenge]] = {}
+        for c in self.open_for_team(team_id):
+            by_customer.setdefault(c.customer_id, []).append(c)
+        oldest = sorted(by_customer.items(), key=lambda kv: (kv[1][0].raised_at, kv[0]))
+        total = sum(len(items) for items in by_customer.values())
+        return [(cid, len(items)) for cid, items in oldest[:limit]], total, len(by_customer)
+
+    def open_for_customers(
+        self, team_id: str, customer_ids: Sequence[int], per_customer: int
+    ) -> list[Challenge]:
+        taken: dict[int, int] = {}
+        found = []
+        for c in self.open_for_team(team_id):
+            if c.customer_id in customer_ids and taken.get(c.customer_id, 0) < per_customer:
+                taken[c.customer_id] = taken.get(c.customer_id, 0) + 1
+                found.append(c)
+        return found
+
+    def open_passed_to(self, team_id: str, area: str, limit: int) -> tuple[list[Challenge], int]:
+        passed = [c for c in self.open_for_team(team_id) if c.passed_to == area]
+        return passed[:limit], len(passed)
+
 
 class FakePromises(_Repo):
     def get(self, team_id: str, promise_id: int) -> Promise | None:
@@ -254,6 +277,8 @@ class FakePromises(_Repo):
         owner: str | None = None,
         direction: Direction | None = None,
         due_before: datetime | None = None,
+        due_from: datetime | None = None,
+        limit: int | None = None,
     ) -> list[Promise]:
         found = [
             p
@@ -263,11 +288,25 @@ class FakePromises(_Repo):
             and (owner is None or p.owner == owner)
             and (direction is None or p.direction is direction)
             and (due_before is None or (p.due_at is not None and p.due_at < due_before))
+            and (due_from is None or (p.due_at is not None and p.due_at >= due_from))
         ]
         found.sort(
             key=lambda p: (p.due_at is None, p.due_at.timestamp() if p.due_at else 0.0, p.id or 0)
         )
-        return [copy.deepcopy(p) for p in found]
+        return [copy.deepcopy(p) for p in found[:limit]]
+
+    def count_open_for_team(
+        self,
+        team_id: str,
+        direction: Direction | None = None,
+        due_before: datetime | None = None,
+        due_from: datetime | None = None,
+    ) -> int:
+        return len(
+            self.open_for_team(
+                team_id, direction=direction, due_before=due_before, due_from=due_from
+            )
+        )
 
     def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:
         found = [

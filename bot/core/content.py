@@ -275,24 +275,28 @@ def challenge_list(result: ChallengeList) -> Reply:
 
 
 def digest(result: Digest) -> Reply | None:
-    """The daily digest, or None when there is nothing to say (empty digests are not posted)."""
+    """The daily digest, or None when there is nothing to say (empty digests are not posted).
+    Each list shows its first items and ends with how many more there are and where."""
     if result.is_empty():
         return None
     team, now, names = result.team, result.now, result.customer_names
     sections = [
         Section(
             heading,
-            tuple(
-                promise_line(p, team, now, names.get(p.customer_id), with_actions=True)
-                for p in promises
+            (
+                *(
+                    promise_line(p, team, now, names.get(p.customer_id), with_actions=True)
+                    for p in shown.items
+                ),
+                *_more(shown.more, f"{COMMAND} promises"),
             ),
         )
-        for heading, promises in (
+        for heading, shown in (
             ("Our overdue promises", result.ours_overdue),
             ("Our promises due today", result.ours_due_today),
             ("Their promises to follow up", result.theirs_due),
         )
-        if promises
+        if shown.total
     ]
     sections += _owner_sections(result)
     for entry in result.customers:
@@ -300,30 +304,50 @@ def digest(result: Digest) -> Reply | None:
         if entry.headline:
             lines.append(line("Biggest difference: ", Strong(entry.headline)))
         lines += [challenge_line(c, now, with_actions=True) for c in entry.challenges]
+        slug = entry.customer.slug
+        lines += _more(entry.open_total - len(entry.challenges), f"{COMMAND} challenges {slug}")
         sections.append(Section(f"{entry.customer.name} — open challenges", tuple(lines)))
+    shown = sum(e.open_total for e in result.customers)
+    others = result.customers_with_open - len(result.customers)
+    if others > 0:
+        more = result.open_challenges - shown
+        sections.append(
+            Section(
+                None,
+                (
+                    line(
+                        f"… and {_count(more, 'more open challenge')} at "
+                        f"{_count(others, 'other customer')}: `{COMMAND} challenges`"
+                    ),
+                ),
+            )
+        )
     title = f"Daily digest — {result.day.strftime('%a %d %b')}"
-    owners = tuple(dict.fromkeys(result.team.area_owners[a] for a in _owned_areas(result)))
+    owners = tuple(dict.fromkeys(entry.owner for entry in result.passed_on))
     return Reply(title, tuple(sections), private=False, mentions=owners, kind="digest")
 
 
-def _owned_areas(result: Digest) -> list[str]:
-    passed = {c.passed_to for e in result.customers for c in e.challenges if c.passed_to}
-    return [area for area in result.team.area_owners if area in passed]
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _more(count: int, command: str) -> tuple[Line, ...]:
+    """ "… and 12 more: `/touchpoint promises`", or nothing when the list was shown whole."""
+    return (line(f"… and {count:,} more: `{command}`"),) if count > 0 else ()
 
 
 def _owner_sections(result: Digest) -> list[Section]:
     """Each area owner sees what was passed on to them, with the customer."""
     sections = []
-    for area in _owned_areas(result):
-        owner = result.team.area_owners[area]
+    for entry in result.passed_on:
         items = [
-            challenge_line(c, result.now, e.customer, with_actions=True)
-            for e in result.customers
-            for c in e.challenges
-            if c.passed_to == area
-        ]
-        head = Line((Text("Owner: "), UserRef(owner)))
-        sections.append(Section(f"Passed on to {area}", (head, *items)))
+            challenge_line(c, result.now, result.customer_names.get(c.customer_id),
+                           with_actions=True)
+            for c in entry.challenges
+        ]  # fmt: skip
+        head = Line((Text("Owner: "), UserRef(entry.owner)))
+        more = _more(entry.total - len(entry.challenges), f"{COMMAND} challenges")
+        sections.append(Section(f"Passed on to {entry.area}", (head, *items, *more)))
     return sections
 
 

@@ -134,6 +134,23 @@ class ChallengeRepository(Protocol):
         """Open and passed-on challenges, oldest raised first."""
         ...
 
+    def open_customers(self, team_id: str, limit: int) -> tuple[list[tuple[int, int]], int, int]:
+        """The ``limit`` customers whose oldest open challenge was raised first, each with
+        its number of open challenges; then the team's open challenges and the customers
+        that have any."""
+        ...
+
+    def open_for_customers(
+        self, team_id: str, customer_ids: Sequence[int], per_customer: int
+    ) -> list[Challenge]:
+        """At most ``per_customer`` open challenges of each customer, oldest raised first."""
+        ...
+
+    def open_passed_to(self, team_id: str, area: str, limit: int) -> tuple[list[Challenge], int]:
+        """The first ``limit`` open challenges passed on to ``area`` (oldest raised first),
+        and how many there are."""
+        ...
+
 
 class PromiseRepository(Protocol):
     def get(self, team_id: str, promise_id: int) -> Promise | None: ...
@@ -166,8 +183,21 @@ class PromiseRepository(Protocol):
         owner: str | None = None,
         direction: Direction | None = None,
         due_before: datetime | None = None,
+        due_from: datetime | None = None,
+        limit: int | None = None,
     ) -> list[Promise]:
-        """Open promises, soonest due first (undated last)."""
+        """Open promises, soonest due first (undated last); ``due_before`` (exclusive) and
+        ``due_from`` (inclusive) leave out undated ones."""
+        ...
+
+    def count_open_for_team(
+        self,
+        team_id: str,
+        direction: Direction | None = None,
+        due_before: datetime | None = None,
+        due_from: datetime | None = None,
+    ) -> int:
+        """How many ``open_for_team`` would list, without a limit."""
         ...
 
     def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:

@@ -154,11 +154,44 @@ class ChallengeList:
     customers: dict[int, Customer]
 
 
+# The digest is read bounded: a team with 10,000 customers and 100,000 open challenges
+# gets the same few screens as a small one, each list ending in how many more there are and
+# the command that lists them all. Sized for Slack, the tightest: a reply is up to four
+# messages of 50 blocks, and a line with buttons takes two (its text, its buttons). 3 x 10
+# promises, 10 customers with 4 challenges each and 5 per owned area are about 90 such
+# lines with their headings and counts.
+DIGEST_PROMISES = 10  # per promise section, the soonest due first
+DIGEST_CUSTOMERS = 10  # customers with open challenges, the oldest challenge first
+DIGEST_CHALLENGES = 4  # per customer, oldest first
+DIGEST_PASSED_ON = 5  # per owned area
+
+
 @dataclass(frozen=True)
 class CustomerDigest:
     customer: Customer
-    challenges: tuple[Challenge, ...]  # oldest first
+    challenges: tuple[Challenge, ...]  # oldest first, at most DIGEST_CHALLENGES
     headline: str | None
+    open_total: int = 0  # the customer's open challenges, shown or not
+
+
+@dataclass(frozen=True)
+class PassedOnDigest:
+    area: str
+    owner: str
+    challenges: tuple[Challenge, ...]  # oldest first, at most DIGEST_PASSED_ON
+    total: int
+
+
+@dataclass(frozen=True)
+class Shown(Generic[T]):
+    """The first items of a list, and how many the whole list has."""
+
+    items: tuple[T, ...]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
 
 
 @dataclass(frozen=True)
@@ -166,14 +199,22 @@ class Digest:
     team: Team
     day: date  # the team's local day the digest is for
     now: datetime
-    customers: tuple[CustomerDigest, ...]  # customer with the oldest open challenge first
-    ours_overdue: tuple[Promise, ...]
-    ours_due_today: tuple[Promise, ...]
-    theirs_due: tuple[Promise, ...]  # overdue or due today
+    customers: tuple[CustomerDigest, ...]  # customers whose oldest open challenge is oldest
+    ours_overdue: Shown[Promise]
+    ours_due_today: Shown[Promise]
+    theirs_due: Shown[Promise]  # overdue or due today
     customer_names: dict[int, Customer]
+    passed_on: tuple[PassedOnDigest, ...] = ()  # areas with an owner and something passed on
+    open_challenges: int = 0  # the team's, shown or not
+    customers_with_open: int = 0
 
     def is_empty(self) -> bool:
-        return not (self.customers or self.ours_overdue or self.ours_due_today or self.theirs_due)
+        return not (
+            self.open_challenges
+            or self.ours_overdue.total
+            or self.ours_due_today.total
+            or self.theirs_due.total
+        )
 
 
 def customer_record(
@@ -330,34 +371,68 @@ def local_today(team: Team, now: datetime) -> date:
 
 
 def digest(team_id: str, day: date | None = None, *, uow: UnitOfWork, clock: Clock) -> Digest:
-    """The digest content for the team's local ``day`` (today by default)."""
+    """The digest content for the team's local ``day`` (today by default): the first items
+    of each list and how many each has (``DIGEST_*``)."""
     now = clock.now()
     with uow:
         team = load_team(uow, team_id)
         day = day or local_today(team, now)
         day_start, day_end = local_day_bounds(team, day)
-        challenges = uow.challenges.open_for_team(team_id)
-        due = uow.promises.open_for_team(team_id, due_before=day_end)
-        customer_ids = _ids([*(c.customer_id for c in challenges), *(p.customer_id for p in due)])
+        promises = uow.promises
+
+        def due(direction: Direction, before: datetime, since: datetime | None) -> Shown[Promise]:
+            found = promises.open_for_team(
+                team_id, direction=direction, due_before=before, due_from=since,
+                limit=DIGEST_PROMISES,
+            )  # fmt: skip
+            total = len(found)
+            if total == DIGEST_PROMISES:
+                total = promises.count_open_for_team(
+                    team_id, direction=direction, due_before=before, due_from=since
+                )
+            return Shown(tuple(found), total)
+
+        ours_overdue = due(Direction.OURS, day_start, None)
+        ours_today = due(Direction.OURS, day_end, day_start)
+        theirs = due(Direction.THEIRS, day_end, None)
+        oldest, open_total, with_open = uow.challenges.open_customers(team_id, DIGEST_CUSTOMERS)
+        challenges = uow.challenges.open_for_customers(
+            team_id, [cid for cid, _ in oldest], DIGEST_CHALLENGES
+        )
+        passed_on = []
+        for area, owner in team.area_owners.items():
+            items, total = uow.challenges.open_passed_to(team_id, area, DIGEST_PASSED_ON)
+            if total:
+                passed_on.append(PassedOnDigest(area, owner, tuple(items), total))
+        shown_promises = [*ours_overdue.items, *ours_today.items, *theirs.items]
+        customer_ids = _ids(
+            [
+                *(cid for cid, _ in oldest),
+                *(p.customer_id for p in shown_promises),
+                *(c.customer_id for entry in passed_on for c in entry.challenges),
+            ]
+        )
         customers = uow.customers.get_many(team_id, customer_ids)
-        headlines = uow.touchpoints.latest_differences(team_id, customer_ids)
+        headlines = uow.touchpoints.latest_differences(team_id, [cid for cid, _ in oldest])
     by_customer: dict[int, list[Challenge]] = {}
     for challenge in sorted(challenges, key=lambda c: c.opened_at()):
         by_customer.setdefault(challenge.customer_id, []).append(challenge)
-    ours = [p for p in due if p.direction is Direction.OURS and p.due_at is not None]
     return Digest(
         team=team,
         day=day,
         now=now,
         customers=tuple(
-            CustomerDigest(customers[cid], tuple(items), headlines.get(cid))
-            for cid, items in by_customer.items()
-            if cid in customers
+            CustomerDigest(customers[cid], tuple(by_customer[cid]), headlines.get(cid), count)
+            for cid, count in oldest
+            if cid in customers and cid in by_customer
         ),
-        ours_overdue=tuple(p for p in ours if p.due_at is not None and p.due_at < day_start),
-        ours_due_today=tuple(p for p in ours if p.due_at is not None and p.due_at >= day_start),
-        theirs_due=tuple(p for p in due if p.direction is Direction.THEIRS),
+        ours_overdue=ours_overdue,
+        ours_due_today=ours_today,
+        theirs_due=theirs,
         customer_names=customers,
+        passed_on=tuple(passed_on),
+        open_challenges=open_total,
+        customers_with_open=with_open,
     )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     bindparam,
+    distinct,
     func,
     insert,
     literal_column,
@@ -229,6 +230,64 @@ class SqlChallengeRepository:
             stmt = stmt.where(ChallengeRow.customer_id == customer_id)
         return self.fetch(stmt.order_by(ChallengeRow.raised_at, ChallengeRow.id).limit(limit))
 
+    def open_customers(self, team_id: str, limit: int) -> tuple[list[tuple[int, int]], int, int]:
+        c = _CHALLENGES.c
+        mine = (c.team_id == team_id, c.status.in_(_OPEN_CHALLENGE))
+        total, customers = self._session.execute(
+            select(func.count(), func.count(distinct(c.customer_id))).where(*mine)
+        ).one()
+        oldest = self._session.execute(
+            select(c.customer_id, func.count())
+            .where(*mine)
+            .group_by(c.customer_id)
+            .order_by(func.min(c.raised_at), c.customer_id)
+            .limit(limit)
+        )
+        return [(int(cid), int(n)) for cid, n in oldest], int(total), int(customers)
+
+    def open_for_customers(
+        self, team_id: str, customer_ids: Sequence[int], per_customer: int
+    ) -> list[Challenge]:
+        """One query picks the ids (a row number per customer), one reads them, one their
+        histories."""
+        if not customer_ids or per_customer <= 0:
+            return []
+        c = _CHALLENGES.c
+        ranked = (
+            select(
+                c.id,
+                func.row_number()
+                .over(partition_by=c.customer_id, order_by=(c.raised_at, c.id))
+                .label("n"),
+            )
+            .where(
+                c.team_id == team_id,
+                c.customer_id.in_(list(customer_ids)),
+                c.status.in_(_OPEN_CHALLENGE),
+            )
+            .subquery()
+        )
+        return self.fetch(
+            select(ChallengeRow)
+            .where(ChallengeRow.id.in_(select(ranked.c.id).where(ranked.c.n <= per_customer)))
+            .order_by(ChallengeRow.raised_at, ChallengeRow.id)
+        )
+
+    def open_passed_to(self, team_id: str, area: str, limit: int) -> tuple[list[Challenge], int]:
+        where = (
+            ChallengeRow.team_id == team_id,
+            ChallengeRow.status.in_(_OPEN_CHALLENGE),
+            ChallengeRow.passed_to == area,
+        )
+        total = self._session.scalar(select(func.count()).select_from(ChallengeRow).where(*where))
+        found = self.fetch(
+            select(ChallengeRow)
+            .where(*where)
+            .order_by(ChallengeRow.raised_at, ChallengeRow.id)
+            .limit(limit)
+        )
+        return found, int(total or 0)
+
     def insert_new(self, challenges: Sequence[Challenge]) -> None:
         """Insert challenges that have no id yet (with their history) and set their ids."""
         if not challenges:
@@ -339,23 +398,28 @@ class SqlPromiseRepository:
         owner: str | None = None,
         direction: Direction | None = None,
         due_before: datetime | None = None,
+        due_from: datetime | None = None,
+        limit: int | None = None,
     ) -> list[Promise]:
-        """Open promises, soonest due first (undated last). ``due_before`` is exclusive and
-        leaves out undated promises."""
-        where: list[ColumnElement[bool]] = [
-            PromiseRow.team_id == team_id,
-            PromiseRow.status == PromiseStatus.OPEN.value,
-        ]
-        if owner is not None:
-            where.append(PromiseRow.owner == owner)
-        if direction is not None:
-            where.append(PromiseRow.direction == direction.value)
-        if due_before is not None:
-            where.append(PromiseRow.due_at < due_before)
+        """Open promises, soonest due first (undated last). ``due_before`` is exclusive,
+        ``due_from`` inclusive; either leaves out undated promises."""
         return self.fetch(
             select(PromiseRow)
-            .where(*where)
+            .where(*_open_promises(team_id, owner, direction, due_before, due_from))
             .order_by(PromiseRow.due_at.asc().nulls_last(), PromiseRow.id)
+            .limit(limit)
+        )
+
+    def count_open_for_team(
+        self,
+        team_id: str,
+        direction: Direction | None = None,
+        due_before: datetime | None = None,
+        due_from: datetime | None = None,
+    ) -> int:
+        where = _open_promises(team_id, None, direction, due_before, due_from)
+        return int(
+            self._session.scalar(select(func.count()).select_from(PromiseRow).where(*where)) or 0
         )
 
     def due_for_reminder(self, now: datetime, limit: int = 500) -> list[Promise]:
@@ -527,6 +591,28 @@ class SqlTouchpointRepository:
             ):
                 latest[customer_id] = difference
         return latest
+
+
+def _open_promises(
+    team_id: str,
+    owner: str | None,
+    direction: Direction | None,
+    due_before: datetime | None,
+    due_from: datetime | None,
+) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = [
+        PromiseRow.team_id == team_id,
+        PromiseRow.status == PromiseStatus.OPEN.value,
+    ]
+    if owner is not None:
+        where.append(PromiseRow.owner == owner)
+    if direction is not None:
+        where.append(PromiseRow.direction == direction.value)
+    if due_before is not None:
+        where.append(PromiseRow.due_at < due_before)
+    if due_from is not None:
+        where.append(PromiseRow.due_at >= due_from)
+    return where
 
 
 def _window(ordered: Select[tuple[int]], window: Window) -> Select[tuple[int]]:

@@ -156,7 +156,9 @@ def view(teams: Teams, ctx: Context) -> dict[str, object]:
         queries.open_challenges(team, uow=c.uow_factory(), clock=c.clock).challenges,
     )
     digest = queries.digest(team, uow=c.uow_factory(), clock=c.clock)
-    digested = [*digest.ours_overdue, *digest.ours_due_today, *digest.theirs_due]
+    digested = [*digest.ours_overdue.items, *digest.ours_due_today.items]
+    digested += [*digest.theirs_due.items]
+    digested += [ch for entry in digest.passed_on for ch in entry.challenges]
     digested += [ch for entry in digest.customers for ch in entry.challenges]
     for item in [*lists[0], *lists[1], *digested]:
         assert item.team_id == team

@@ -220,11 +220,12 @@ def test_digest_groups_open_challenges_and_lists_due_promises(uow, clock) -> Non
     assert result.day == date(2026, 11, 20)
     assert [d.customer.name for d in result.customers] == ["acme", "globex"]
     assert result.customers[0].headline == "needs fibre"
-    assert [p.text for p in result.ours_due_today] == ["send quote"]
-    assert [p.text for p in result.theirs_due] == ["sign contract"]
+    assert [p.text for p in result.ours_due_today.items] == ["send quote"]
+    assert [p.text for p in result.theirs_due.items] == ["sign contract"]
     clock.advance(timedelta(days=1))
     later = queries.digest(TEAM, uow=uow, clock=clock)
-    assert [p.text for p in later.ours_overdue] == ["send quote"] and not later.ours_due_today
+    assert [p.text for p in later.ours_overdue.items] == ["send quote"]
+    assert not later.ours_due_today.total
 
 
 def test_an_empty_digest_is_empty(uow, clock) -> None:
