@@ -40,6 +40,7 @@ BOT_SCOPES = (
     "channels:history",
     "groups:history",
     "channels:join",
+    "files:write",
 )
 
 

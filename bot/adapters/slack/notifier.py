@@ -27,7 +27,7 @@ from bot.adapters.slack.inbound import message_ref, parse_ref, workspace_of
 from bot.adapters.slack.installations import WorkspaceClients
 from bot.core.delivery import DeliveryFailed, Outgoing
 from bot.core.model import Team
-from bot.core.replies import Reply
+from bot.core.replies import Image, Reply
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,8 @@ class SlackNotifier:
         ]
         if single_open_promise(message.reply):
             await self._seed_check_mark(client, refs[0])
+        if message.reply.image is not None:
+            await self._attach_chart(client, refs[0], message.reply.image)
         return refs[0]
 
     async def find_sent(self, message: Outgoing, since: datetime) -> str | None:
@@ -153,6 +155,26 @@ class SlackNotifier:
             await client.reactions_add(channel=channel, timestamp=ts, name="white_check_mark")
         except Exception as exc:  # a missing reaction is not a failed delivery
             log.info("could not add the check mark to %s: %s", ref, type(exc).__name__)
+
+    async def _attach_chart(self, client: AsyncWebClient, ref: str, image: Image) -> None:
+        """Upload the chart into the thread of the message just posted. Best effort, once:
+        the message (which carries the delivery's key) is out either way, and an upload
+        that failed is not retried, so a chart is never posted twice. A workspace that
+        installed the app before it asked for ``files:write`` gets the text alone."""
+        channel, ts = parse_ref(ref)
+        try:
+            await client.files_upload_v2(
+                channel=channel,
+                thread_ts=ts,
+                content=image.png,
+                filename=image.filename,
+                title=image.filename.removesuffix(".png"),
+                alt_txt=image.alt_text[:1000],
+            )
+        except SlackApiError as exc:  # the summary went out; only its picture is missing
+            log.warning("could not attach the chart to %s: %s", ref, exc.response.get("error"))
+        except Exception as exc:
+            log.warning("could not attach the chart to %s: %s", ref, type(exc).__name__)
 
     async def _find_parts(
         self, client: AsyncWebClient, channel: str, key: str, since: datetime

@@ -50,6 +50,9 @@ class FakeSlack:
     oauth_teams: dict[str, str] = field(default_factory=dict)  # code -> team id
     no_ephemeral: set[str] = field(default_factory=set)  # channels refusing postEphemeral
     keep_arguments: bool = True  # False in benchmarks: millions of kept objects slow the GC
+    uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes sent
+    upload_names: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> args
+    shared_files: list[dict[str, Any]] = field(default_factory=list)  # files.completeUpload…
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
@@ -66,6 +69,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/respond/{id}", self._respond)
+        app.router.add_post("/upload/{id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -155,6 +159,34 @@ class FakeSlack:
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(handler(args, token))
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Where ``files.getUploadURLExternal`` sends the bytes (a multipart form or the
+        raw body)."""
+        file_id = request.match_info["id"]
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            field = next(iter(form.values()))
+            data = field.file.read() if hasattr(field, "file") else str(field).encode()
+        else:
+            data = await request.read()
+        self.uploads[file_id] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    def _files_getUploadURLExternal(
+        self, args: dict[str, Any], token: str | None
+    ) -> dict[str, Any]:
+        file_id = f"F{next(self._counter):06d}"
+        self.upload_names[file_id] = dict(args)
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _files_completeUploadExternal(
+        self, args: dict[str, Any], token: str | None
+    ) -> dict[str, Any]:
+        files = json.loads(args["files"]) if isinstance(args["files"], str) else args["files"]
+        for entry in files:
+            self.shared_files.append({**entry, **{k: v for k, v in args.items() if k != "files"}})
+        return {"ok": True, "files": [{"id": f["id"], "title": f.get("title", "")} for f in files]}
 
     def _ts(self) -> str:
         return f"{int(self.now())}.{next(self._counter):06d}"
