@@ -32,8 +32,7 @@ import aiohttp
 
 from bench.harness import Figure, percentile
 from bot.adapters.slack import views
-from bot.adapters.slack.app import SlackAdapter
-from bot.bootstrap import build
+from bot.bootstrap import build, slack_adapter
 from bot.config import load_settings
 from bot.core.clock import ManualClock
 from bot.core.model import DEFAULT_COMPLETION_CODES, Kind
@@ -200,7 +199,7 @@ class Bench:
         }
         settings = replace(load_settings(env, dotenv=None), http_port=0)
         self.container = build(settings, clock=clock)
-        self.adapter = SlackAdapter(self.container, settings)
+        self.adapter = slack_adapter(self.container, settings)
         await self.adapter.start()
         self.url = f"http://127.0.0.1:{self.adapter.http_port}/slack/events"
         return self

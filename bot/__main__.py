@@ -213,9 +213,7 @@ def _console(settings: Settings) -> int:
     )
     try:
         adapter = ConsoleAdapter(
-            container.commands,
-            uow_factory=container.uow_factory,
-            clock=container.clock,
+            container.core,
             user=settings.console_user,
             stdin=sys.stdin,
             stdout=sys.stdout,

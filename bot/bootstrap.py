@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -15,10 +16,15 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.commands import Commands
+from bot.core.interactions import Core, Interactions
 from bot.core.ports import Clock, UnitOfWork
 from bot.storage.engine import make_engine, redact
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlAlchemyUnitOfWork, make_session_factory
+
+if TYPE_CHECKING:
+    from bot.adapters.discord.client import DiscordAdapter
+    from bot.adapters.slack.app import SlackAdapter
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +36,7 @@ class Container:
     clock: Clock
     uow_factory: Callable[[], UnitOfWork]
     commands: Commands
+    core: Core
 
     def close(self) -> None:
         self.engine.dispose()
@@ -96,4 +103,33 @@ def build(
     commands = Commands(
         uow_factory, chosen_clock, settings.team_defaults, public_url=settings.public_url
     )
-    return Container(settings, engine, chosen_clock, uow_factory, commands)
+    core = Core(Interactions(commands, uow_factory, chosen_clock), uow_factory, chosen_clock)
+    return Container(settings, engine, chosen_clock, uow_factory, commands, core)
+
+
+# -- the platform adapters: each gets the core's bundle, never this container ---------------
+
+
+def slack_adapter(container: Container, settings: Settings, **kwargs: Any) -> SlackAdapter:
+    """The Slack adapter, with its installation store (multi-workspace) built here, over
+    the bot's own database, and the calendar feed routes for its HTTP server."""
+    from bot.adapters.slack.app import SlackAdapter, slack_mode
+    from bot.adapters.slack.installations import DatabaseInstallationStore
+    from bot.web.server import calendar_routes
+
+    store = None
+    if slack_mode(settings).oauth:
+        store = DatabaseInstallationStore(settings.slack_client_id, container.engine)
+    return SlackAdapter(
+        container.core,
+        settings,
+        installation_store=store,
+        extra_routes=calendar_routes(container),
+        **kwargs,
+    )
+
+
+def discord_adapter(container: Container, settings: Settings, **kwargs: Any) -> DiscordAdapter:
+    from bot.adapters.discord.client import DiscordAdapter
+
+    return DiscordAdapter(container.core, settings, **kwargs)

@@ -9,7 +9,7 @@ import logging
 import signal
 from typing import Protocol
 
-from bot.bootstrap import Container
+from bot.bootstrap import Container, discord_adapter, slack_adapter
 from bot.config import Settings
 from bot.core.delivery import Notifier
 from bot.scheduling.engine import ReminderEngine
@@ -42,13 +42,9 @@ class PlatformAdapter(Protocol):
 def platform_adapters(container: Container, settings: Settings) -> list[PlatformAdapter]:
     adapters: list[PlatformAdapter] = []
     if settings.slack_enabled:
-        from bot.adapters.slack.app import SlackAdapter
-
-        adapters.append(SlackAdapter(container, settings))
+        adapters.append(slack_adapter(container, settings))
     if settings.discord_enabled:
-        from bot.adapters.discord.client import DiscordAdapter
-
-        adapters.append(DiscordAdapter(container, settings))
+        adapters.append(discord_adapter(container, settings))
     return adapters
 
 

@@ -13,19 +13,18 @@ from __future__ import annotations
 import logging
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.core import content, services
-from bot.core.commands import Commands, Context, OpenForm
+from bot.core.commands import Context, OpenForm
 from bot.core.delivery import Outgoing
 from bot.core.drafts import FormFields
-from bot.core.errors import AmbiguousCustomer, ParseError, UserError, new_error_id
+from bot.core.errors import AmbiguousCustomer, ParseError
+from bot.core.interactions import Core, Submission
 from bot.core.model import Kind, Team
-from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Image, Line, Link, Reply, Span, UserRef, When
 
 log = logging.getLogger(__name__)
@@ -102,20 +101,17 @@ def _span(span: Span, tz: str) -> str:
 class ConsoleAdapter:
     def __init__(
         self,
-        commands: Commands,
+        core: Core,
         *,
-        uow_factory: Callable[[], UnitOfWork],
-        clock: Clock,
         user: str,
         stdin: TextIO,
         stdout: TextIO,
         interactive: bool,
         charts_dir: Path | None = None,
     ) -> None:
-        self._commands = commands
+        self._facade = core.interactions
         self._charts_dir = charts_dir or default_charts_dir()
-        self._uow = uow_factory
-        self._clock = clock
+        self._uow = core.uow_factory
         self._in = stdin
         self._out = stdout
         self._interactive = interactive
@@ -161,7 +157,7 @@ class ConsoleAdapter:
         return "\n".join(parts)
 
     def run(self) -> int:
-        self._commands.ensure_team(self.ctx)
+        self._facade.ensure_team(self.ctx)
         if self._interactive:
             self.say("Touchpoint console. Try `/touchpoint help`; `quit` to leave.")
         while (text := self._read_command()) is not None:
@@ -178,23 +174,17 @@ class ConsoleAdapter:
             if text.lower().startswith(prefix):
                 text = text[len(prefix) :]
                 break
-        try:
-            outcome = self._commands.handle(text, self.ctx)
-            if isinstance(outcome, OpenForm):
-                self._walk_form(outcome)
-            else:
-                self.show(outcome)
-        except Exception:
-            error_id = new_error_id()
-            log.exception("command failed (error id %s)", error_id)
-            self.say(f"Something went wrong on our side (error id {error_id}). Nothing was saved.")
+        result = self._facade.text(self.ctx, text)
+        if result.form is not None:
+            self._walk_form(result.form)
+        elif result.reply is not None:
+            self.show(result.reply)
 
     # -- the form ----------------------------------------------------------------------------
 
     def _walk_form(self, form: OpenForm) -> None:
         """Ask for each field in turn; on errors, ask again for the fields that were wrong."""
-        with self._uow() as uow:
-            team = services.load_team(uow, CONSOLE_TEAM)
+        team = self._facade.team(self.ctx)
         self.say(f"Touchpoint with {form.customer} (type `cancel` to stop, blank to skip)")
         try:
             values = {
@@ -205,28 +195,19 @@ class ConsoleAdapter:
                 values[name] = self._ask(question, multi)
             customer = form.customer
             for _ in range(5):
-                try:
-                    recorded = services.record_form(
-                        CONSOLE_TEAM,
-                        self.ctx.user_id,
-                        customer,
-                        FormFields(**values),
-                        uow=self._uow(),
-                        clock=self._clock,
-                    )
-                except AmbiguousCustomer as exc:
-                    customer = self._choose_customer(exc)
-                    continue
-                except ParseError as exc:
-                    self._fix_fields(exc, values)
-                    continue
-                self.show(self._commands.confirm(recorded, self.ctx))
-                return
+                submission = Submission(customer, FormFields(**values))
+                result = self._facade.submit(self.ctx, submission)
+                if isinstance(result.error, AmbiguousCustomer):
+                    customer = self._choose_customer(result.error)
+                elif isinstance(result.error, ParseError):
+                    self._fix_fields(result.error, values)
+                else:
+                    if result.reply is not None:
+                        self.show(result.reply)
+                    return
             self.say("Too many attempts; nothing was saved.")
         except Cancelled:
             self.say("Cancelled; nothing was saved.")
-        except UserError as exc:
-            self.show(content.error_reply(exc))
 
     def _ask(self, question: str, multi: bool) -> str:
         if not multi:
@@ -264,9 +245,7 @@ class ConsoleAdapter:
         for name, problem in exc.by_field().items():
             self.say(f"  {name.replace('_', ' ')}: {problem}")
             if name == "code":
-                with self._uow() as uow:
-                    codes = services.load_team(uow, CONSOLE_TEAM).completion_codes
-                values["code"] = self._ask_code(codes)
+                values["code"] = self._ask_code(self._facade.completion_codes(self.ctx))
             elif name == "kind":
                 values["kind"] = self._ask_kind(None)
             elif name in questions:

@@ -6,6 +6,7 @@ back either a reply to render or a request to open the form.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable
@@ -41,7 +42,17 @@ class OpenForm:
     notes: str = ""
 
 
+@dataclass(frozen=True)
+class PromiseUpdated:
+    """A command changed a promise: the reply, and which promise (so every posted
+    reminder showing it can be brought up to date)."""
+
+    reply: Reply
+    promise_id: int | None
+
+
 Outcome = Reply | OpenForm
+Routed = Outcome | PromiseUpdated
 
 _ID = re.compile(r"#?(\d{1,18})")
 
@@ -92,7 +103,7 @@ class Commands:
         self._defaults = defaults
         self._public_url = public_url  # where calendar feed links point; "" when none
         self._known_teams: set[str] = set()
-        self._routes: dict[str, Callable[[str, Context], Outcome]] = {
+        self._routes: dict[str, Callable[[str, Context], Routed]] = {
             "help": self._help,
             "show": self._show,
             "record": self._show,
@@ -126,6 +137,11 @@ class Commands:
 
     def handle(self, text: str, ctx: Context) -> Outcome:
         """Run one command; user mistakes come back as an error reply, bugs propagate."""
+        outcome = self.run(text, ctx)
+        return outcome.reply if isinstance(outcome, PromiseUpdated) else outcome
+
+    def run(self, text: str, ctx: Context) -> Routed:
+        """``handle``, also saying which promise a command changed."""
         self.ensure_team(ctx)
         text = clean_text(text).strip()  # no NUL or lone surrogate reaches the database
         verb, _, rest = text.partition(" ")
@@ -170,7 +186,7 @@ class Commands:
                     ),
                 ),
             )
-            reply = Reply(reply.title, (*reply.sections, note), reply.private, (), reply.kind)
+            reply = dataclasses.replace(reply, sections=(*reply.sections, note))
         return reply
 
     # -- reading -------------------------------------------------------------------------
@@ -229,33 +245,33 @@ class Commands:
 
     # -- acting ------------------------------------------------------------------------------
 
-    def _settle(self, verb: str) -> Callable[[str, Context], Outcome]:
-        def run(rest: str, ctx: Context) -> Outcome:
+    def _settle(self, verb: str) -> Callable[[str, Context], Routed]:
+        def run(rest: str, ctx: Context) -> Routed:
             pid, _ = _id(rest, f"/touchpoint {verb.replace('_', '')} 12")
             result = services.settle_promise(
                 ctx.team_id, pid, verb, ctx.user_id, uow=self._uow(), clock=self._clock
             )
-            return content.promise_changed(result, ctx.user_id)
+            return PromiseUpdated(content.promise_changed(result, ctx.user_id), result.promise.id)
 
         return run
 
-    def _snooze(self, rest: str, ctx: Context) -> Outcome:
+    def _snooze(self, rest: str, ctx: Context) -> Routed:
         pid, when = _id(rest, "/touchpoint snooze 12 tomorrow")
         if not when:
             raise UserError("Say until when: `/touchpoint snooze 12 tomorrow` (or 1h, next week).")
         result = services.snooze_promise(
             ctx.team_id, pid, when, ctx.user_id, uow=self._uow(), clock=self._clock
         )
-        return content.promise_changed(result, ctx.user_id)
+        return PromiseUpdated(content.promise_changed(result, ctx.user_id), result.promise.id)
 
-    def _reschedule(self, rest: str, ctx: Context) -> Outcome:
+    def _reschedule(self, rest: str, ctx: Context) -> Routed:
         pid, when = _id(rest, "/touchpoint due 12 fri 3pm")
         if not when:
             raise UserError("Say the new due date: `/touchpoint due 12 fri 3pm`.")
         result = services.reschedule_promise(
             ctx.team_id, pid, when, ctx.user_id, uow=self._uow(), clock=self._clock
         )
-        return content.promise_changed(result, ctx.user_id)
+        return PromiseUpdated(content.promise_changed(result, ctx.user_id), result.promise.id)
 
     def _challenge(self, verb: str) -> Callable[[str, Context], Outcome]:
         def run(rest: str, ctx: Context) -> Outcome:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime, timedelta
 
+from bot.core.custom_ids import Verb
 from bot.core.errors import UserError
 from bot.core.model import (
     WEEKDAYS,
@@ -56,19 +57,19 @@ def promise_actions(promise: Promise) -> tuple[Action, ...]:
     assert promise.id is not None
     pid = promise.id
     return (
-        Action("kept", pid, "Kept", style="primary"),
-        Action("snooze", pid, "Snooze 1 h", option="1h"),
-        Action("snooze", pid, "Tomorrow", option="tomorrow"),
-        Action("snooze", pid, "Next week", option="next_week"),
-        Action("not_kept", pid, "Not kept", style="danger"),
+        Action(Verb.KEPT, pid, "Kept", style="primary"),
+        Action(Verb.SNOOZE, pid, "Snooze 1 h", option="1h"),
+        Action(Verb.SNOOZE, pid, "Tomorrow", option="tomorrow"),
+        Action(Verb.SNOOZE, pid, "Next week", option="next_week"),
+        Action(Verb.NOT_KEPT, pid, "Not kept", style="danger"),
     )
 
 
 def challenge_actions(challenge: Challenge) -> tuple[Action, ...]:
     assert challenge.id is not None
     return (
-        Action("addressed", challenge.id, "Addressed", style="primary"),
-        Action("pass_on", challenge.id, "Pass on"),
+        Action(Verb.ADDRESSED, challenge.id, "Addressed", style="primary"),
+        Action(Verb.PASS_ON, challenge.id, "Pass on"),
     )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.custom_ids import ButtonId, Verb
+
 
 @dataclass(frozen=True)
 class Text:
@@ -47,9 +49,9 @@ Span = Text | Strong | UserRef | When | Link
 
 @dataclass(frozen=True)
 class Action:
-    """A button. ``custom_id`` survives restarts: it carries the record's id."""
+    """A button. Its ``custom_id`` survives restarts: it carries the record's id."""
 
-    verb: str  # "kept", "not_kept", "snooze", "addressed", "pass_on", "reopen"
+    verb: Verb
     target: int
     label: str
     option: str = ""  # e.g. the snooze choice: "1h", "tomorrow", "next_week"
@@ -57,23 +59,7 @@ class Action:
 
     @property
     def custom_id(self) -> str:
-        base = f"tp:{self.verb}:{self.target}"
-        return f"{base}:{self.option}" if self.option else base
-
-
-def parse_custom_id(custom_id: str) -> tuple[str, int, str] | None:
-    """``"tp:kept:12"`` -> ``("kept", 12, "")``; None for anything that is not ours."""
-    parts = custom_id.split(":")
-    # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
-    if len(parts) not in (3, 4) or parts[0] != "tp" or not _ascii_digits(parts[2]):
-        return None
-    if len(parts[2]) > 18:
-        return None
-    return parts[1], int(parts[2]), parts[3] if len(parts) == 4 else ""
-
-
-def _ascii_digits(text: str) -> bool:
-    return text.isascii() and text.isdigit()
+        return ButtonId(self.verb, self.target, self.option).encode()
 
 
 @dataclass(frozen=True)

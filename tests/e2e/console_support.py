@@ -40,9 +40,7 @@ def run_script(container: Container, script: str, *, charts_dir: Path | None = N
     """Feed ``script`` to the console as its standard input; return what it printed."""
     out = io.StringIO()
     adapter = ConsoleAdapter(
-        container.commands,
-        uow_factory=container.uow_factory,
-        clock=container.clock,
+        container.core,
         user="sam",
         stdin=io.StringIO(script),
         stdout=out,

@@ -152,7 +152,7 @@ def test_a_chart_that_cannot_be_saved_is_said_and_the_text_still_shows(
 
 def test_a_command_answer_with_a_chart_is_saved_too(container: Container, tmp_path: Path) -> None:
     record_a_week(container)
-    handle = container.commands.handle
+    handle = container.commands.run
 
     def stats_with_chart(text: str, ctx: Context) -> Outcome:
         reply = handle(text, ctx)
@@ -162,7 +162,7 @@ def test_a_command_answer_with_a_chart_is_saved_too(container: Container, tmp_pa
         )
         return summaries.with_chart(reply, report.series, charts.weekly_chart)
 
-    container.commands.handle = stats_with_chart  # type: ignore[method-assign]
+    container.commands.run = stats_with_chart  # type: ignore[method-assign]
     output = run_script(container, "/touchpoint stats\n", charts_dir=tmp_path)
     assert "50% kept on time — 1 of 2 with a due date" in output
     assert f"] saved to {tmp_path.absolute() / 'touchpoint-2026-W47.png'}" in output

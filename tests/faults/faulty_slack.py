@@ -20,8 +20,7 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.app import SlackAdapter
-from bot.bootstrap import build
+from bot.bootstrap import build, slack_adapter
 from bot.config import load_settings
 from bot.core.clock import ManualClock
 from tests.adapters.slack.fake_slack import FakeSlack, Fault
@@ -120,7 +119,7 @@ async def slack_bot(
             timeout=api_timeout,
         )
         try:
-            adapter = SlackAdapter(container, settings, client=client)
+            adapter = slack_adapter(container, settings, client=client)
             async with aiohttp.ClientSession() as session:
                 await adapter.start()
                 try:

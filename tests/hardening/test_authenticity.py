@@ -19,9 +19,10 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.discord.client import DiscordAdapter, DiscordStartError
+from bot.adapters.discord.client import DiscordStartError
 from bot.adapters.slack.oauth_state import SingleUseStateStore
 from bot.adapters.slack.tables import installations
+from bot.bootstrap import discord_adapter
 from bot.config import load_settings
 from bot.core.model import PromiseStatus
 from bot.logs import setup_logging
@@ -367,7 +368,7 @@ async def discord_flows(tmp_path: Path) -> int:
         steps += 5
         refused = replace(load_settings(w.env, dotenv=None), discord_bot_token=DISCORD_TOKEN + "x")
         with pytest.raises(DiscordStartError) as failed:
-            await DiscordAdapter(w.container, refused, start_timeout=5).start()
+            await discord_adapter(w.container, refused, start_timeout=5).start()
         assert DISCORD_TOKEN not in str(failed.value)
         logging.getLogger("bot").exception("start-up failed", exc_info=failed.value)
         steps += 1

@@ -20,12 +20,13 @@ from sqlalchemy import text as sql_text
 
 from bot.core import queries, services
 from bot.core.commands import Context, OpenForm
+from bot.core.custom_ids import ButtonId, Verb
 from bot.core.delivery import Delivery, DeliveryKind
 from bot.core.drafts import FormFields
 from bot.core.errors import ParseError
 from bot.core.model import MAX_ITEM_CHARS, Kind
 from bot.core.parsing import parse_due, parse_form, parse_quick_entry
-from bot.core.replies import Action, Reply, parse_custom_id
+from bot.core.replies import Action, Reply
 
 from .support import (
     FRAGMENTS,
@@ -445,23 +446,22 @@ def test_a_one_megabyte_entry_is_refused_without_being_read() -> None:
 )
 def test_any_custom_id_is_ours_with_a_sane_id_or_not_ours(custom_id: str) -> None:
     tried("bad input: custom ids")
-    parsed = parse_custom_id(custom_id)
+    parsed = ButtonId.decode(custom_id)
     if parsed is not None:
-        verb, target, option = parsed
-        assert 0 <= target < 10**18
-        assert custom_id in (f"tp:{verb}:{target}", f"tp:{verb}:{target}:{option}")
+        assert 0 <= parsed.target < 10**18
+        assert parsed.encode() == custom_id
 
 
 @profile(200)
 @given(
-    verb=st.sampled_from(("kept", "not_kept", "snooze", "addressed", "pass_on", "reopen")),
+    verb=st.sampled_from(tuple(Verb)),
     target=st.integers(min_value=0, max_value=10**18 - 1),
     option=st.sampled_from(("", "1h", "tomorrow", "next_week")),
 )
-def test_every_button_we_make_reads_back_as_itself(verb: str, target: int, option: str) -> None:
+def test_every_button_we_make_reads_back_as_itself(verb: Verb, target: int, option: str) -> None:
     tried("bad input: custom ids")
     action = Action(verb, target, "x", option)
-    assert parse_custom_id(action.custom_id) == (verb, target, option)
+    assert ButtonId.decode(action.custom_id) == ButtonId(verb, target, option)
 
 
 # -- reaction events ----------------------------------------------------------------------------

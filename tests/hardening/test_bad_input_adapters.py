@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.adapters.discord.buttons import TEMPLATE
 from bot.adapters.slack import views
 from bot.core import services
+from bot.core.custom_ids import BUTTON_TEMPLATE as TEMPLATE
 from bot.core.delivery import Delivery, DeliveryKind
 from bot.core.model import Kind
 from tests.adapters.discord.fake_discord import Callback, Json

@@ -19,11 +19,12 @@ from discord import app_commands
 
 from bot.adapters.discord import commands, forms
 from bot.adapters.discord.buttons import ActionButton
-from bot.adapters.discord.forms import FORM_PREFIX, PASS_ON_PREFIX
+from bot.adapters.discord.forms import PASS_ON_PREFIX
 from bot.adapters.discord.handlers import Handlers
 from bot.adapters.discord.notifier import DiscordNotifier
-from bot.bootstrap import Container
 from bot.config import Settings
+from bot.core.custom_ids import FORM_PREFIX
+from bot.core.interactions import Core
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class DiscordAdapter:
 
     def __init__(
         self,
-        container: Container,
+        core: Core,
         settings: Settings,
         *,
         guild_ready_timeout: float = 2.0,
@@ -119,7 +120,7 @@ class DiscordAdapter:
             )
         self._settings = settings
         self._start_timeout = start_timeout
-        self.handlers = Handlers(container)
+        self.handlers = Handlers(core)
         client = TouchpointClient
         sharding: dict[str, Any] = {}
         if settings.discord_shard_count is not None:
@@ -135,6 +136,7 @@ class DiscordAdapter:
             **sharding,
         )
         self.notifier = DiscordNotifier(self.client)
+        self.handlers.notifier = self.notifier
         self._runner: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

@@ -10,7 +10,6 @@ difference" for the customer (a message does not say who it was with).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -18,18 +17,17 @@ from typing import Any, cast
 import discord
 
 from bot.core.commands import split_kind
+from bot.core.custom_ids import FormId, customer_room
 from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, ParseError
 from bot.core.model import Kind
 from bot.core.replies import Line, Reply, Section, Strong, Text, line
 
-FORM_PREFIX = "tpf:"
 PASS_ON_PREFIX = "tpp:"  # noqa: S105 - a custom_id prefix, not a secret
 TITLE_MAX = 45
 CUSTOM_ID_MAX = 100
 INPUT_MAX = 4000
-MAX_CUSTOMER_IN_ID = CUSTOM_ID_MAX - len(FORM_PREFIX) - 12
-KINDS = tuple(Kind)
+MAX_CUSTOMER_IN_ID = customer_room(CUSTOM_ID_MAX)
 
 
 @dataclass(frozen=True)
@@ -70,10 +68,6 @@ LABELS = {f.name: f.label for f in (CUSTOMER, *COMMAND_FORM)} | {
 }
 
 
-def code_hash(code: str) -> str:
-    return hashlib.sha256(" ".join(code.lower().split()).encode()).hexdigest()[:8]
-
-
 @dataclass(frozen=True)
 class FormSpec:
     """What the modal was opened for; it round-trips through the modal's custom_id."""
@@ -87,18 +81,12 @@ class FormSpec:
         return COMMAND_FORM if self.customer else MESSAGE_FORM
 
     def custom_id(self) -> str:
-        kind = str(KINDS.index(self.kind)) if self.kind is not None else "-"
-        return f"{FORM_PREFIX}{kind}:{self.code_hash or '-'}:{self.customer}"
+        return FormId(self.customer, self.kind, self.code_hash).encode()
 
     @classmethod
     def parse(cls, custom_id: str) -> FormSpec | None:
-        if not custom_id.startswith(FORM_PREFIX):
-            return None
-        kind, _, rest = custom_id.removeprefix(FORM_PREFIX).partition(":")
-        code, _, customer = rest.partition(":")
-        if not (kind == "-" or (kind.isascii() and kind.isdigit() and int(kind) < len(KINDS))):
-            return None
-        return cls(customer, None if kind == "-" else KINDS[int(kind)], "" if code == "-" else code)
+        found = FormId.decode(custom_id)
+        return None if found is None else cls(found.customer, found.kind, found.code_hash)
 
     def title(self) -> str:
         text = f"Touchpoint with {self.customer}" if self.customer else "Record touchpoint"

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,20 +20,21 @@ import discord
 from discord import app_commands
 
 from bot.adapters.discord import forms
-from bot.adapters.discord.messages import CHALLENGE_VERBS, settled_in_place
-from bot.adapters.discord.notifier import edit, message_ref
+from bot.adapters.discord.messages import settled_in_place
+from bot.adapters.discord.notifier import message_ref
 from bot.adapters.discord.render import render
 from bot.adapters.discord.respond import edit_in_place, in_time, report_bug, send, send_reply
-from bot.bootstrap import Container
-from bot.core import content, queries, reminders, services
-from bot.core.commands import Context, OpenForm
-from bot.core.errors import AmbiguousCustomer, FieldError, ParseError, UserError
+from bot.core import custom_ids, queries, services
+from bot.core.commands import Context
+from bot.core.custom_ids import CHALLENGE_VERBS, ButtonId, Verb, hash_matches
+from bot.core.delivery import Notifier
+from bot.core.errors import AmbiguousCustomer, FieldError, ParseError
+from bot.core.interactions import Core, Press, Result, Submission, publish
 from bot.core.model import DEFAULT_COMPLETION_CODES, Kind
 from bot.core.replies import Reply, Section, Text, line, message
 
 log = logging.getLogger(__name__)
 
-CHECK_MARKS = frozenset({"✅", "☑", "✔"})  # compared without the U+FE0F variation selector
 RETRY_SECONDS = 14 * 60  # an ephemeral message's buttons work for 15 minutes
 DISCORD_HELP = Section(
     "On Discord",
@@ -49,17 +50,6 @@ DISCORD_HELP = Section(
         line("React ✅ on a one-promise reminder to mark it kept."),
     ),
 )
-
-
-@dataclass(frozen=True)
-class Changed:
-    """A button's effect: the change line, and the reminder to redraw if it was one."""
-
-    reply: Reply
-    family: str  # "promise" or "challenge": promise and challenge ids overlap
-    change: str  # "kept", "snoozed", "addressed", ...
-    target: int
-    reminder: Reply | None = None
 
 
 @dataclass(frozen=True)
@@ -91,11 +81,12 @@ NOT_IN_A_SERVER = message(
 
 
 class Handlers:
-    def __init__(self, container: Container) -> None:
-        self._container = container
-        self._commands = container.commands
-        self._uow = container.uow_factory
-        self._clock = container.clock
+    def __init__(self, core: Core) -> None:
+        self._core = core
+        self._in = core.interactions
+        self._uow = core.uow_factory
+        self._clock = core.clock
+        self.notifier: Notifier | None = None  # for edits of other messages; set once built
         self._in_flight: set[asyncio.Task[Any]] = set()
         self.accepting = True
 
@@ -130,23 +121,29 @@ class Handlers:
                 await send_reply(interaction, NOT_IN_A_SERVER)
                 return
             try:
-                outcome = await in_time(interaction, lambda: self._commands.handle(text, ctx))
-                if isinstance(outcome, OpenForm):
-                    spec = forms.FormSpec(
-                        outcome.customer[: forms.MAX_CUSTOMER_IN_ID], outcome.kind
-                    )
-                    await self._open(interaction, spec, {"notes": outcome.notes})
+                result = await in_time(interaction, lambda: self._in.text(ctx, text))
+                if result.form is not None:
+                    form = result.form
+                    spec = forms.FormSpec(form.customer[: forms.MAX_CUSTOMER_IN_ID], form.kind)
+                    await self._open(interaction, spec, {"notes": form.notes})
                     return
-                if outcome.kind == "help":
-                    outcome = dataclasses.replace(
-                        outcome, sections=(DISCORD_HELP, *outcome.sections)
-                    )
-                if outcome.kind == "error" and echo:
-                    typed = Section("You typed", (line(Text(echo)),))
-                    outcome = dataclasses.replace(outcome, sections=(*outcome.sections, typed))
-                await send(interaction, render(outcome))
+                if result.reply is not None:
+                    await send(interaction, render(self._for_discord(result.reply, echo)))
+                await self._publish(result)
             except Exception:
                 await report_bug(interaction, f"/touchpoint {text[:40]!r}")
+
+    def _for_discord(self, reply: Reply, echo: str) -> Reply:
+        if reply.kind == "help":
+            return dataclasses.replace(reply, sections=(DISCORD_HELP, *reply.sections))
+        if reply.kind == "error" and echo:
+            typed = Section("You typed", (line(Text(echo)),))
+            return dataclasses.replace(reply, sections=(*reply.sections, typed))
+        return reply
+
+    async def _publish(self, result: Result, pressed: str | None = None) -> None:
+        if self.notifier is not None:
+            await publish(self.notifier, result.other_edits(pressed))
 
     # -- the form --------------------------------------------------------------------------
 
@@ -170,7 +167,7 @@ class Handlers:
                 code_hash = ""
                 if code and problem is None:
                     canonical, problem = await asyncio.to_thread(self._check_code, ctx, code)
-                    code_hash = forms.code_hash(canonical)
+                    code_hash = custom_ids.code_hash(canonical)
                 if problem is not None:
                     await send_reply(interaction, problem)
                     return
@@ -206,9 +203,7 @@ class Handlers:
         modal.stop()
 
     def _check_code(self, ctx: Context, code: str) -> tuple[str, Reply | None]:
-        self._commands.ensure_team(ctx)
-        with self._uow() as uow:
-            team = services.load_team(uow, ctx.team_id)
+        team = self._in.team(ctx)
         found = team.find_code(code)
         if found is not None:
             return found, None
@@ -244,36 +239,23 @@ class Handlers:
             await report_bug(interaction, "recording a touchpoint")
 
     def _save(self, ctx: Context, sub: forms.Submission) -> Answer:
-        self._commands.ensure_team(ctx)
-        try:
-            if sub.spec.code_hash and not sub.code:
-                with self._uow() as uow:
-                    team = services.load_team(uow, ctx.team_id)
-                code = next(
-                    (c for c in team.completion_codes if forms.code_hash(c) == sub.spec.code_hash),
-                    None,
-                )
-                if code is None:
-                    raise ParseError(
-                        [FieldError("code", "The completion code was removed meanwhile.")]
-                    )
-                sub = dataclasses.replace(sub, code=code)
-            recorded = services.record_form(
-                ctx.team_id,
-                ctx.user_id,
-                sub.customer,
-                sub.form_fields(),
-                uow=self._uow(),
-                clock=self._clock,
-            )
-        except AmbiguousCustomer as exc:
-            names = tuple(c.name for c in exc.candidates)
-            return Answer(forms.question_reply(exc, sub), retry=sub, choices=names)
-        except ParseError as exc:
-            return Answer(forms.problems_reply(exc, sub), retry=sub)
-        except UserError as exc:
-            return Answer(content.error_reply(exc), retry=sub)
-        return Answer(self._commands.confirm(recorded, ctx))
+        if sub.spec.code_hash and not sub.code:
+            codes = self._in.completion_codes(ctx)
+            code = next((c for c in codes if hash_matches(sub.spec.code_hash, c)), None)
+            if code is None:
+                removed = FieldError("code", "The completion code was removed meanwhile.")
+                gone = ParseError([removed])
+                return Answer(forms.problems_reply(gone, sub), retry=sub)
+            sub = dataclasses.replace(sub, code=code)
+        result = self._in.submit(ctx, Submission(sub.customer, sub.form_fields()))
+        assert result.reply is not None
+        error = result.error
+        if isinstance(error, AmbiguousCustomer):
+            names = tuple(c.name for c in error.candidates)
+            return Answer(forms.question_reply(error, sub), retry=sub, choices=names)
+        if isinstance(error, ParseError):
+            return Answer(forms.problems_reply(error, sub), retry=sub)
+        return Answer(result.reply, retry=sub if error is not None else None)
 
     def _follow_up_view(self, ctx: Context, answer: Answer) -> discord.ui.View:
         """In-memory buttons on a private answer: they only need to live as long as the
@@ -317,23 +299,21 @@ class Handlers:
 
     # -- buttons ---------------------------------------------------------------------------
 
-    async def on_action(
-        self, interaction: discord.Interaction[Any], verb: str, target: int, option: str
-    ) -> None:
+    async def on_action(self, interaction: discord.Interaction[Any], button: ButtonId) -> None:
         async with self._tracked():
             ctx = context(interaction)
             if ctx is None or interaction.message is None:
                 await send_reply(interaction, NOT_IN_A_SERVER)
                 return
             try:
-                if verb == "pass_on":
-                    modal = forms.pass_on_form(target)
+                if button.verb is Verb.PASS_ON:
+                    modal = forms.pass_on_form(button.target)
                     await interaction.response.send_modal(modal)
                     modal.stop()
                     return
-                await self._act(interaction, ctx, lambda: self._change(ctx, verb, target, option))
+                await self._act(interaction, ctx, button)
             except Exception:
-                await report_bug(interaction, f"button {verb}:{target}")
+                await report_bug(interaction, f"button {button.encode()}")
 
     async def submit_pass_on(self, interaction: discord.Interaction[Any]) -> None:
         async with self._tracked():
@@ -345,69 +325,31 @@ class Handlers:
                 return
             to = forms.submitted_values(forms.raw_data(interaction)).get("to", "")
             try:
-                await self._act(
-                    interaction,
-                    ctx,
-                    lambda: self._change(ctx, "pass_on", int(target), "", to=to),
-                )
+                await self._act(interaction, ctx, ButtonId(Verb.PASS_ON, int(target)), to)
             except Exception:
                 await report_bug(interaction, "passing on a challenge")
 
     async def _act(
-        self,
-        interaction: discord.Interaction[Any],
-        ctx: Context,
-        change: Callable[[], Changed],
+        self, interaction: discord.Interaction[Any], ctx: Context, button: ButtonId, to: str = ""
     ) -> None:
         msg = interaction.message
         assert msg is not None
         ref = message_ref(msg.channel.id, msg.id)
-
-        def work() -> Changed | Reply:
-            try:
-                changed = change()
-            except UserError as exc:
-                return content.error_reply(exc)
-            found = reminders.reminder_for_message(
-                ctx.team_id, ref, uow=self._uow(), clock=self._clock
-            )
-            return dataclasses.replace(changed, reminder=found[1].reply if found else None)
-
-        outcome = await in_time(interaction, work, ephemeral=False)
-        if isinstance(outcome, Reply):  # not done: tell the one who pressed, privately
-            await send(interaction, render(outcome))
+        press = Press(button, ref, to)
+        result = await in_time(interaction, lambda: self._in.press(ctx, press), ephemeral=False)
+        assert result.reply is not None
+        if result.failed:  # not done: tell the one who pressed, privately
+            await send(interaction, render(result.reply))
             return
-        reminder = outcome.reminder
-        if reminder is None:
-            rendered = settled_in_place(
-                msg, outcome.reply, outcome.family, outcome.target, self._clock.now()
-            )
+        pressed = result.edit_of(ref)
+        if pressed is None:  # not a reminder: note the change on the message as it is
+            family = "challenge" if button.verb in CHALLENGE_VERBS else "promise"
+            now = self._clock.now()
+            rendered = settled_in_place(msg, result.reply, family, button.target, now)
             await edit_in_place(interaction, rendered)
-            return
-        if outcome.change == "snoozed":  # still open: say until when, under the reminder
-            reminder = dataclasses.replace(
-                reminder, sections=(*reminder.sections, *outcome.reply.sections)
-            )
-        await edit_in_place(interaction, render(reminder, max_messages=1)[0])
-
-    def _change(self, ctx: Context, verb: str, target: int, option: str, to: str = "") -> Changed:
-        uow, clock, actor = self._uow(), self._clock, ctx.user_id
-        if verb in {"kept", "not_kept", "cancel"}:
-            name = "cancelled" if verb == "cancel" else verb
-            result = services.settle_promise(ctx.team_id, target, name, actor, uow=uow, clock=clock)
-            return Changed(content.promise_changed(result, actor), "promise", result.change, target)
-        if verb == "snooze":
-            result = services.snooze_promise(
-                ctx.team_id, target, option or "tomorrow", actor, uow=uow, clock=clock
-            )
-            return Changed(content.promise_changed(result, actor), "promise", result.change, target)
-        if verb in CHALLENGE_VERBS:
-            change = {"addressed": "addressed", "pass_on": "passed_on", "reopen": "reopened"}[verb]
-            done = services.change_challenge(
-                ctx.team_id, target, change, actor, to=to, uow=uow, clock=clock
-            )
-            return Changed(content.challenge_changed(done, actor), "challenge", done.change, target)
-        raise UserError(f"This button ({verb}) is not one Touchpoint knows any more.")
+        else:
+            await edit_in_place(interaction, render(pressed.reply, max_messages=1)[0])
+        await self._publish(result, ref)
 
     # -- reactions -------------------------------------------------------------------------
 
@@ -419,42 +361,16 @@ class Handlers:
         emoji = (payload.emoji.name or "").replace("\ufe0f", "")
         if payload.guild_id is None or me is None or payload.user_id == me.id:
             return
-        if emoji not in CHECK_MARKS or not self.accepting:
+        if not self.accepting:
             return
         if payload.message_author_id is not None and payload.message_author_id != me.id:
             return  # only the bot's own messages are reminders
         async with self._tracked():
-            team_id = f"discord:{payload.guild_id}"
+            ctx = Context(f"discord:{payload.guild_id}", str(payload.user_id))
             ref = message_ref(payload.channel_id, payload.message_id)
-            try:
-                found = await asyncio.to_thread(
-                    self._keep_by_reaction, team_id, ref, payload, emoji
-                )
-                if found is None:
-                    return
-                channel = client.get_partial_messageable(payload.channel_id)
-                await edit(
-                    channel.get_partial_message(payload.message_id),
-                    render(found, max_messages=1)[0],
-                )
-            except Exception:
-                log.exception("reaction on %s could not be handled", ref)
-
-    def _keep_by_reaction(
-        self, team_id: str, ref: str, payload: discord.RawReactionActionEvent, emoji: str
-    ) -> Reply | None:
-        result = services.keep_from_reaction(
-            team_id,
-            ref,
-            str(payload.user_id),
-            event_key=f"discord:{payload.message_id}:{payload.user_id}:{emoji}",
-            uow=self._uow(),
-            clock=self._clock,
-        )
-        if result is None:
-            return None
-        found = reminders.reminder_for_message(team_id, ref, uow=self._uow(), clock=self._clock)
-        return found[1].reply if found else None
+            key = f"discord:{payload.message_id}:{payload.user_id}:{emoji}"
+            result = await asyncio.to_thread(self._in.react, ctx, ref, emoji, key)
+            await self._publish(result)
 
     # -- autocomplete ----------------------------------------------------------------------
 

@@ -20,11 +20,10 @@ from bot.adapters.discord.render import (
     line_text,
     timestamp,
 )
-from bot.core.replies import Action, Reply, When, parse_custom_id
+from bot.core.custom_ids import CHALLENGE_VERBS, PROMISE_VERBS, ButtonId
+from bot.core.replies import Action, Reply, When
 
 UPDATES = "Updates"
-PROMISE_VERBS = frozenset({"kept", "not_kept", "snooze", "cancel"})
-CHALLENGE_VERBS = frozenset({"addressed", "pass_on", "reopen"})
 _STYLES = {discord.ButtonStyle.success: "primary", discord.ButtonStyle.danger: "danger"}
 
 
@@ -38,13 +37,12 @@ def actions_of(message: discord.Message) -> list[list[tuple[Action, str]]]:
         for child in component.children:
             if not isinstance(child, discord.Button) or not child.custom_id:
                 continue
-            parsed = parse_custom_id(child.custom_id)
-            if parsed is None:
+            button = ButtonId.decode(child.custom_id)
+            if button is None:
                 continue
-            verb, target, option = parsed
             style = _STYLES.get(child.style, "default")
-            label = child.label or verb
-            row.append((Action(verb, target, label, option, style), label))
+            label = child.label or button.verb.value
+            row.append((Action(button.verb, button.target, label, button.option, style), label))
         if row:
             rows.append(row)
     return rows

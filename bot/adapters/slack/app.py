@@ -17,16 +17,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import aiohttp
+from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack.actions import Actions
 from bot.adapters.slack.directory import Directory
 from bot.adapters.slack.installations import (
     BOT_SCOPES,
@@ -37,11 +38,9 @@ from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.oauth_state import SingleUseStateStore
 from bot.adapters.slack.tasks import Background
-from bot.adapters.slack.teams import FirstContact
 from bot.adapters.slack.web import WebServer
-from bot.bootstrap import Container
 from bot.config import Settings, SettingsError
-from bot.web.server import calendar_routes
+from bot.core.interactions import Core
 
 log = logging.getLogger(__name__)
 
@@ -103,31 +102,31 @@ class SlackAdapter:
 
     def __init__(
         self,
-        container: Container,
+        core: Core,
         settings: Settings,
         *,
+        installation_store: DatabaseInstallationStore | None = None,
+        extra_routes: Iterable[web.RouteDef] = (),
         client: AsyncWebClient | None = None,
     ) -> None:
         self.mode = slack_mode(settings)
+        if self.mode.oauth and installation_store is None:
+            raise SettingsError("Multi-workspace Slack needs an installation store.")
         self._settings = settings
-        self._container = container
+        self._core = core
+        self._extra_routes = tuple(extra_routes)
         self._client = client or AsyncWebClient(
             token=settings.slack_bot_token or None,
             base_url=settings.slack_api_url,
             timeout=API_TIMEOUT,
         )
-        self._store = (
-            DatabaseInstallationStore(settings.slack_client_id, container.engine)
-            if self.mode.oauth
-            else None
-        )
+        self._store = installation_store if self.mode.oauth else None
         self.notifier = SlackNotifier(
-            WorkspaceClients(self._client, store=self._store), Directory(container.clock)
+            WorkspaceClients(self._client, store=self._store), Directory(core.clock)
         )
         self._tasks = Background()
         self.app = self._build_app()
-        teams = FirstContact(container.commands)
-        Listeners(container, self._tasks, Actions(container, teams), teams).register(self.app)
+        Listeners(core, self.notifier, self._tasks).register(self.app)
         self._web: WebServer | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -145,8 +144,8 @@ class SlackAdapter:
                 state_store=SingleUseStateStore(
                     settings.slack_state_secret,
                     expiration_seconds=OAUTH_STATE_SECONDS,
-                    uow_factory=self._container.uow_factory,
-                    clock=self._container.clock,
+                    uow_factory=self._core.uow_factory,
+                    clock=self._core.clock,
                 ),
                 state_expiration_seconds=OAUTH_STATE_SECONDS,
             )
@@ -201,7 +200,7 @@ class SlackAdapter:
                 port=self._settings.http_port,
                 events=not self.mode.socket,
                 signing_secret=self._settings.slack_signing_secret,
-                extra_routes=calendar_routes(self._container),
+                extra_routes=self._extra_routes,
             )
             await self._web.start()
         if self.mode.socket:

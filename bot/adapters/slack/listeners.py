@@ -24,13 +24,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import inbound, messages, views
 from bot.adapters.slack.actions import Actions
 from bot.adapters.slack.tasks import Background, Tell, guarded
-from bot.adapters.slack.teams import FirstContact
-from bot.bootstrap import Container
-from bot.core import services
-from bot.core.commands import Context, OpenForm, Outcome
-from bot.core.errors import AmbiguousCustomer, ParseError, UserError, new_error_id
+from bot.core.commands import Context
+from bot.core.custom_ids import ButtonId
+from bot.core.delivery import Notifier
+from bot.core.errors import AmbiguousCustomer, ParseError
+from bot.core.interactions import Core, Result, Submission, publish
 from bot.core.model import Kind
-from bot.core.replies import parse_custom_id
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +38,12 @@ SHORTCUT = "record_touchpoint"
 
 
 class Listeners:
-    def __init__(
-        self, container: Container, tasks: Background, actions: Actions, teams: FirstContact
-    ) -> None:
-        self._c = container
-        self._commands = container.commands
-        self._teams = teams
+    def __init__(self, core: Core, notifier: Notifier, tasks: Background) -> None:
+        self._core = core
+        self._in = core.interactions
+        self._notifier = notifier
         self._tasks = tasks
-        self._actions = actions
+        self._actions = Actions(core, notifier)
 
     def register(self, app: AsyncApp) -> None:
         app.command(COMMAND)(self.on_command)
@@ -90,29 +87,21 @@ class Listeners:
         channel = str(body.get("channel_id") or "") or None
         ctx = self._context(body, context, channel)
         text = inbound.command_text(str(body.get("text") or ""))
-        outcome, codes = await asyncio.to_thread(self._outcome, text, ctx)
-        if isinstance(outcome, OpenForm):
+        result = await asyncio.to_thread(self._in.text, ctx, text)
+        if result.form is not None:
+            form = result.form
             view = views.record_modal(
-                customer=outcome.customer,
-                kind=outcome.kind or Kind.CALL,
-                notes=outcome.notes,
-                codes=codes,
+                customer=form.customer,
+                kind=form.kind or Kind.CALL,
+                notes=form.notes,
+                codes=await asyncio.to_thread(self._in.completion_codes, ctx),
                 owner=ctx.user_id,
                 channel=channel,
             )
             await client.views_open(trigger_id=body["trigger_id"], view=view)
-        else:
-            await tell(outcome)
-
-    def _outcome(self, text: str, ctx: Context) -> tuple[Outcome, tuple[str, ...]]:
-        self._teams.ensure(ctx)
-        outcome = self._commands.handle(text, ctx)
-        codes = self._codes(ctx.team_id) if isinstance(outcome, OpenForm) else ()
-        return outcome, codes
-
-    def _codes(self, team_id: str) -> tuple[str, ...]:
-        with self._c.uow_factory() as uow:
-            return services.load_team(uow, team_id).completion_codes
+        elif result.reply is not None:
+            await tell(result.reply)
+        await publish(self._notifier, result.edits)
 
     # -- the message shortcut ---------------------------------------------------------------
 
@@ -134,16 +123,12 @@ class Listeners:
         channel = inbound.channel_of_action(body)
         ctx = self._context(body, context, channel)
 
-        def codes() -> tuple[str, ...]:
-            self._teams.ensure(ctx)
-            return self._codes(ctx.team_id)
-
         notes = messages.plain_text_of(str((body.get("message") or {}).get("text") or ""))
         view = views.record_modal(
             customer="",
             kind=None,
             notes=notes,
-            codes=await asyncio.to_thread(codes),
+            codes=await asyncio.to_thread(self._in.completion_codes, ctx),
             owner=ctx.user_id,
             channel=channel,
         )
@@ -161,48 +146,26 @@ class Listeners:
     ) -> None:
         form = inbound.submitted_form(view)
         channel = inbound.metadata(view).get("channel")
-        try:
-            ctx = self._context(body, context, channel)
-            recorded = await asyncio.to_thread(self._record, ctx, form)
-        except AmbiguousCustomer as exc:
-            await ack(response_action="errors", errors={"customer": exc.message})
-            return
-        except ParseError as exc:
-            errors = inbound.field_errors(exc.by_field(), form.present)
-            await ack(response_action="errors", errors=errors)
-            return
-        except UserError as exc:
-            errors = inbound.field_errors({"entry": exc.message}, form.present)
-            await ack(response_action="errors", errors=errors)
-            return
-        except Exception:
-            await ack(response_action="errors", errors=self._bug(form.present, "saving a form"))
+        ctx = self._context(body, context, channel)
+        fields = Submission(form.customer, form.fields, form.owner)
+        result = await asyncio.to_thread(self._in.submit, ctx, fields)
+        if result.failed:
+            await ack(response_action="errors", errors=self._field_errors(result, form.present))
             return
         await ack()
-        tell = messages.ephemeral(client, channel, ctx.user_id)
+        if result.reply is not None:
+            tell = messages.ephemeral(client, channel, ctx.user_id)
+            self._tasks.spawn(guarded(tell(result.reply), tell, "confirming a touchpoint"))
 
-        async def confirm() -> None:
-            await tell(await asyncio.to_thread(self._commands.confirm, recorded, ctx))
-
-        self._tasks.spawn(guarded(confirm(), tell, "confirming a touchpoint"))
-
-    def _record(self, ctx: Context, form: inbound.SubmittedForm) -> services.Recorded:
-        self._teams.ensure(ctx)
-        return services.record_form(
-            ctx.team_id,
-            ctx.user_id,
-            form.customer,
-            form.fields,
-            owner=form.owner,
-            uow=self._c.uow_factory(),
-            clock=self._c.clock,
-        )
-
-    def _bug(self, present: frozenset[str], what: str) -> dict[str, str]:
-        error_id = new_error_id()
-        log.exception("%s failed (error id %s)", what, error_id)
-        message = f"Something went wrong on our side (error id {error_id}). Nothing was saved."
-        return inbound.field_errors({"entry": message}, present)
+    def _field_errors(self, result: Result, present: frozenset[str]) -> dict[str, str]:
+        """A failed submission's message, on the fields it is about."""
+        error = result.error
+        if isinstance(error, AmbiguousCustomer) and "customer" in present:
+            return {"customer": error.message}
+        if isinstance(error, ParseError):
+            return inbound.field_errors(error.by_field(), present)
+        said = error.message if error is not None else _said(result)
+        return inbound.field_errors({"entry": said}, present)
 
     async def on_pass_on_submitted(
         self,
@@ -214,18 +177,15 @@ class Listeners:
     ) -> None:
         meta = inbound.metadata(view)
         to = inbound.state_values(view).get("to", "").strip()
-        try:
-            ctx = self._context(body, context, meta.get("channel"))
-            change = await asyncio.to_thread(self._actions.pass_on, ctx, meta.get("challenge"), to)
-        except UserError as exc:
-            await ack(response_action="errors", errors={"to": exc.message[:2000]})
-            return
-        except Exception:
-            await ack(response_action="errors", errors=self._bug(frozenset({"to"}), "passing on"))
+        ctx = self._context(body, context, meta.get("channel"))
+        result = await asyncio.to_thread(self._actions.pass_on, ctx, meta.get("challenge"), to)
+        if result.failed or result.reply is None:
+            said = result.error.message if result.error is not None else _said(result)
+            await ack(response_action="errors", errors={"to": said[:2000]})
             return
         await ack()
         tell = messages.ephemeral(client, meta.get("channel"), ctx.user_id)
-        work = self._actions.after_pass_on(client, ctx, meta, change)
+        work = self._actions.after_pass_on(client, ctx, meta, result.reply)
         self._tasks.spawn(guarded(work, tell, "showing a pass-on"))
 
     # -- buttons -----------------------------------------------------------------------------
@@ -240,11 +200,11 @@ class Listeners:
     ) -> None:
         await ack()
         action = (body.get("actions") or [{}])[0]
-        parsed = parse_custom_id(str(action.get("action_id") or ""))
-        if parsed is None:
+        button = ButtonId.decode(str(action.get("action_id") or ""))
+        if button is None:
             return
         tell = messages.responder(respond)
-        work = self._actions.on_button(body, client, respond, context.team_id, parsed, action)
+        work = self._actions.on_button(body, client, respond, context.team_id, button, action)
         self._tasks.spawn(guarded(work, tell, f"button {action.get('action_id')}"))
 
     # -- events ------------------------------------------------------------------------------
@@ -264,7 +224,8 @@ class Listeners:
         team = inbound.team_key(inbound.workspace_in(body, context.team_id))
         key = f"slack:{body.get('event_id') or f'{channel}:{ts}:{user}'}"
         tell = messages.ephemeral(client, channel, user)
-        work = self._actions.keep_by_reaction(client, team, channel, ts, user, key)
+        ref = inbound.message_ref(channel, ts)
+        work = self._actions.keep_by_reaction(Context(team, user), ref, key)
         self._tasks.spawn(guarded(work, tell, "a check-mark reaction"))
 
     async def on_app_home_opened(
@@ -283,10 +244,16 @@ class Listeners:
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
         """Anything a listener let escape (none should): logged, never shown raw."""
-        error_id = new_error_id()
-        log.error(
-            "Slack listener failed for a %s payload (error id %s)",
-            body.get("type", "?") if isinstance(body, dict) else "?",
-            error_id,
-            exc_info=error,
-        )
+        kind = body.get("type", "?") if isinstance(body, dict) else "?"
+        log.error("Slack listener failed for a %s payload", kind, exc_info=error)
+
+
+def _said(result: Result) -> str:
+    """A failed result's message as one line of text (for a modal's field error)."""
+    reply = result.reply
+    if reply is None:
+        return "That did not work."
+    texts = (
+        getattr(span, "text", "") for s in reply.sections for ln in s.lines for span in ln.spans
+    )
+    return " ".join(t for t in texts if t) or reply.title

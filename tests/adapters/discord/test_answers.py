@@ -110,7 +110,7 @@ def test_a_bug_gets_a_generic_answer_with_an_error_id_and_is_logged(
             def broken(text: str, ctx: object) -> None:
                 raise RuntimeError("database on fire")
 
-            w.container.commands.handle = broken  # type: ignore[method-assign]
+            w.container.commands.run = broken  # type: ignore[method-assign]
             answered = await w.fake.slash(w.acme, SAM, "digest")
             said = answer_text(answered)
             error_id = re.search(r"error id ([0-9a-f]{8})", said)

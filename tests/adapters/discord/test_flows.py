@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.core.model import ChallengeStatus, PromiseStatus
 from tests.records import make_long_record
@@ -472,5 +474,48 @@ def test_a_long_customer_record_pages_within_discords_limits(tmp_path: Path) -> 
             for n in range(40):  # every item is on exactly one page
                 for item in (f"problem {n:02d} ", f"promise {n:02d} ", f"reply {n:02d} "):
                     assert sum(item in text for text in shown.values()) == 1, item
+
+    run(scenario())
+
+
+def test_kept_typed_as_text_updates_the_posted_reminder(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path) as w:
+            await record_with_form(w, **FORM)
+            w.later(days=1, minutes=1)
+            await w.engine.scan()
+            [reminder] = w.fake.channel_messages(w.acme)
+            pid = next(i for i in custom_ids(reminder) if i.startswith("tp:kept:")).split(":")[2]
+
+            answered = await w.fake.slash(w.acme, ALEX, "text", command=f"kept {pid}")
+            assert "kept" in answer_text(answered)
+            await until(lambda: custom_ids(reminder) == [])
+            assert f"kept by <@{ALEX}>" in text_of(reminder).replace("** by", " by")
+
+    run(scenario())
+
+
+def test_a_snooze_button_naming_no_time_snoozes_until_tomorrow(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path) as w:
+            await record_with_form(w, **FORM)
+            w.later(days=1, minutes=1)
+            await w.engine.scan()
+            [reminder] = w.fake.channel_messages(w.acme)
+            pid = int(next(i for i in custom_ids(reminder) if i.startswith("tp:kept:"))[8:])
+            # A button posted by an older release, whose snooze named no time.
+            seen = copy.deepcopy(reminder)
+            bare = f"tp:snooze:{pid}"
+            for row in seen["components"]:
+                for button in row["components"]:
+                    if button["custom_id"].startswith(bare + ":"):
+                        button["custom_id"] = bare
+            pressed = await w.fake.press(w.acme, SAM, int(reminder["id"]), bare, seen)
+            assert pressed.type == 7
+            with w.container.uow_factory() as uow:
+                promise = uow.promises.get(f"discord:{w.acme.id}", pid)
+            assert promise is not None and promise.remind_at is not None
+            local = promise.remind_at.astimezone(ZoneInfo("Europe/London"))
+            assert local.date() == (w.clock.now() + timedelta(days=1)).date()
 
     run(scenario())

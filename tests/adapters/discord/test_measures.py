@@ -265,7 +265,7 @@ def test_a_private_answer_with_a_chart_uploads_it_privately(tmp_path: Path) -> N
     async def scenario() -> None:
         async with running(tmp_path) as w:
             await a_week_of_work(w)
-            handle = w.container.commands.handle
+            handle = w.container.commands.run
 
             def stats_with_chart(text: str, ctx: Context) -> Outcome:
                 reply = handle(text, ctx)
@@ -275,7 +275,7 @@ def test_a_private_answer_with_a_chart_uploads_it_privately(tmp_path: Path) -> N
                 )
                 return summaries.with_chart(reply, report.series, charts.weekly_chart)
 
-            w.container.commands.handle = stats_with_chart  # type: ignore[method-assign]
+            w.container.commands.run = stats_with_chart  # type: ignore[method-assign]
             answered = await w.fake.slash(w.acme, SAM, "stats")
             assert private(answered)
             [message] = w.fake.answers(answered)

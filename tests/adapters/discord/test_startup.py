@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.discord.client import DiscordAdapter, DiscordStartError
-from bot.bootstrap import build
+from bot.bootstrap import build, discord_adapter
 from bot.config import load_settings
 from bot.core.clock import ManualClock
 from bot.runtime import platform_adapters
@@ -57,13 +57,13 @@ def test_a_refused_token_or_an_unreachable_gateway_fails_start_clearly(tmp_path:
                 settings_for(tmp_path, fake, DISCORD_BOT_TOKEN="not-the-token"), dotenv=None
             )
             with pytest.raises(DiscordStartError, match="refused DISCORD_BOT_TOKEN"):
-                await DiscordAdapter(container, wrong).start()
+                await discord_adapter(container, wrong).start()
 
             nowhere = load_settings(
                 settings_for(tmp_path, fake, DISCORD_GATEWAY_URL="ws://127.0.0.1:9/gateway/"),
                 dotenv=None,
             )
-            adapter = DiscordAdapter(container, nowhere, start_timeout=0.5)
+            adapter = discord_adapter(container, nowhere, start_timeout=0.5)
             with pytest.raises(DiscordStartError, match=r"gateway at ws://127\.0\.0\.1:9/gateway/"):
                 await adapter.start()
             assert adapter.client.is_closed()

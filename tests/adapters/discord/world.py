@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.adapters.discord.client import DiscordAdapter
-from bot.bootstrap import Container, build
+from bot.bootstrap import Container, build, discord_adapter
 from bot.config import load_settings
 from bot.core.clock import ManualClock
 from bot.scheduling.engine import ReminderEngine
@@ -51,7 +51,7 @@ class World:
 
 async def start_adapter(container: Container, env: dict[str, str]) -> DiscordAdapter:
     settings = load_settings(env, dotenv=None)
-    adapter = DiscordAdapter(container, settings, guild_ready_timeout=0.2, start_timeout=10)
+    adapter = discord_adapter(container, settings, guild_ready_timeout=0.2, start_timeout=10)
     await adapter.start()
     return adapter
 

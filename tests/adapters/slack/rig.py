@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 
 from bot.adapters.slack.app import SlackAdapter
-from bot.bootstrap import Container, build
+from bot.bootstrap import Container, build, slack_adapter
 from bot.config import load_settings
 from bot.core.clock import ManualClock
 from bot.scheduling.engine import ReminderEngine
@@ -137,7 +137,7 @@ async def slack_rig(tmp_path: Path, **env: str) -> AsyncIterator[SlackRig]:
         settings = replace(load_settings(values, dotenv=None), http_port=0)
         container = build(settings, clock=clock)
         try:
-            adapter = SlackAdapter(container, settings)
+            adapter = slack_adapter(container, settings)
             async with aiohttp.ClientSession() as session:
                 await adapter.start()
                 try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.core.model import ChallengeStatus, PromiseStatus
 
@@ -226,3 +227,27 @@ async def test_a_digest_longer_than_one_message_is_split_with_every_part_findabl
         parts = [c.args["metadata"]["event_payload"] for c in posted]
         assert [(p["part"], p["parts"]) for p in parts] == [(0, 2), (1, 2)]
         assert len({p["key"] for p in parts}) == 1
+
+
+async def test_kept_typed_as_text_updates_the_posted_reminder(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, our_promises="send fibre quote by fri")
+        await reminder_posted(rig)
+        ts = rig.fake.messages["C1"][-1]["ts"]
+        await rig.command("kept 1", user="U3")
+        assert promise(rig, 1).status is PromiseStatus.KEPT
+        updated = rig.fake.message("C1", ts)
+        assert updated["edited"]
+        assert "*— kept*" in str(updated["blocks"]) and "by <@U3>" in str(updated["blocks"])
+        assert not [b for b in updated["blocks"] if b["type"] == "actions"]
+
+
+async def test_a_snooze_button_naming_no_time_snoozes_until_tomorrow(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, our_promises="send fibre quote by fri")
+        await reminder_posted(rig)
+        message = rig.fake.messages["C1"][-1]
+        click = payloads.block_actions("tp:snooze:1", block_id="l0.0", message=message)
+        await rig.interact(click)
+        local = promise(rig, 1).remind_at.astimezone(ZoneInfo("Europe/London"))
+        assert local.date() == (rig.clock.now() + timedelta(days=1)).date()

@@ -1,0 +1,292 @@
+"""The one way in: every interaction of every platform enters the core here.
+
+An adapter translates a payload into a call of ``text``, ``submit``, ``press`` or
+``react``, and renders the ``Result``: a reply to show, and the posted messages to edit.
+The decisions live here once, so the platforms cannot drift apart:
+
+* which use case a button runs, and the snooze default;
+* that a changed promise brings *every* posted reminder showing it up to date, whether
+  it was changed by a command, a button or a reaction;
+* one error policy, after errbot: a ``UserError`` becomes a reply; anything else is a
+  bug, logged with its traceback and a short id, and answered with one wording.
+
+The methods are synchronous and touch the database: adapters call them from worker
+threads. ``publish`` (async) applies a result's edits through a platform's ``Notifier``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.core import content, reminders, services
+from bot.core.commands import Commands, Context, OpenForm, PromiseUpdated
+from bot.core.custom_ids import CHALLENGE_VERBS, SETTLING_VERBS, ButtonId, Verb
+from bot.core.delivery import DeliveryFailed, Notifier
+from bot.core.drafts import FormFields
+from bot.core.errors import UserError, new_error_id
+from bot.core.model import Team
+from bot.core.ports import Clock, UnitOfWork
+from bot.core.replies import Reply, Section, message
+
+log = logging.getLogger(__name__)
+
+SNOOZE_DEFAULT = "tomorrow"  # a snooze button that names no time (none should)
+CHECK_MARKS = frozenset({"✅", "☑", "✔"})  # compared without the U+FE0F variation selector
+_SETTLE = {Verb.KEPT: "kept", Verb.NOT_KEPT: "not_kept", Verb.CANCEL: "cancelled"}
+_CHALLENGE = {Verb.ADDRESSED: "addressed", Verb.PASS_ON: "passed_on", Verb.REOPEN: "reopened"}
+
+
+def bug_reply(error_id: str) -> Reply:
+    """The one answer to a bug, wherever it happened."""
+    return message(
+        "Something went wrong",
+        f"Something went wrong on our side (error id {error_id}). Nothing was saved. "
+        "If it happens again, tell whoever runs Touchpoint this id.",
+        kind="error",
+    )
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A posted message to replace with ``reply``."""
+
+    team: Team
+    channel: str
+    ref: str
+    reply: Reply
+
+
+@dataclass(frozen=True)
+class Result:
+    """What an interaction came to."""
+
+    reply: Reply | None  # what to show the person (None: nothing to say)
+    edits: tuple[Edit, ...] = ()  # posted reminders to bring up to date
+    form: OpenForm | None = None  # open the form instead of replying
+    error: UserError | None = None  # a mistake of the user's (forms map it onto fields)
+    error_id: str = ""  # set when a bug was logged
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None or bool(self.error_id)
+
+    def edit_of(self, ref: str | None) -> Edit | None:
+        return next((e for e in self.edits if e.ref == ref), None) if ref else None
+
+    def other_edits(self, ref: str | None) -> tuple[Edit, ...]:
+        return tuple(e for e in self.edits if e.ref != ref)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A submitted form: who it was with, its fields, and whose promises ours are."""
+
+    customer: str
+    fields: FormFields
+    owner: str | None = None
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button pressed, on the message ``message_ref`` (None: a private answer or a
+    Home tab, which has no posted message to update). ``to`` is a pass-on's answer."""
+
+    button: ButtonId
+    message_ref: str | None = None
+    to: str = ""
+
+
+class Interactions:
+    def __init__(
+        self, commands: Commands, uow_factory: Callable[[], UnitOfWork], clock: Clock
+    ) -> None:
+        self._commands = commands
+        self._uow = uow_factory
+        self._clock = clock
+        # A new team's first requests may arrive together; creating it reads, then
+        # inserts: within this process they take turns (held for microseconds afterwards).
+        self._first_contact = threading.Lock()
+
+    # -- the four ways in ------------------------------------------------------------------
+
+    def text(self, ctx: Context, text: str) -> Result:
+        """`/touchpoint <text>`."""
+
+        def run() -> Result:
+            outcome = self._commands.run(text, ctx)
+            if isinstance(outcome, OpenForm):
+                return Result(None, form=outcome)
+            if isinstance(outcome, PromiseUpdated) and outcome.promise_id is not None:
+                edits = self._reminder_edits(ctx.team_id, [], outcome.promise_id)
+                return Result(outcome.reply, edits)
+            if isinstance(outcome, PromiseUpdated):
+                return Result(outcome.reply)
+            return Result(outcome)
+
+        return self._guarded(ctx, f"/touchpoint {text[:40]!r}", run)
+
+    def submit(self, ctx: Context, form: Submission) -> Result:
+        """A filled-in form: saved whole or not at all, then confirmed."""
+
+        def run() -> Result:
+            recorded = services.record_form(
+                ctx.team_id,
+                ctx.user_id,
+                form.customer,
+                form.fields,
+                owner=form.owner,
+                uow=self._uow(),
+                clock=self._clock,
+            )
+            return Result(self._confirm(recorded, ctx))
+
+        return self._guarded(ctx, "recording a touchpoint", run)
+
+    def press(self, ctx: Context, press: Press) -> Result:
+        """A button. The pressed message, when it is a reminder, is among the edits."""
+
+        def run() -> Result:
+            note, promise_id = self._apply(ctx, press)
+            settling = press.button.verb in SETTLING_VERBS
+            refs = [press.message_ref] if press.message_ref else []
+            edits = self._reminder_edits(ctx.team_id, refs, promise_id if settling else None)
+            pressed = next((e for e in edits if e.ref == press.message_ref), None)
+            if pressed is not None and press.button.verb is Verb.SNOOZE:
+                # Still open: say until when, under the reminder.
+                sections = (*pressed.reply.sections, Section(None, note.sections[0].lines))
+                shown = dataclasses.replace(pressed, reply=_public(pressed.reply, sections))
+                edits = tuple(shown if e is pressed else e for e in edits)
+            return Result(note, edits)
+
+        return self._guarded(ctx, f"button {press.button.encode()}", run)
+
+    def react(self, ctx: Context, message_ref: str, emoji: str, event_key: str) -> Result:
+        """A reaction on a posted message: a check mark on a one-promise reminder keeps it.
+        Anything else, and a platform's retry of the same event, does nothing."""
+        if emoji.replace("\ufe0f", "") not in CHECK_MARKS:
+            return Result(None)
+
+        def run() -> Result:
+            changed = services.keep_from_reaction(
+                ctx.team_id, message_ref, ctx.user_id, event_key, uow=self._uow(), clock=self._clock
+            )
+            if changed is None:
+                return Result(None)
+            edits = self._reminder_edits(ctx.team_id, [message_ref], changed.promise.id)
+            return Result(None, edits)
+
+        return self._guarded(ctx, "a check-mark reaction", run)
+
+    # -- small reads adapters need to build their forms --------------------------------------
+
+    def completion_codes(self, ctx: Context) -> tuple[str, ...]:
+        self.ensure_team(ctx)
+        with self._uow() as uow:
+            return services.load_team(uow, ctx.team_id).completion_codes
+
+    def team(self, ctx: Context) -> Team:
+        self.ensure_team(ctx)
+        with self._uow() as uow:
+            return services.load_team(uow, ctx.team_id)
+
+    def ensure_team(self, ctx: Context) -> None:
+        with self._first_contact:
+            self._commands.ensure_team(ctx)
+
+    # -- inside ------------------------------------------------------------------------------
+
+    def _guarded(self, ctx: Context, what: str, run: Callable[[], Result]) -> Result:
+        try:
+            self.ensure_team(ctx)
+            return run()
+        except UserError as exc:
+            return Result(content.error_reply(exc), error=exc)
+        except Exception:
+            error_id = new_error_id()
+            log.exception("%s failed (error id %s)", what, error_id)
+            return Result(bug_reply(error_id), error_id=error_id)
+
+    def _confirm(self, recorded: services.Recorded, ctx: Context) -> Reply:
+        """The confirmation; the touchpoint is saved by now, so a failure here must not
+        turn into "nothing was saved"."""
+        try:
+            return self._commands.confirm(recorded, ctx)
+        except Exception:
+            log.exception("claiming the team channel failed after recording")
+            return content.confirmation(recorded)
+
+    def _apply(self, ctx: Context, press: Press) -> tuple[Reply, int | None]:
+        """Run a button's use case: what to say, and the promise it changed."""
+        verb, target, actor = press.button.verb, press.button.target, ctx.user_id
+        uow, clock = self._uow(), self._clock
+        if verb in _SETTLE:
+            settled = services.settle_promise(
+                ctx.team_id, target, _SETTLE[verb], actor, uow=uow, clock=clock
+            )
+            return content.promise_changed(settled, actor), settled.promise.id
+        if verb is Verb.SNOOZE:
+            until = press.button.option or SNOOZE_DEFAULT
+            snoozed = services.snooze_promise(
+                ctx.team_id, target, until, actor, uow=uow, clock=clock
+            )
+            return content.promise_changed(snoozed, actor), snoozed.promise.id
+        assert verb in CHALLENGE_VERBS
+        if verb is Verb.PASS_ON and not press.to.strip():
+            raise UserError("Say who takes it on, e.g. “billing team”.")
+        changed = services.change_challenge(
+            ctx.team_id, target, _CHALLENGE[verb], actor, to=press.to, uow=uow, clock=clock
+        )
+        return content.challenge_changed(changed, actor), None
+
+    def _reminder_edits(
+        self, team_id: str, refs: list[str], promise_id: int | None
+    ) -> tuple[Edit, ...]:
+        """The current content of each posted reminder: ``refs`` first (those that are
+        reminders), then every other sent reminder still showing ``promise_id``. The change
+        is saved by now: a failure here costs the edits, not the answer."""
+        try:
+            return self._rebuilt(team_id, refs, promise_id)
+        except Exception:
+            log.exception("could not rebuild the reminders showing promise %s", promise_id)
+            return ()
+
+    def _rebuilt(self, team_id: str, refs: list[str], promise_id: int | None) -> tuple[Edit, ...]:
+        wanted = list(refs)
+        if promise_id is not None:
+            for delivery in reminders.reminders_showing(team_id, promise_id, uow=self._uow()):
+                if delivery.message_ref and delivery.message_ref not in wanted:
+                    wanted.append(delivery.message_ref)
+        edits: list[Edit] = []
+        for ref in wanted:
+            found = reminders.reminder_for_message(team_id, ref, uow=self._uow(), clock=self._clock)
+            if found is not None:
+                outgoing = found[1]
+                edits.append(Edit(outgoing.team, outgoing.channel, ref, outgoing.reply))
+        return tuple(edits)
+
+
+def _public(reply: Reply, sections: tuple[Section, ...]) -> Reply:
+    return dataclasses.replace(reply, sections=sections, private=False, mentions=())
+
+
+async def publish(notifier: Notifier, edits: tuple[Edit, ...]) -> None:
+    """Make the edits; one that fails (a message deleted meanwhile) does not stop the rest."""
+    for edit in edits:
+        try:
+            await notifier.update(edit.team, edit.channel, edit.ref, edit.reply)
+        except DeliveryFailed as exc:
+            log.warning("could not update message %s: %s", edit.ref, exc)
+
+
+@dataclass(frozen=True)
+class Core:
+    """What an adapter is given: the way in, and the unit of work and clock for the few
+    reads it renders itself (the Home tab, autocomplete)."""
+
+    interactions: Interactions
+    uow_factory: Callable[[], UnitOfWork]
+    clock: Clock
