@@ -137,11 +137,15 @@ class Commands:
 
     def handle(self, text: str, ctx: Context) -> Outcome:
         """Run one command; user mistakes come back as an error reply, bugs propagate."""
-        outcome = self.run(text, ctx)
+        try:
+            outcome = self.run(text, ctx)
+        except UserError as exc:
+            return content.error_reply(exc)
         return outcome.reply if isinstance(outcome, PromiseUpdated) else outcome
 
     def run(self, text: str, ctx: Context) -> Routed:
-        """``handle``, also saying which promise a command changed."""
+        """Run one command, saying which promise it changed; a user's mistake is raised
+        as a ``UserError`` (``Interactions`` turns it into the reply)."""
         self.ensure_team(ctx)
         text = clean_text(text).strip()  # no NUL or lone surrogate reaches the database
         verb, _, rest = text.partition(" ")
@@ -149,14 +153,11 @@ class Commands:
             verb, _, more = verb.partition("\n")
             rest = f"{more}\n{rest}".strip()
         route = self._routes.get(verb.lower())
-        try:
-            if not text:
-                return self._help("", ctx)
-            if route is not None:
-                return route(rest.strip(), ctx)
-            return self._record_or_form(text, ctx)
-        except UserError as exc:
-            return content.error_reply(exc)
+        if not text:
+            return self._help("", ctx)
+        if route is not None:
+            return route(rest.strip(), ctx)
+        return self._record_or_form(text, ctx)
 
     # -- recording -------------------------------------------------------------------------
 
