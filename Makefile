@@ -35,6 +35,7 @@ lint: $(STAMP_DEV)
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP_DEV)
 	$(BIN)/python -m bench $(BENCH_ARGS)

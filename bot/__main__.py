@@ -188,7 +188,7 @@ async def _serve_feeds(container: Container) -> None:
 
     settings = container.settings
     try:
-        await serve_web(make_web_app(container, settings), settings.http_host, settings.http_port)
+        await serve_web(make_web_app(container.core), settings.http_host, settings.http_port)
     except OSError as exc:
         log.warning(
             "calendar feeds are not served: %s:%d is unavailable (%s); set TOUCHPOINT_HTTP_PORT",

@@ -124,7 +124,7 @@ def slack_adapter(container: Container, settings: Settings, **kwargs: Any) -> Sl
         container.core,
         settings,
         installation_store=store,
-        extra_routes=calendar_routes(container),
+        extra_routes=calendar_routes(container.core),
         **kwargs,
     )
 

@@ -67,7 +67,7 @@ async def serve(container: Container, adapters: list[PlatformAdapter]) -> None:
         # No adapter runs an HTTP server (Socket Mode, Discord): serve the feeds ourselves.
         settings = container.settings
         web_runner = await serve_web(
-            make_web_app(container, settings), settings.http_host, settings.http_port
+            make_web_app(container.core), settings.http_host, settings.http_port
         )
     scheduler = start_scheduler(
         engine, container.clock, scan_seconds=container.settings.scan_seconds

@@ -13,9 +13,8 @@ from collections.abc import Iterable
 
 from aiohttp import web
 
-from bot.bootstrap import Container
-from bot.config import Settings
 from bot.core import calendar
+from bot.core.interactions import Core
 from bot.web.calendar import feed_ics
 
 log = logging.getLogger(__name__)
@@ -31,17 +30,15 @@ FEED_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 SHUTDOWN_GRACE = 10.0  # seconds a request in flight gets to finish on stop
-# The deployment's settings, for handlers merged in through ``extra_routes``.
-SETTINGS = web.AppKey("settings", Settings)
 
 
-def calendar_routes(container: Container) -> list[web.RouteDef]:
+def calendar_routes(core: Core) -> list[web.RouteDef]:
     """The calendar feed route, to add to any aiohttp application."""
 
     async def feed(request: web.Request) -> web.Response:
         token = request.match_info["token"]
         content = await asyncio.to_thread(
-            calendar.feed_for_token, token, uow=container.uow_factory(), clock=container.clock
+            calendar.feed_for_token, token, uow=core.uow_factory(), clock=core.clock
         )
         if content is None:
             raise web.HTTPNotFound()  # the router's own 404: unknown and revoked look alike
@@ -57,13 +54,10 @@ async def health(_: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def make_web_app(
-    container: Container, settings: Settings, extra_routes: Iterable[web.RouteDef] = ()
-) -> web.Application:
+def make_web_app(core: Core, extra_routes: Iterable[web.RouteDef] = ()) -> web.Application:
     """The application: health check, calendar feeds and any ``extra_routes``."""
     app = web.Application()
-    app.add_routes([web.get(HEALTH_PATH, health), *calendar_routes(container), *extra_routes])
-    app[SETTINGS] = settings
+    app.add_routes([web.get(HEALTH_PATH, health), *calendar_routes(core), *extra_routes])
     return app
 
 

@@ -64,7 +64,7 @@ async def serving(
     container: Container, extra: list[web.RouteDef] | None = None
 ) -> AsyncIterator[Callable[[str], Coroutine[Any, Any, Fetched]]]:
     """The real app on a free loopback port, and a function that GETs a path from it."""
-    app = make_web_app(container, container.settings, extra or [])
+    app = make_web_app(container.core, extra or [])
     runner = await serve_web(app, "127.0.0.1", 0)
     host, port = runner.addresses[0][:2]
     try:

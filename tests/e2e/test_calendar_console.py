@@ -30,7 +30,7 @@ def get(container: Container, path: str) -> tuple[int, bytes]:
     """GET ``path`` from the bot's HTTP server, started on a free loopback port."""
 
     async def run() -> tuple[int, bytes]:
-        runner = await serve_web(make_web_app(container, container.settings), "127.0.0.1", 0)
+        runner = await serve_web(make_web_app(container.core), "127.0.0.1", 0)
         host, port = runner.addresses[0][:2]
         try:
             async with (
