@@ -15,7 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bot.core.errors import UserError
-from bot.core.services import TeamDefaults, parse_clock_time, parse_timezone
+from bot.core.services import TeamDefaults
+from bot.core.team_settings import parse_clock_time, parse_timezone
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 

@@ -14,9 +14,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self, TypeVar
 
-from bot.core.calendar import CalendarFeed
 from bot.core.delivery import Delivery, DeliveryStatus
-from bot.core.measures import DifferenceCount, PromiseTally, Scope, TouchpointGroup
 from bot.core.model import (
     Challenge,
     ChallengeStatus,
@@ -31,6 +29,7 @@ from bot.core.model import (
     slugify,
 )
 from bot.core.ports import Window
+from bot.core.values import CalendarFeed, DifferenceCount, PromiseTally, Scope, TouchpointGroup
 
 T = TypeVar("T")
 

@@ -19,6 +19,7 @@ from bot.core.model import Customer, Direction, Promise, Team
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Link, Reply, Section, line
 from bot.core.services import load_team
+from bot.core.values import CalendarFeed
 
 # 256 bits, written in hex (64 characters). Not token_urlsafe: its "-" and "_" are markdown
 # to Discord, whose renderer escapes them with a backslash, and a backslash inside a URL
@@ -26,22 +27,6 @@ from bot.core.services import load_team
 TOKEN_BYTES = 32
 MAX_TOKEN_CHARS = 100  # longer "tokens" are not ours: refuse before hashing them
 FEED_PATH = "/calendar/{token}.ics"
-
-
-@dataclass
-class CalendarFeed:
-    """One feed URL. ``owner`` None is the whole team's feed."""
-
-    team_id: str
-    owner: str | None
-    token_hash: str
-    created_at: datetime
-    revoked_at: datetime | None = None
-    id: int | None = None
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,8 @@ from bot.core.model import (
 )
 from bot.core.parsing import LABELS, parse_form
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.services import MAX_CUSTOMER_NAME, near_misses, parse_timezone
+from bot.core.services import MAX_CUSTOMER_NAME, near_misses
+from bot.core.team_settings import parse_timezone
 
 FORMAT_NAME = "touchpoint-export"
 FORMAT_VERSION = 1

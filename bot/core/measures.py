@@ -36,6 +36,7 @@ from bot.core.model import (
 )
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.services import find_customer, load_team
+from bot.core.values import DifferenceCount, PromiseTally, Scope, TouchpointGroup
 from bot.core.workdays import local_instant
 
 PEOPLE_LISTED = 10
@@ -47,86 +48,6 @@ TEAM_WORDS = frozenset({"", "team", "all"})
 
 
 # -- what the repositories return -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which records a measure covers: a team, optionally one person or one customer, and
-    optionally only what happened (fell due, was recorded, was addressed) since an instant.
-    The open-challenge backlog is a state, so ``since`` does not narrow it."""
-
-    team_id: str
-    person: str | None = None
-    customer_id: int | None = None
-    since: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PromiseTally:
-    """Promise outcomes, counted. Only dated promises count for on time."""
-
-    on_time: int = 0  # kept at or before the due date
-    late: int = 0  # kept after the due date
-    missed: int = 0  # marked not kept
-    overdue: int = 0  # still open, past the due date
-    kept_undated: int = 0
-    not_kept_undated: int = 0
-
-    @property
-    def counted(self) -> int:
-        """The base of the on-time rate: dated promises settled or past due."""
-        return self.on_time + self.late + self.missed + self.overdue
-
-    @property
-    def not_on_time(self) -> int:
-        return self.late + self.missed + self.overdue
-
-    @property
-    def rate(self) -> float | None:
-        return self.on_time / self.counted if self.counted else None
-
-    @property
-    def kept(self) -> int:
-        return self.on_time + self.late + self.kept_undated
-
-    @property
-    def not_kept(self) -> int:
-        return self.missed + self.not_kept_undated
-
-    def __add__(self, other: PromiseTally) -> PromiseTally:
-        return PromiseTally(
-            self.on_time + other.on_time,
-            self.late + other.late,
-            self.missed + other.missed,
-            self.overdue + other.overdue,
-            self.kept_undated + other.kept_undated,
-            self.not_kept_undated + other.not_kept_undated,
-        )
-
-    def is_empty(self) -> bool:
-        return not (self.counted or self.kept_undated or self.not_kept_undated)
-
-
-@dataclass(frozen=True)
-class TouchpointGroup:
-    """Touchpoints of one kind and journey stage, with the sums of their scores."""
-
-    kind: Kind
-    stage: JourneyStage | None
-    count: int
-    satisfaction_sum: int = 0
-    satisfaction_count: int = 0
-    effort_sum: int = 0
-    effort_count: int = 0
-
-
-@dataclass(frozen=True)
-class DifferenceCount:
-    """How many touchpoints of a customer named this biggest difference (exact text)."""
-
-    customer_id: int
-    text: str
-    touchpoints: int
 
 
 # -- what the use cases return --------------------------------------------------------------

@@ -12,7 +12,6 @@ from bot.core.content import age
 from bot.core.measures import (
     ChallengeMeasures,
     Measures,
-    PromiseTally,
     StatsReport,
     TouchpointMeasures,
     WeeklySeries,
@@ -20,6 +19,7 @@ from bot.core.measures import (
 )
 from bot.core.model import JourneyStage
 from bot.core.replies import Line, Reply, Section, Strong, Text, UserRef, line
+from bot.core.values import PromiseTally
 
 COMMAND = "/touchpoint"
 NOTHING_YET = (

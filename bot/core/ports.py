@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, Self
+from typing import Protocol, Self
 
 from bot.core.delivery import Delivery
 from bot.core.model import (
@@ -23,13 +23,7 @@ from bot.core.model import (
     Team,
     Touchpoint,
 )
-
-if TYPE_CHECKING:  # bot.core.calendar imports this module
-    from bot.core.calendar import CalendarFeed
-if TYPE_CHECKING:  # bot.core.measures imports this module
-    from datetime import timedelta
-
-    from bot.core.measures import DifferenceCount, PromiseTally, Scope, TouchpointGroup
+from bot.core.values import CalendarFeed, DifferenceCount, PromiseTally, Scope, TouchpointGroup
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.delivery import Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, PromiseDraft, TouchpointDraft
@@ -22,7 +21,6 @@ from bot.core.errors import (
 )
 from bot.core.model import (
     MAX_ITEM_CHARS,
-    WEEKDAYS,
     Challenge,
     Customer,
     Direction,
@@ -34,18 +32,15 @@ from bot.core.model import (
 )
 from bot.core.parsing import clean_text, parse_due, parse_form, parse_quick_entry
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.workdays import next_working_day_start
+from bot.core.team_settings import apply_setting, parse_followup, unknown_code_message
 
 MAX_CUSTOMER_NAME = 80
 # Longer than any name or alias can be: a longer search cannot match, so it is not run
 # (SQLite refuses LIKE patterns over 50,000 bytes).
 MAX_CUSTOMER_SEARCH = 200
-MAX_CHANNEL_CHARS = 100  # the column's size; platform channel ids are far shorter
 # Ids are 32-bit integers in the database; a bigger number names nothing (PostgreSQL
 # would refuse to compare it).
 MAX_ID = 2**31 - 1
-MAX_CODE_CHARS = 40
-MAX_CODES = 25  # a select menu holds at most 25 options on both platforms
 SNOOZE_CHOICES = {"1h": "in 1 hour", "tomorrow": "tomorrow", "next_week": "next week"}
 
 
@@ -130,7 +125,7 @@ def configure_team(
     """Change one setting: channel, timezone, digest, daystart, days, codes add|remove."""
     with uow:
         team = load_team(uow, team_id)
-        changed = _apply_setting(team, setting.strip().lower(), value.strip(), clock.now())
+        changed = apply_setting(team, setting.strip().lower(), value.strip(), clock.now())
         uow.teams.save(team)
         uow.commit()
         return TeamConfigured(team, changed)
@@ -146,168 +141,6 @@ def claim_channel_if_unset(team_id: str, channel: str, *, uow: UnitOfWork) -> bo
         uow.teams.save(team)
         uow.commit()
         return True
-
-
-def _apply_setting(team: Team, setting: str, value: str, now: datetime) -> tuple[str, ...]:
-    if setting == "channel":
-        if not value:
-            raise UserError("Name the channel: `/touchpoint config channel #customer-team`.")
-        if len(value) > MAX_CHANNEL_CHARS or len(value.split()) > 1:
-            raise UserError(
-                "That is not one channel: name it like `/touchpoint config channel #customer-team`."
-            )
-        team.channel = value
-    elif setting in {"timezone", "tz"}:
-        team.timezone = parse_timezone(value)
-    elif setting in {"digest", "digest_time", "digest-time"}:
-        team.digest_time = parse_clock_time(value, "digest time")
-    elif setting in {"daystart", "day_start", "day-start"}:
-        team.day_start = parse_clock_time(value, "working-day start")
-    elif setting in {"days", "digest_days", "workdays"}:
-        team.digest_days = parse_weekdays(value)
-    elif setting in {"codes", "code"}:
-        team.completion_codes = edit_codes(team.completion_codes, value)
-    elif setting in {"owner", "owners"}:
-        team.area_owners = edit_owners(team.area_owners, value)
-    elif setting in {"followup", "follow-up", "followups"}:
-        team.code_followups = edit_followups(team, value, now)
-    elif setting in {"overdue", "repeat"}:
-        team.remind_overdue = parse_switch(value, "overdue")
-    else:
-        raise UserError(
-            f"Unknown setting “{setting}”. Settings: channel, timezone, digest, daystart, "
-            "days, codes, overdue, owner, followup. "
-            "Example: `/touchpoint config timezone Europe/London`."
-        )
-    return (setting,)
-
-
-def parse_timezone(value: str) -> str:
-    name = value.strip()
-    try:
-        if not name or "\x00" in name or ".." in name:
-            raise ZoneInfoNotFoundError(name)
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise UserError(
-            f"Unknown timezone “{value}”. Use an IANA name such as Europe/London, "
-            "America/New_York or Asia/Tokyo."
-        ) from None
-    return name
-
-
-MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>|@([A-Za-z0-9._-]+)")
-MAX_AREA_CHARS = 40
-
-
-def edit_owners(owners: dict[str, str], value: str) -> dict[str, str]:
-    """`billing @U123` names billing's owner; `billing none` removes the area."""
-    area, _, who = value.rpartition(" ")
-    area = " ".join(area.strip().strip("\"'“”").split()).lower()
-    usage = "Write `/touchpoint config owner billing @someone` (or `owner billing none`)."
-    if not area or len(area) > MAX_AREA_CHARS:
-        raise UserError(usage)
-    if who.lower() == "none":
-        if area not in owners:
-            raise UserError(f"“{area}” has no owner. Areas: {', '.join(owners) or 'none yet'}.")
-        return {a: o for a, o in owners.items() if a != area}
-    match = MENTION.fullmatch(who.strip())
-    if not match:
-        raise UserError(usage)
-    return {**owners, area: match.group(1) or match.group(2)}
-
-
-def edit_followups(team: Team, value: str, now: datetime) -> dict[str, str]:
-    """`"no answer" = call back next working day`; `"no answer" = none` removes it."""
-    code_text, sep, rule = value.partition("=")
-    code = team.find_code(code_text.strip().strip("\"'“”"))
-    usage = 'Write `/touchpoint config followup "no answer" = call back next working day`.'
-    if not sep:
-        raise UserError(usage)
-    if code is None:
-        raise UserError(_unknown_code_message(team, code_text.strip().strip("\"'“”")))
-    rule = " ".join(rule.split())
-    if rule.lower() == "none":
-        return {c: r for c, r in team.code_followups.items() if c != code.lower()}
-    if not rule or len(rule) > MAX_ITEM_CHARS:
-        raise UserError(usage)
-    parse_followup(rule, team, now)  # a rule that cannot be read fails now, not at recording
-    return {**team.code_followups, code.lower(): rule}
-
-
-def parse_switch(value: str, setting: str) -> bool:
-    word = value.strip().lower()
-    if word in {"on", "yes", "true", "1"}:
-        return True
-    if word in {"off", "no", "false", "0"}:
-        return False
-    raise UserError(
-        f"Write `/touchpoint config {setting} on` or `/touchpoint config {setting} off`."
-    )
-
-
-def parse_clock_time(value: str, what: str) -> time:
-    text = value.strip().lower().replace(".", ":")
-    suffix = ""
-    if text.endswith(("am", "pm")):
-        text, suffix = text[:-2].strip(), text[-2:]
-    hours, _, minutes = text.partition(":")
-    digits = f"{hours}{minutes}"
-    if hours.isdigit() and (minutes.isdigit() or not minutes) and digits.isascii():  # not "²"
-        h, m = int(hours), int(minutes or 0)
-        if suffix:
-            h = h % 12 + (12 if suffix == "pm" else 0) if 1 <= h <= 12 else 99
-        if 0 <= h < 24 and 0 <= m < 60:
-            return time(h, m)
-    raise UserError(f"Can't read the {what} “{value}”. Write it like 09:00, 17:30 or 8am.")
-
-
-def parse_weekdays(value: str) -> tuple[int, ...]:
-    text = value.strip().lower()
-    named = {"weekdays": (0, 1, 2, 3, 4), "daily": tuple(range(7)), "everyday": tuple(range(7))}
-    if text in named:
-        return named[text]
-    days: set[int] = set()
-    for part in text.replace(",", " ").split():
-        if "-" in part:
-            first, _, last = part.partition("-")
-            a, b = _weekday(first, value), _weekday(last, value)
-            days.update(range(a, b + 1) if a <= b else [*range(a, 7), *range(b + 1)])
-        else:
-            days.add(_weekday(part, value))
-    if not days:
-        raise UserError("Name at least one day: `days mon-fri`, `days weekdays` or `days daily`.")
-    return tuple(sorted(days))
-
-
-def _weekday(word: str, value: str) -> int:
-    key = word[:3]
-    if len(word) >= 3 and key in WEEKDAYS:
-        return WEEKDAYS.index(key)
-    raise UserError(f"Can't read the days “{value}”. Write them like `mon-fri` or `mon,wed,fri`.")
-
-
-def edit_codes(codes: tuple[str, ...], value: str) -> tuple[str, ...]:
-    verb, _, rest = value.partition(" ")
-    code = " ".join(rest.strip().strip("\"'“”").split())
-    verb = verb.lower()
-    if verb not in {"add", "remove"} or not code:
-        raise UserError(
-            'Write `/touchpoint config codes add "call back later"` or '
-            '`/touchpoint config codes remove "no answer"`.'
-        )
-    existing = {c.lower(): c for c in codes}
-    if verb == "add":
-        if len(code) > MAX_CODE_CHARS:
-            raise UserError(f"A completion code can have at most {MAX_CODE_CHARS} characters.")
-        if code.lower() in existing:
-            raise UserError(f"“{existing[code.lower()]}” is already a completion code.")
-        if len(codes) >= MAX_CODES:
-            raise UserError(f"A team can have at most {MAX_CODES} completion codes.")
-        return (*codes, code)
-    if code.lower() not in existing:
-        raise UserError(f"“{code}” is not one of this team's codes: {', '.join(codes)}.")
-    return tuple(c for c in codes if c.lower() != code.lower())
 
 
 # -- customers -------------------------------------------------------------------------
@@ -473,7 +306,7 @@ def _record(
     if draft.code:
         code = team.find_code(draft.code)
         if code is None:
-            raise ParseError([FieldError("code", _unknown_code_message(team, draft.code))])
+            raise ParseError([FieldError("code", unknown_code_message(team, draft.code))])
     customer, created = resolve_or_create_customer(uow, team.id, customer_text, now)
     assert customer.id is not None
     touchpoint = Touchpoint(
@@ -521,23 +354,6 @@ def _followups(
     return [_promise(team, customer, Direction.OURS, PromiseDraft(text, due), owner, author, now)]
 
 
-NEXT_WORKING_DAY = "next working day"
-
-
-def parse_followup(rule: str, team: Team, now: datetime) -> tuple[str, datetime | None]:
-    """ "call back next working day" -> ("call back", start of the next working day); any
-    other due phrase the parser reads ("in 2 days", "fri") works too."""
-    rule = " ".join(rule.split())
-    if rule.lower().endswith(NEXT_WORKING_DAY):
-        text = rule[: -len(NEXT_WORKING_DAY)].strip()
-        return text or rule, next_working_day_start(team, now)
-    draft = parse_form(
-        FormFields(our_promises=rule), now=now, tz=team.timezone, day_start=team.day_start
-    )
-    promise = draft.our_promises[0]
-    return promise.text, promise.due_at
-
-
 def _promise(
     team: Team,
     customer: Customer,
@@ -557,14 +373,6 @@ def _promise(
         made_by=author,
         made_at=now,
         due_at=draft.due_at,
-    )
-
-
-def _unknown_code_message(team: Team, code: str) -> str:
-    codes = ", ".join(f"“{c}”" for c in team.completion_codes) or "none yet"
-    return (
-        f"“{code}” is not one of this team's completion codes ({codes}). "
-        f'Add it with `/touchpoint config codes add "{code}"`.'
     )
 
 

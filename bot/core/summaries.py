@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 
 from bot.core import measures, measures_content
 from bot.core.delivery import Delivery, DeliveryKind, Outgoing
-from bot.core.measures import Scope, WeeklySeries
+from bot.core.measures import WeeklySeries
 from bot.core.model import Team
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Image, Reply, Section, When, line
+from bot.core.values import Scope
 from bot.core.workdays import digest_instant, local_instant
 
 # Draws the chart of a series as PNG bytes, given its alt text (``bot.charts.weekly_chart``).

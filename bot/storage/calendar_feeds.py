@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.orm import Session
 
-from bot.core.calendar import CalendarFeed
+from bot.core.values import CalendarFeed
 from bot.storage.orm import CalendarFeedRow
 from bot.storage.sqlhelpers import rowcount
 

@@ -32,8 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.core.measures import DifferenceCount, PromiseTally, Scope, TouchpointGroup
 from bot.core.model import ChallengeStatus, Direction, JourneyStage, Kind, PromiseStatus
+from bot.core.values import DifferenceCount, PromiseTally, Scope, TouchpointGroup
 from bot.storage.orm import (
     ChallengeEventRow,
     ChallengeRow,

@@ -12,9 +12,10 @@ import pytest
 
 from bot.core import measures
 from bot.core.clock import ManualClock
-from bot.core.measures import PromiseTally, Scope, StatsReport
+from bot.core.measures import StatsReport
 from bot.core.model import Direction, JourneyStage, Kind
 from bot.core.ports import UnitOfWork
+from bot.core.values import PromiseTally, Scope
 from tests.fakes import FakeStore, FakeUnitOfWork
 from tests.unit.test_measures import DAY, NOW, OTHER, TEAM, Builder
 

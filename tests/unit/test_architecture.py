@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import typing
 from pathlib import Path
 
 BOT = Path(__file__).resolve().parents[2] / "bot"
@@ -58,3 +59,31 @@ def test_only_the_settings_module_reads_the_environment() -> None:
         if "os.environ" in p.read_text(encoding="utf-8") and p.name != "config.py"
     ]
     assert readers == []
+
+
+def test_the_ports_type_hints_resolve_at_run_time() -> None:
+    """Value types the ports use live beside the model, so nothing hides behind
+    TYPE_CHECKING to dodge an import cycle."""
+    from bot.core import ports
+
+    unresolved = []
+    for name, kind in vars(ports).items():
+        if not isinstance(kind, type) or kind.__module__ != ports.__name__:
+            continue
+        for member in vars(kind).values():
+            if callable(member):
+                try:
+                    typing.get_type_hints(member)
+                except NameError as exc:
+                    unresolved.append(f"{name}.{member.__name__}: {exc}")
+    assert unresolved == []
+
+
+def test_no_adapter_imports_the_composition_root_or_storage() -> None:
+    offenders = []
+    for path in sorted((BOT / "adapters").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            module = node.module if isinstance(node, ast.ImportFrom) else None
+            if module and module.startswith(("bot.bootstrap", "bot.storage", "bot.runtime")):
+                offenders.append(f"{path.relative_to(BOT)}: {module}")
+    assert offenders == []

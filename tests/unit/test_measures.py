@@ -10,7 +10,6 @@ import pytest
 from bot.core import measures, measures_content
 from bot.core.clock import ManualClock
 from bot.core.errors import UserError
-from bot.core.measures import PromiseTally, Scope
 from bot.core.model import (
     Challenge,
     Customer,
@@ -23,6 +22,7 @@ from bot.core.model import (
     slugify,
 )
 from bot.core.ports import UnitOfWork
+from bot.core.values import PromiseTally, Scope
 from tests.fakes import FakeStore, FakeUnitOfWork
 from tests.unit.test_reminders import flatten
 
