@@ -19,20 +19,19 @@ from bot.core.model import Kind
 
 
 class Verb(enum.StrEnum):
-    """What a button does."""
+    """What a button does. Only verbs some reply offers as a button: cancelling a promise
+    and reopening a challenge are typed (`/touchpoint cancel 12`, `reopen 7`)."""
 
     KEPT = "kept"
     NOT_KEPT = "not_kept"
-    CANCEL = "cancel"
     SNOOZE = "snooze"
     ADDRESSED = "addressed"
     PASS_ON = "pass_on"  # noqa: S105 - a verb, not a secret
-    REOPEN = "reopen"
 
 
-PROMISE_VERBS = frozenset({Verb.KEPT, Verb.NOT_KEPT, Verb.CANCEL, Verb.SNOOZE})
-SETTLING_VERBS = frozenset({Verb.KEPT, Verb.NOT_KEPT, Verb.CANCEL})
-CHALLENGE_VERBS = frozenset({Verb.ADDRESSED, Verb.PASS_ON, Verb.REOPEN})
+PROMISE_VERBS = frozenset({Verb.KEPT, Verb.NOT_KEPT, Verb.SNOOZE})
+SETTLING_VERBS = frozenset({Verb.KEPT, Verb.NOT_KEPT})
+CHALLENGE_VERBS = frozenset({Verb.ADDRESSED, Verb.PASS_ON})
 
 BUTTON_PREFIX = "tp:"
 _VERBS = "|".join(sorted((v.value for v in Verb), key=len, reverse=True))

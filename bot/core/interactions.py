@@ -36,8 +36,8 @@ log = logging.getLogger(__name__)
 
 SNOOZE_DEFAULT = "tomorrow"  # a snooze button that names no time (none should)
 CHECK_MARKS = frozenset({"✅", "☑", "✔"})  # compared without the U+FE0F variation selector
-_SETTLE = {Verb.KEPT: "kept", Verb.NOT_KEPT: "not_kept", Verb.CANCEL: "cancelled"}
-_CHALLENGE = {Verb.ADDRESSED: "addressed", Verb.PASS_ON: "passed_on", Verb.REOPEN: "reopened"}
+_SETTLE = {Verb.KEPT: "kept", Verb.NOT_KEPT: "not_kept"}
+_CHALLENGE = {Verb.ADDRESSED: "addressed", Verb.PASS_ON: "passed_on"}
 
 
 def bug_reply(error_id: str) -> Reply:

@@ -176,13 +176,6 @@ class Customer:
     id: int | None = None
     created_at: datetime | None = None
 
-    def answers_to(self, text: str) -> bool:
-        wanted = " ".join(text.lower().split())
-        names = (self.name, self.slug, *self.aliases)
-        return any(wanted == " ".join(n.lower().split()) for n in names) or (
-            slugify(text) == self.slug
-        )
-
 
 @dataclass
 class Challenge:

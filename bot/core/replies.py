@@ -95,7 +95,8 @@ class Reply:
     # Who this reply is meant to ping (reminders mention the promise owner); renderers
     # allow mentions of these users only.
     mentions: tuple[str, ...] = ()
-    # "confirmation", "record", "list", "digest", "reminder", "help", "error", "info"
+    # "confirmation", "record", "list", "digest", "reminder", "notice", "summary", "help",
+    # "error" or "info"
     kind: str = "info"
     # A picture to upload with the message (the weekly summary's chart); the text above
     # carries the same figures, so a renderer that cannot upload loses nothing but the look.

@@ -21,11 +21,9 @@ from bot.core.model import (
     Touchpoint,
 )
 from bot.storage.orm import (
-    ChallengeEventRow,
     ChallengeRow,
     CustomerRow,
     DeliveryRow,
-    PromiseEventRow,
     PromiseRow,
     TeamRow,
     TouchpointRow,
@@ -181,10 +179,6 @@ def to_promise(row: PromiseRow, history: list[Event]) -> Promise:
 
 def event_values(event: Event) -> dict[str, Any]:
     return {"at": event.at, "actor": event.actor, "action": event.action, "detail": event.detail}
-
-
-def to_event(row: ChallengeEventRow | PromiseEventRow) -> Event:
-    return Event(at=row.at, actor=row.actor, action=row.action, detail=row.detail)
 
 
 def delivery_values(delivery: Delivery) -> dict[str, Any]:

@@ -30,10 +30,8 @@ _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
 CHANGE_ICONS = {
     "kept": "✅",
     "not_kept": "✖️",
-    "cancel": "🚫",
     "snooze": "⏰",
     "addressed": "✅",
-    "reopen": "↩️",
     "pass_on": "➡️",
 }
 
