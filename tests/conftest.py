@@ -1,5 +1,7 @@
 """Shared fixtures: databases (SQLite and a throwaway PostgreSQL) and units of work.
 
+An ``async def test_...`` anywhere runs in its own event loop (no plugin needed).
+
 ``db_url`` runs a test on both databases, each time on a fresh, migrated, empty database.
 PostgreSQL tests are marked ``postgres``; without the server binaries they are skipped
 locally and fail in CI (when ``CI`` is set), where they must run.
@@ -7,6 +9,8 @@ locally and fail in CI (when ``CI`` is set), where they must run.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import itertools
 import os
 import shutil
@@ -22,6 +26,15 @@ from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlAlchemyUnitOfWork, make_session_factory
 
 _database_names = itertools.count(1)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    names = pyfuncitem._fixtureinfo.argnames
+    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+    return True
 
 
 @pytest.fixture(scope="session")

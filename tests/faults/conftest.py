@@ -1,11 +1,9 @@
-"""Fault tests: async tests without a plugin, discord.py imported quietly, and a throwaway
+"""Fault tests: discord.py imported quietly, and a throwaway
 PostgreSQL cluster of this package's own (stopping and starting it must not disturb the
 session's shared cluster, whose next test database is being copied in the background)."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import os
 import warnings
 from collections.abc import Iterator
@@ -18,15 +16,6 @@ from .outage import start_again
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
     import discord  # noqa: F401
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    names = pyfuncitem._fixtureinfo.argnames
-    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
-    return True
 
 
 @pytest.fixture

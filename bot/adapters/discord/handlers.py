@@ -103,6 +103,11 @@ class Handlers:
             if task is not None:
                 self._in_flight.discard(task)
 
+    async def idle(self) -> None:
+        """Wait until no interaction is in flight (tests, benchmarks)."""
+        while self._in_flight:
+            await asyncio.wait(set(self._in_flight))
+
     async def drain(self, timeout: float) -> None:
         """Stop taking new work and wait for what is in flight."""
         self.accepting = False

@@ -726,7 +726,3 @@ class FakeDiscord:
             t for t, i in self._token_interaction.items() if self.callbacks.get(i) is callback
         )
         return self.followups.get(token, [])
-
-    async def settle(self, seconds: float = 0.05) -> None:
-        """Let the bot finish background work (follow-ups, edits after reactions)."""
-        await asyncio.sleep(seconds)

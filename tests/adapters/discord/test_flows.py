@@ -458,7 +458,7 @@ def test_a_long_customer_record_pages_within_discords_limits(tmp_path: Path) -> 
             for page in (1, 2, 3, 4):
                 customer = "acme" if page == 1 else f"acme page {page}"
                 callback = await w.fake.slash(w.acme, SAM, "show", customer=customer)
-                await w.fake.settle()
+                await w.adapter.handlers.idle()  # the follow-ups are sent
                 first = [callback.data["data"]] if callback.type == 4 else []
                 messages = first + w.fake.answers(callback)
                 assert 1 <= len(messages) <= 5
