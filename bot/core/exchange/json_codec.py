@@ -1,0 +1,316 @@
+"""The JSON document: one spec per record (``_TEAM``, ``_CUSTOMER``, ``_TOUCHPOINT`` ...)
+that both writes and reads it, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from enum import StrEnum
+from typing import Any, TextIO
+
+from bot.core.errors import UserError
+from bot.core.exchange.plan import FORMAT_NAME, FORMAT_VERSION, Format, Plan, Planned, Problem
+from bot.core.model import (
+    EFFORT_RANGE,
+    SATISFACTION_RANGE,
+    Challenge,
+    ChallengeStatus,
+    Customer,
+    Direction,
+    Event,
+    JourneyStage,
+    Kind,
+    Promise,
+    PromiseStatus,
+    Team,
+    Touchpoint,
+    slugify,
+)
+from bot.core.team_settings import parse_timezone
+
+# -- JSON: one spec per record, used to write and to read -------------------------------------
+
+
+class _Bad(ValueError):
+    """A JSON value of the wrong shape; the message says what it should be."""
+
+
+@dataclass(frozen=True)
+class _Codec:
+    dump: Callable[[Any], Any]
+    load: Callable[[Any, str, list[Problem]], Any]  # (raw, path, problems); raises _Bad
+    nullable: bool = False
+
+
+def _simple(load: Callable[[Any], Any], dump: Callable[[Any], Any] = lambda v: v) -> _Codec:
+    return _Codec(dump, lambda raw, _where, _problems: load(raw))
+
+
+def _nullable(codec: _Codec) -> _Codec:
+    return _Codec(codec.dump, codec.load, nullable=True)
+
+
+def _text(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise _Bad("must be text")
+    return raw
+
+
+def _texts(raw: Any) -> tuple[str, ...]:
+    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
+        raise _Bad("must be a list of texts")
+    return tuple(raw)
+
+
+def _pairs(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise _Bad("must be an object of texts")
+    return dict(raw)
+
+
+def _flag(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise _Bad("must be true or false")
+    return raw
+
+
+def _whole(low: int, high: int) -> Callable[[Any], int]:
+    def load(raw: Any) -> int:
+        if not isinstance(raw, int) or isinstance(raw, bool) or not low <= raw <= high:
+            raise _Bad(f"must be a whole number from {low} to {high}")
+        return raw
+
+    return load
+
+
+def _days(raw: Any) -> tuple[int, ...]:
+    if not isinstance(raw, list):
+        raise _Bad("must list weekdays as numbers, 0 (Monday) to 6")
+    return tuple(_whole(0, 6)(day) for day in raw)
+
+
+def _instant(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse_instant(raw: Any) -> datetime:
+    try:
+        at = datetime.fromisoformat(_text(raw))
+    except ValueError:
+        at = None
+    if at is None or at.utcoffset() is None:
+        raise _Bad(f"“{raw}” is not an ISO 8601 instant like 2026-11-19T10:00:00Z")
+    return at.astimezone(UTC)
+
+
+def _parse_clock(raw: Any) -> time:
+    try:
+        return time.fromisoformat(_text(raw))
+    except ValueError:
+        raise _Bad(f"“{raw}” is not a time like 09:00") from None
+
+
+def _zone(raw: Any) -> str:
+    try:
+        return parse_timezone(_text(raw))
+    except UserError as exc:
+        raise _Bad(exc.message) from None
+
+
+def _enum(kind: type[StrEnum]) -> _Codec:
+    def load(raw: Any) -> StrEnum:
+        try:
+            return kind(_text(raw))
+        except ValueError:
+            raise _Bad(f"“{raw}” is not one of {', '.join(kind)}") from None
+
+    return _simple(load, lambda member: member.value)
+
+
+def _many(spec: Mapping[str, _Codec], build: Callable[[dict[str, Any]], Any]) -> _Codec:
+    def load(raw: Any, where: str, problems: list[Problem]) -> list[Any]:
+        if not isinstance(raw, list):
+            raise _Bad("must be a list")
+        loaded = (_load(item, spec, f"{where}[{n}]", problems) for n, item in enumerate(raw))
+        return [build(values) for values in loaded if values is not None]
+
+    return _Codec(lambda items: [_dump(item, spec) for item in items], load)
+
+
+def _dump(record: object, spec: Mapping[str, _Codec]) -> dict[str, Any]:
+    values = ((name, getattr(record, name)) for name in spec)
+    return {name: None if v is None else spec[name].dump(v) for name, v in values}
+
+
+def _load(
+    raw: Any, spec: Mapping[str, _Codec], where: str, problems: list[Problem]
+) -> dict[str, Any] | None:
+    """The record's fields as ``spec`` reads them, or None (with problems) if any is bad."""
+    if not isinstance(raw, dict):
+        problems.append(Problem(where, "", "must be an object"))
+        return None
+    before = len(problems)
+    values: dict[str, Any] = {}
+    for name, codec in spec.items():
+        value = raw.get(name)
+        if value is None:
+            if not codec.nullable:
+                problems.append(Problem(where, name, "is missing"))
+            values[name] = None
+            continue
+        try:
+            values[name] = codec.load(value, f"{where}.{name}", problems)
+        except _Bad as exc:
+            problems.append(Problem(where, name, str(exc)))
+    return values if len(problems) == before else None
+
+
+def _promise_from(values: dict[str, Any]) -> Promise:
+    remind_at = values.pop("remind_at")
+    promise = Promise(team_id="", customer_id=0, **values)
+    promise.remind_at = remind_at  # as exported: a new Promise would take its due date
+    return promise
+
+
+_TEXT = _simple(_text)
+_INSTANT = _simple(_parse_instant, _instant)
+_EVENT = {"at": _INSTANT, "actor": _TEXT, "action": _TEXT, "detail": _TEXT}
+_HISTORY = _many(_EVENT, lambda values: Event(**values))
+_CHALLENGE = {
+    "text": _TEXT,
+    "raised_by": _TEXT,
+    "raised_at": _INSTANT,
+    "status": _enum(ChallengeStatus),
+    "passed_to": _nullable(_TEXT),
+    "history": _HISTORY,
+}
+_PROMISE = {
+    "direction": _enum(Direction),
+    "text": _TEXT,
+    "owner": _TEXT,
+    "made_by": _TEXT,
+    "made_at": _INSTANT,
+    "due_at": _nullable(_INSTANT),
+    "status": _enum(PromiseStatus),
+    "remind_at": _nullable(_INSTANT),
+    "reminders_sent": _simple(_whole(0, 1_000_000)),
+    "history": _HISTORY,
+}
+_TOUCHPOINT = {
+    "occurred_at": _INSTANT,
+    "author": _TEXT,
+    "kind": _enum(Kind),
+    "code": _nullable(_TEXT),
+    "stage": _nullable(_enum(JourneyStage)),
+    "satisfaction": _nullable(_simple(_whole(*SATISFACTION_RANGE))),
+    "effort": _nullable(_simple(_whole(*EFFORT_RANGE))),
+    "difference": _nullable(_TEXT),
+    "notes": _TEXT,
+    "challenges": _many(_CHALLENGE, lambda v: Challenge(team_id="", customer_id=0, **v)),
+    "promises": _many(_PROMISE, _promise_from),
+}
+_CUSTOMER = {
+    "slug": _TEXT,
+    "name": _TEXT,
+    "aliases": _simple(_texts, list),
+    "created_at": _nullable(_INSTANT),
+}
+_CLOCK_TIME = _simple(_parse_clock, lambda t: t.strftime("%H:%M"))
+_TEAM = {
+    "name": _TEXT,
+    "timezone": _simple(_zone),
+    "channel": _nullable(_TEXT),
+    "digest_time": _CLOCK_TIME,
+    "day_start": _CLOCK_TIME,
+    "digest_days": _simple(_days, list),
+    "completion_codes": _simple(_texts, list),
+    "remind_overdue": _simple(_flag),
+    "area_owners": _simple(_pairs, dict),
+    "code_followups": _simple(_pairs, dict),
+    "created_at": _nullable(_INSTANT),
+}
+
+
+def write_json(
+    team: Team,
+    customers: Mapping[int | None, Customer],
+    batches: Iterable[list[Touchpoint]],
+    out: TextIO,
+) -> int:
+    """One customer or touchpoint per line."""
+    head = {"format": FORMAT_NAME, "version": FORMAT_VERSION}
+    out.write(_dumps(head)[:-1] + ',\n"team": ')
+    out.write(_dumps({"id": team.id, **_dump(team, _TEAM)}) + ',\n"customers": [')
+    out.write(",".join(f"\n{_dumps(_dump(c, _CUSTOMER))}" for c in customers.values()))
+    out.write('\n],\n"touchpoints": [')
+    count = 0
+    for batch in batches:
+        for t in batch:
+            record = {"customer": customers[t.customer_id].slug, **_dump(t, _TOUCHPOINT)}
+            out.write((",\n" if count else "\n") + _dumps(record))
+            count += 1
+    out.write("\n]}\n")
+    return count
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# -- import: JSON -------------------------------------------------------------------------
+
+
+def read_json(text: str, team_id: str) -> Plan:
+    plan = Plan(Format.JSON)
+    problems = plan.problems
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems.append(Problem(f"line {exc.lineno}, column {exc.colno}", "", exc.msg))
+        return plan
+    if not _is_export(document, problems):
+        return plan
+    team = _load(document.get("team"), _TEAM, "team", problems)
+    plan.team = Team(id=team_id, **team) if team else None
+    for n, raw in enumerate(_list(document, "customers", problems)):
+        values = _load(raw, _CUSTOMER, f"customers[{n}]", problems)
+        if values is None:
+            continue
+        customer = Customer(team_id=team_id, **values)
+        if customer.slug != slugify(customer.slug) or customer.slug in plan.customers:
+            problems.append(Problem(f"customers[{n}]", "slug", "must be a unique slug"))
+        plan.customers[customer.slug] = customer
+    for n, raw in enumerate(_list(document, "touchpoints", problems)):
+        values = _load(raw, _TOUCHPOINT, f"touchpoints[{n}]", problems)
+        slug = raw.get("customer") if isinstance(raw, dict) else None
+        if not isinstance(slug, str) or slug not in plan.customers:
+            message = f"“{slug}” is not the slug of a customer in the document"
+            problems.append(Problem(f"touchpoints[{n}]", "customer", message))
+        elif values is not None:
+            plan.touchpoints.append(Planned(slug, Touchpoint(team_id, 0, **values)))
+    return plan
+
+
+def _is_export(document: Any, problems: list[Problem]) -> bool:
+    if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
+        message = f'not a Touchpoint export (it has no "format": "{FORMAT_NAME}")'
+        problems.append(Problem("document", "format", message))
+        return False
+    if document.get("version") != FORMAT_VERSION:
+        message = (
+            f"version {document.get('version')} is not one this Touchpoint reads "
+            f"({FORMAT_VERSION}); a newer Touchpoint may read it"
+        )
+        problems.append(Problem("document", "version", message))
+        return False
+    return True
+
+
+def _list(document: Mapping[str, Any], key: str, problems: list[Problem]) -> list[Any]:
+    found = document.get(key)
+    if not isinstance(found, list):
+        problems.append(Problem("document", key, "must be a list"))
+        return []
+    return found
