@@ -40,11 +40,13 @@ _SETTLE = {Verb.KEPT: "kept", Verb.NOT_KEPT: "not_kept"}
 _CHALLENGE = {Verb.ADDRESSED: "addressed", Verb.PASS_ON: "passed_on"}
 
 
-def bug_reply(error_id: str) -> Reply:
-    """The one answer to a bug, wherever it happened."""
+def bug_reply(error_id: str, *, nothing_saved: bool = True) -> Reply:
+    """The one answer to a bug, wherever it happened. ``nothing_saved`` is for failures
+    inside a unit of work, which rolls back; one after it (rendering, posting) cannot say so."""
+    saved = " Nothing was saved." if nothing_saved else ""
     return message(
         "Something went wrong",
-        f"Something went wrong on our side (error id {error_id}). Nothing was saved. "
+        f"Something went wrong on our side (error id {error_id}).{saved} "
         "If it happens again, tell whoever runs Touchpoint this id.",
         kind="error",
     )

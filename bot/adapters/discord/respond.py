@@ -18,7 +18,8 @@ import discord
 
 from bot.adapters.discord.render import Rendered, render
 from bot.core.errors import new_error_id
-from bot.core.replies import Reply, message
+from bot.core.interactions import bug_reply
+from bot.core.replies import Reply
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +95,7 @@ async def report_bug(interaction: discord.Interaction[Any], what: str) -> None:
     """Log the exception being handled and tell the user, with an id to quote."""
     error_id = new_error_id()
     log.exception("%s failed (error id %s)", what, error_id)
-    reply = message(
-        "Something went wrong on our side",
-        f"Nothing was saved. If it happens again, quote error id {error_id}.",
-        kind="error",
-    )
     try:
-        await send_reply(interaction, reply)
+        await send_reply(interaction, bug_reply(error_id, nothing_saved=False))
     except discord.HTTPException:
         log.warning("could not tell the user about error %s", error_id)

@@ -122,7 +122,6 @@ class Listeners:
     ) -> None:
         channel = inbound.channel_of_action(body)
         ctx = self._context(body, context, channel)
-
         notes = messages.plain_text_of(str((body.get("message") or {}).get("text") or ""))
         view = views.record_modal(
             customer="",

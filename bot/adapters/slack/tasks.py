@@ -14,29 +14,12 @@ from typing import Any
 
 from bot.core import content
 from bot.core.errors import UserError, new_error_id
-from bot.core.replies import Reply, Section, line
+from bot.core.interactions import bug_reply
+from bot.core.replies import Reply
 
 log = logging.getLogger(__name__)
 
 Tell = Callable[[Reply], Awaitable[None]]
-
-
-def generic_error(error_id: str) -> Reply:
-    return Reply(
-        "Something went wrong",
-        (
-            Section(
-                None,
-                (
-                    line(
-                        f"Something went wrong on our side (error id {error_id}). Try again; "
-                        "if it keeps happening, tell whoever runs Touchpoint this id."
-                    ),
-                ),
-            ),
-        ),
-        kind="error",
-    )
 
 
 async def guarded(work: Awaitable[None], tell: Tell | None, what: str) -> None:
@@ -49,7 +32,7 @@ async def guarded(work: Awaitable[None], tell: Tell | None, what: str) -> None:
     except Exception:
         error_id = new_error_id()
         log.exception("%s failed (error id %s)", what, error_id)
-        await _tell_quietly(tell, generic_error(error_id), what)
+        await _tell_quietly(tell, bug_reply(error_id, nothing_saved=False), what)
 
 
 async def _tell_quietly(tell: Tell | None, reply: Reply, what: str) -> None:
