@@ -23,7 +23,19 @@ from bot.core.model import (
     Touchpoint,
 )
 from bot.core.queries import ChallengeList, Digest, PromiseList
-from bot.core.replies import Action, Line, Reply, Section, Strong, Text, UserRef, When, line
+from bot.core.replies import (
+    Action,
+    Line,
+    Reply,
+    ReplyKind,
+    Section,
+    Strong,
+    Style,
+    Text,
+    UserRef,
+    When,
+    line,
+)
 from bot.core.services import ChallengeChanged, PromiseChanged, Recorded, TeamConfigured
 
 COMMAND = "/touchpoint"
@@ -57,18 +69,18 @@ def promise_actions(promise: Promise) -> tuple[Action, ...]:
     assert promise.id is not None
     pid = promise.id
     return (
-        Action(Verb.KEPT, pid, "Kept", style="primary"),
+        Action(Verb.KEPT, pid, "Kept", style=Style.PRIMARY),
         Action(Verb.SNOOZE, pid, "Snooze 1 h", option="1h"),
         Action(Verb.SNOOZE, pid, "Tomorrow", option="tomorrow"),
         Action(Verb.SNOOZE, pid, "Next week", option="next_week"),
-        Action(Verb.NOT_KEPT, pid, "Not kept", style="danger"),
+        Action(Verb.NOT_KEPT, pid, "Not kept", style=Style.DANGER),
     )
 
 
 def challenge_actions(challenge: Challenge) -> tuple[Action, ...]:
     assert challenge.id is not None
     return (
-        Action(Verb.ADDRESSED, challenge.id, "Addressed", style="primary"),
+        Action(Verb.ADDRESSED, challenge.id, "Addressed", style=Style.PRIMARY),
         Action(Verb.PASS_ON, challenge.id, "Pass on"),
     )
 
@@ -168,7 +180,7 @@ def confirmation(recorded: Recorded) -> Reply:
         sections.append(Section("Biggest difference", (line(tp.difference),)))
     if tp.notes:
         sections.append(Section("Notes", (line(tp.notes),)))
-    return Reply("Touchpoint recorded", tuple(sections), kind="confirmation")
+    return Reply("Touchpoint recorded", tuple(sections), kind=ReplyKind.CONFIRMATION)
 
 
 def _touchpoint_measures(tp: Touchpoint) -> str:
@@ -195,7 +207,9 @@ def passed_on_notice(team: Team, challenge: Challenge, customer: Customer, owner
         spans += [Text(" by "), UserRef(passed.actor), Text(" "), When(passed.at, team.timezone)]
     lines = (Line(tuple(spans), challenge_actions(challenge)[:1]),)
     title = f"Passed on to {challenge.passed_to}"
-    return Reply(title, (Section(None, lines),), private=False, mentions=(owner,), kind="notice")
+    return Reply(
+        title, (Section(None, lines),), private=False, mentions=(owner,), kind=ReplyKind.NOTICE
+    )
 
 
 def promise_changed(result: PromiseChanged, actor: str) -> Reply:
@@ -217,7 +231,7 @@ def promise_changed(result: PromiseChanged, actor: str) -> Reply:
     elif result.change == "rescheduled" and p.due_at is not None:
         spans += [Text(" "), When(p.due_at, result.team.timezone)]
     spans += [Text(" by "), UserRef(actor)]
-    return Reply("Promise updated", (Section(None, (Line(tuple(spans)),)),), kind="info")
+    return Reply("Promise updated", (Section(None, (Line(tuple(spans)),)),), kind=ReplyKind.INFO)
 
 
 def challenge_changed(result: ChallengeChanged, actor: str) -> Reply:
@@ -232,7 +246,7 @@ def challenge_changed(result: ChallengeChanged, actor: str) -> Reply:
         Text(f" {result.customer.name}: {c.text} — {what} by "),
         UserRef(actor),
     )
-    return Reply("Challenge updated", (Section(None, (Line(spans),)),), kind="info")
+    return Reply("Challenge updated", (Section(None, (Line(spans),)),), kind=ReplyKind.INFO)
 
 
 # -- lists and the record ----------------------------------------------------------------
@@ -241,7 +255,7 @@ def challenge_changed(result: ChallengeChanged, actor: str) -> Reply:
 def promise_list(result: PromiseList) -> Reply:
     title = "Your open promises" if result.owner else "Open promises"
     if not result.promises:
-        return Reply(title, (Section(None, (line("Nothing open. 🎉"),)),), kind="list")
+        return Reply(title, (Section(None, (line("Nothing open. 🎉"),)),), kind=ReplyKind.LIST)
     sections = []
     for direction, heading in ((Direction.OURS, "Ours"), (Direction.THEIRS, "Theirs")):
         items = [p for p in result.promises if p.direction is direction]
@@ -257,19 +271,19 @@ def promise_list(result: PromiseList) -> Reply:
                     ),
                 )
             )
-    return Reply(title, tuple(sections), kind="list")
+    return Reply(title, tuple(sections), kind=ReplyKind.LIST)
 
 
 def challenge_list(result: ChallengeList) -> Reply:
     if not result.challenges:
         return Reply(
-            "Open challenges", (Section(None, (line("No open challenges."),)),), kind="list"
+            "Open challenges", (Section(None, (line("No open challenges."),)),), kind=ReplyKind.LIST
         )
     lines = tuple(
         challenge_line(c, result.now, result.customers.get(c.customer_id))
         for c in result.challenges
     )
-    return Reply("Open challenges", (Section(None, lines),), kind="list")
+    return Reply("Open challenges", (Section(None, lines),), kind=ReplyKind.LIST)
 
 
 # -- digest ---------------------------------------------------------------------------------
@@ -325,7 +339,7 @@ def digest(result: Digest) -> Reply | None:
         )
     title = f"Daily digest — {result.day.strftime('%a %d %b')}"
     owners = tuple(dict.fromkeys(entry.owner for entry in result.passed_on))
-    return Reply(title, tuple(sections), private=False, mentions=owners, kind="digest")
+    return Reply(title, tuple(sections), private=False, mentions=owners, kind=ReplyKind.DIGEST)
 
 
 def _count(n: int, noun: str) -> str:
@@ -368,12 +382,12 @@ def team_settings(team: Team) -> Reply:
             "reminded again each working day" if team.remind_overdue else "reminded once",
         ),
     )
-    return Reply("Settings", (Section(None, lines),), kind="info")
+    return Reply("Settings", (Section(None, lines),), kind=ReplyKind.INFO)
 
 
 def configured(result: TeamConfigured) -> Reply:
     base = team_settings(result.team)
-    return Reply(f"Updated {', '.join(result.changed)}", base.sections, kind="info")
+    return Reply(f"Updated {', '.join(result.changed)}", base.sections, kind=ReplyKind.INFO)
 
 
 HELP_LINES = (
@@ -412,12 +426,14 @@ def help_reply() -> Reply:
         "with + is added as new even if it resembles an existing one."
     )
     return Reply(
-        "How to use Touchpoint", (Section(None, usage), Section(None, (labels, kinds))), kind="help"
+        "How to use Touchpoint",
+        (Section(None, usage), Section(None, (labels, kinds))),
+        kind=ReplyKind.HELP,
     )
 
 
 def error_reply(exc: UserError) -> Reply:
-    return Reply("That didn't work", (Section(None, (line(exc.message),)),), kind="error")
+    return Reply("That didn't work", (Section(None, (line(exc.message),)),), kind=ReplyKind.ERROR)
 
 
 # -- reminders ---------------------------------------------------------------------------------
@@ -467,7 +483,7 @@ def reminder(
     if len(promises) == 1 and open_count:
         sections.append(Section(None, (line("React with ✅ to mark it kept."),)))
     owners = tuple(dict.fromkeys(p.owner for p in promises if p.is_open))
-    return Reply(title, tuple(sections), private=False, mentions=owners, kind="reminder")
+    return Reply(title, tuple(sections), private=False, mentions=owners, kind=ReplyKind.REMINDER)
 
 
 def _reminder_line(promise: Promise, team: Team, now: datetime, customer: Customer | None) -> Line:

@@ -30,7 +30,7 @@ from bot.core.drafts import FormFields
 from bot.core.errors import UserError, new_error_id
 from bot.core.model import Team
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.replies import Reply, Section, message
+from bot.core.replies import Reply, ReplyKind, Section, message
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def bug_reply(error_id: str, *, nothing_saved: bool = True) -> Reply:
         "Something went wrong",
         f"Something went wrong on our side (error id {error_id}).{saved} "
         "If it happens again, tell whoever runs Touchpoint this id.",
-        kind="error",
+        kind=ReplyKind.ERROR,
     )
 
 

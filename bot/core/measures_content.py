@@ -18,7 +18,7 @@ from bot.core.measures import (
     WeekPoint,
 )
 from bot.core.model import JourneyStage
-from bot.core.replies import Line, Reply, Section, Strong, Text, UserRef, line
+from bot.core.replies import Line, Reply, ReplyKind, Section, Strong, Text, UserRef, line
 from bot.core.values import PromiseTally
 
 COMMAND = "/touchpoint"
@@ -53,7 +53,7 @@ def stats(report: StatsReport) -> Reply:
     else:
         title = f"Measures — {m.team.name}"
     if m.is_empty() and report.series.is_empty():
-        return Reply(title, (Section(None, (line(NOTHING_YET),)),), kind="info")
+        return Reply(title, (Section(None, (line(NOTHING_YET),)),), kind=ReplyKind.INFO)
     mine = m.scope.person is not None
     sections = [
         Section("Your promises" if mine else "Our promises", promise_lines(m.ours)),
@@ -65,7 +65,7 @@ def stats(report: StatsReport) -> Reply:
         *touchpoint_sections(m.touchpoints, mine=mine),
         Section(f"Last {len(report.series.points)} weeks", trend_lines(report.series)),
     ]
-    return Reply(title, tuple(sections), kind="info")
+    return Reply(title, tuple(sections), kind=ReplyKind.INFO)
 
 
 def promise_lines(tally: PromiseTally) -> tuple[Line, ...]:
@@ -258,7 +258,7 @@ def weekly_summary(series: WeeklySeries, m: Measures) -> Reply:
             ),
         ),
     ]
-    return Reply(title, tuple(sections), private=False, kind="summary")
+    return Reply(title, tuple(sections), private=False, kind=ReplyKind.SUMMARY)
 
 
 def _week_promises(p: WeekPoint) -> str:

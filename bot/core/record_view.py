@@ -23,7 +23,18 @@ from bot.core.queries import (
     Part,
     normalised,
 )
-from bot.core.replies import Line, Reply, Section, Span, Strong, Text, UserRef, When, line
+from bot.core.replies import (
+    Line,
+    Reply,
+    ReplyKind,
+    Section,
+    Span,
+    Strong,
+    Text,
+    UserRef,
+    When,
+    line,
+)
 
 NOTE_PREVIEW = 80
 EVENT_WORDS = {
@@ -80,7 +91,7 @@ def customer_record(record: CustomerRecord) -> Reply:
     if record.pages > 1:
         sections.append(Section(None, (_page_line(record),)))
     title = record.customer.name if first else f"{record.customer.name} (page {record.page})"
-    return Reply(title, tuple(sections), kind="record")
+    return Reply(title, tuple(sections), kind=ReplyKind.RECORD)
 
 
 def _show_command(record: CustomerRecord, page: int) -> str:

@@ -8,6 +8,7 @@ native mention and date formats.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -47,6 +48,29 @@ class Link:
 Span = Text | Strong | UserRef | When | Link
 
 
+class Style(enum.StrEnum):
+    """How a button stands out: the expected choice, a destructive one, or neither."""
+
+    DEFAULT = "default"
+    PRIMARY = "primary"
+    DANGER = "danger"
+
+
+class ReplyKind(enum.StrEnum):
+    """What a reply is, for renderers that show kinds differently (colour, hints, splits)."""
+
+    CONFIRMATION = "confirmation"
+    RECORD = "record"
+    LIST = "list"
+    DIGEST = "digest"
+    REMINDER = "reminder"
+    NOTICE = "notice"
+    SUMMARY = "summary"
+    HELP = "help"
+    ERROR = "error"
+    INFO = "info"
+
+
 @dataclass(frozen=True)
 class Action:
     """A button. Its ``custom_id`` survives restarts: it carries the record's id."""
@@ -55,7 +79,7 @@ class Action:
     target: int
     label: str
     option: str = ""  # e.g. the snooze choice: "1h", "tomorrow", "next_week"
-    style: str = "default"  # "primary", "danger" or "default"
+    style: Style = Style.DEFAULT
 
     @property
     def custom_id(self) -> str:
@@ -95,9 +119,7 @@ class Reply:
     # Who this reply is meant to ping (reminders mention the promise owner); renderers
     # allow mentions of these users only.
     mentions: tuple[str, ...] = ()
-    # "confirmation", "record", "list", "digest", "reminder", "notice", "summary", "help",
-    # "error" or "info"
-    kind: str = "info"
+    kind: ReplyKind = ReplyKind.INFO
     # A picture to upload with the message (the weekly summary's chart); the text above
     # carries the same figures, so a renderer that cannot upload loses nothing but the look.
     image: Image | None = None
@@ -109,7 +131,9 @@ def line(*parts: str | Span, actions: tuple[Action, ...] = ()) -> Line:
     return Line(spans, actions)
 
 
-def message(title: str, *texts: str, kind: str = "info", private: bool = True) -> Reply:
+def message(
+    title: str, *texts: str, kind: ReplyKind = ReplyKind.INFO, private: bool = True
+) -> Reply:
     """A short reply of plain lines."""
     lines = tuple(line(t) for t in texts)
     return Reply(title, (Section(None, lines),) if lines else (), private=private, kind=kind)

@@ -14,7 +14,7 @@ from discord import app_commands
 from bot.adapters.discord.handlers import Handlers, context
 from bot.adapters.discord.respond import send_reply
 from bot.core.model import Kind
-from bot.core.replies import message
+from bot.core.replies import ReplyKind, message
 
 KIND_CHOICES = [app_commands.Choice(name=k.value.replace("-", " "), value=k.value) for k in Kind]
 WHICH_PROMISES = [
@@ -52,13 +52,13 @@ _CHANNEL_MENTION = re.compile(r"<#(\d{1,20})>")
 STATS_ONE_SCOPE = message(
     "Pick one",
     "Measures are for the team, for you or for one customer: give either scope or customer.",
-    kind="error",
+    kind=ReplyKind.ERROR,
 )
 
 NEEDS_MANAGE_SERVER = message(
     "Only for server managers",
     "Changing Touchpoint's settings needs the Manage Server permission.",
-    kind="error",
+    kind=ReplyKind.ERROR,
 )
 
 
@@ -235,7 +235,7 @@ async def run_checked(
                     "No such channel",
                     f"I can't find the channel “{rest.partition(' ')[2]}” in this server. "
                     "Pick it in the channel option of /touchpoint config.",
-                    kind="error",
+                    kind=ReplyKind.ERROR,
                 ),
             )
             return

@@ -21,7 +21,7 @@ from bot.core.custom_ids import FormId, customer_room
 from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, ParseError
 from bot.core.model import Kind
-from bot.core.replies import Line, Reply, Section, Strong, Text, line
+from bot.core.replies import Line, Reply, ReplyKind, Section, Strong, Text, line
 
 PASS_ON_PREFIX = "tpp:"  # noqa: S105 - a custom_id prefix, not a secret
 TITLE_MAX = 45
@@ -203,7 +203,7 @@ def problems_reply(exc: ParseError, sub: Submission) -> Reply:
     return Reply(
         "Nothing was saved — please fix this",
         (Section(None, tuple(problems)), *echo(sub.values, sub.spec.fields)),
-        kind="error",
+        kind=ReplyKind.ERROR,
     )
 
 

@@ -31,7 +31,7 @@ from bot.core.delivery import Notifier
 from bot.core.errors import AmbiguousCustomer, FieldError, ParseError
 from bot.core.interactions import Core, Press, Result, Submission, publish
 from bot.core.model import DEFAULT_COMPLETION_CODES, Kind
-from bot.core.replies import Reply, Section, Text, line, message
+from bot.core.replies import Reply, ReplyKind, Section, Text, line, message
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def context(interaction: discord.Interaction[Any]) -> Context | None:
 NOT_IN_A_SERVER = message(
     "Touchpoint works in servers",
     "Use /touchpoint in a channel of the server whose customers it is about.",
-    kind="error",
+    kind=ReplyKind.ERROR,
 )
 
 
@@ -218,7 +218,7 @@ class Handlers:
             f"“{code}” is not one of this server's completion codes ({codes}). "
             f"Someone with Manage Server can add it: /touchpoint config setting:codes "
             f"value:add {code}",
-            kind="error",
+            kind=ReplyKind.ERROR,
         )
 
     async def submit_form(self, interaction: discord.Interaction[Any]) -> None:
@@ -411,11 +411,11 @@ class Handlers:
 
 def _customer_problem(name: str) -> Reply | None:
     if not name.lstrip("+").strip():
-        return message("Name the customer", "Give the customer's name.", kind="error")
+        return message("Name the customer", "Give the customer's name.", kind=ReplyKind.ERROR)
     if len(name) > min(services.MAX_CUSTOMER_NAME, forms.MAX_CUSTOMER_IN_ID):
         return message(
             "Customer name too long",
             f"A customer name can have at most {services.MAX_CUSTOMER_NAME} characters.",
-            kind="error",
+            kind=ReplyKind.ERROR,
         )
     return None

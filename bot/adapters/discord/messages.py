@@ -21,10 +21,10 @@ from bot.adapters.discord.render import (
     timestamp,
 )
 from bot.core.custom_ids import CHALLENGE_VERBS, PROMISE_VERBS, ButtonId
-from bot.core.replies import Action, Reply, When
+from bot.core.replies import Action, Reply, Style, When
 
 UPDATES = "Updates"
-_STYLES = {discord.ButtonStyle.success: "primary", discord.ButtonStyle.danger: "danger"}
+_STYLES = {discord.ButtonStyle.success: Style.PRIMARY, discord.ButtonStyle.danger: Style.DANGER}
 
 
 def actions_of(message: discord.Message) -> list[list[tuple[Action, str]]]:
@@ -40,7 +40,7 @@ def actions_of(message: discord.Message) -> list[list[tuple[Action, str]]]:
             button = ButtonId.decode(child.custom_id)
             if button is None:
                 continue
-            style = _STYLES.get(child.style, "default")
+            style = _STYLES.get(child.style, Style.DEFAULT)
             label = child.label or button.verb.value
             row.append((Action(button.verb, button.target, label, button.option, style), label))
         if row:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from bot.core import content, queries
 from bot.core.model import Challenge, Customer, Direction
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.replies import Line, Reply, Section, line
+from bot.core.replies import Line, Reply, ReplyKind, Section, line
 
 HOME_HINT = "`/touchpoint promises mine` and `/touchpoint challenges` list them all."
 
@@ -63,7 +63,7 @@ def _promises_reply(result: queries.PromiseList) -> Reply:
             sections.append(Section(heading, lines))
     if not sections:
         sections.append(Section(None, (line("Nothing open. 🎉"),)))
-    return Reply("Your open promises", tuple(sections), kind="list")
+    return Reply("Your open promises", tuple(sections), kind=ReplyKind.LIST)
 
 
 def _challenges_reply(result: queries.ChallengeList) -> Reply:
@@ -76,7 +76,7 @@ def _challenges_reply(result: queries.ChallengeList) -> Reply:
     ]
     if not sections:
         sections.append(Section(None, (line("No open challenges."),)))
-    return Reply("Open challenges of your customers", tuple(sections), kind="list")
+    return Reply("Open challenges of your customers", tuple(sections), kind=ReplyKind.LIST)
 
 
 def _challenge_lines(items: list[Challenge], result: queries.ChallengeList) -> tuple[Line, ...]:
