@@ -720,6 +720,11 @@ class FakeDiscord:
             and m["author"]["id"] == str(BOT_ID)
         ]
 
+    async def settle(self, seconds: float = 0.05) -> None:
+        """Give the bot time to act on an event that should change nothing: an absence
+        cannot be polled for. Wait for an outcome by polling for it instead."""
+        await asyncio.sleep(seconds)
+
     def answers(self, callback: Callback) -> list[Json]:
         """Every message the bot sent in answer to one interaction, in order."""
         token = next(
