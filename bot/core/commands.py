@@ -12,12 +12,33 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.core import calendar, content, measures, measures_content, queries, record_view, services
+from bot.core import (
+    calendar,
+    content,
+    measures,
+    measures_content,
+    queries,
+    record_view,
+    requests,
+    services,
+)
 from bot.core.errors import NotFound, UserError
-from bot.core.model import Direction, Kind, parse_kind
-from bot.core.parsing import clean_text
+from bot.core.model import Kind, parse_kind
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Reply, Section, line, message
+from bot.core.requests import (
+    CalendarFeed,
+    Challenges,
+    Configure,
+    Digest,
+    Help,
+    Promises,
+    RecordEntry,
+    Request,
+    Show,
+    Stats,
+    Words,
+)
 from bot.core.services import TeamDefaults
 
 log = logging.getLogger(__name__)
@@ -66,17 +87,6 @@ def _id(text: str, usage: str) -> tuple[int, str]:
     return int(match.group(1)), rest.strip()
 
 
-_PAGE = re.compile(r"(?P<name>.+?)\s+page\s*(?P<page>\d{1,9})", re.IGNORECASE)
-
-
-def split_page(text: str) -> tuple[str, int]:
-    """ "acme corp page 2" -> ("acme corp", 2); without a page, page 1."""
-    match = _PAGE.fullmatch(text.strip())
-    if not match:
-        return text.strip(), 1
-    return match.group("name"), int(match.group("page"))
-
-
 def split_kind(text: str) -> tuple[str, Kind | None]:
     """ "acme corp video call" -> ("acme corp", Kind.VIDEO)."""
     words = text.split()
@@ -103,13 +113,8 @@ class Commands:
         self._defaults = defaults
         self._public_url = public_url  # where calendar feed links point; "" when none
         self._known_teams: set[str] = set()
+        # The verbs read as words (``requests.WORD_VERBS``); the rest are typed requests.
         self._routes: dict[str, Callable[[str, Context], Routed]] = {
-            "help": self._help,
-            "show": self._show,
-            "record": self._show,
-            "promises": self._promises,
-            "todo": self._promises,
-            "challenges": self._challenges,
             "kept": self._settle("kept"),
             "done": self._settle("kept"),
             "notkept": self._settle("not_kept"),
@@ -121,10 +126,6 @@ class Commands:
             "reopen": self._challenge("reopened"),
             "pass": self._pass_on,
             "alias": self._alias,
-            "digest": self._digest,
-            "stats": self._stats,
-            "config": self._config,
-            "calendar": self._calendar,
         }
 
     def ensure_team(self, ctx: Context) -> None:
@@ -144,20 +145,66 @@ class Commands:
         return outcome.reply if isinstance(outcome, PromiseUpdated) else outcome
 
     def run(self, text: str, ctx: Context) -> Routed:
-        """Run one command, saying which promise it changed; a user's mistake is raised
-        as a ``UserError`` (``Interactions`` turns it into the reply)."""
+        """Run one command typed as text, saying which promise it changed; a user's
+        mistake is raised as a ``UserError`` (``Interactions`` turns it into the reply)."""
         self.ensure_team(ctx)
-        text = clean_text(text).strip()  # no NUL or lone surrogate reaches the database
-        verb, _, rest = text.partition(" ")
-        if "\n" in verb:
-            verb, _, more = verb.partition("\n")
-            rest = f"{more}\n{rest}".strip()
-        route = self._routes.get(verb.lower())
-        if not text:
-            return self._help("", ctx)
-        if route is not None:
-            return route(rest.strip(), ctx)
-        return self._record_or_form(text, ctx)
+        return self.execute(requests.read(text), ctx)
+
+    def execute(self, request: Request, ctx: Context) -> Routed:
+        """Run one typed request (read from text, or built from a platform's options)."""
+        self.ensure_team(ctx)
+        match request:
+            case Help():
+                return content.help_reply()
+            case Show():
+                return self._show(request, ctx)
+            case Promises(mine=mine, direction=direction):
+                owner = ctx.user_id if mine else None
+                listed = queries.open_promises(
+                    ctx.team_id,
+                    owner=owner,
+                    direction=direction,
+                    uow=self._uow(),
+                    clock=self._clock,
+                )
+                return content.promise_list(listed)
+            case Challenges(customer=customer):
+                found = queries.open_challenges(
+                    ctx.team_id, customer, uow=self._uow(), clock=self._clock
+                )
+                return content.challenge_list(found)
+            case Digest():
+                return self._digest(ctx)
+            case Stats(mine=mine, customer=customer):
+                report = measures.stats_for(
+                    ctx.team_id,
+                    ctx.user_id,
+                    mine=mine,
+                    customer=customer,
+                    uow=self._uow(),
+                    clock=self._clock,
+                )
+                return measures_content.stats(report)
+            case CalendarFeed():
+                return self._calendar(request, ctx)
+            case Configure():
+                return self._config(request, ctx)
+            case RecordEntry():
+                recorded = services.record_entry(
+                    ctx.team_id,
+                    ctx.user_id,
+                    request.customer,
+                    request.fields,
+                    kind=request.kind,
+                    code=request.code,
+                    uow=self._uow(),
+                    clock=self._clock,
+                )
+                return self.confirm(recorded, ctx)
+            case Words(verb="", rest=text):
+                return self._record_or_form(text, ctx)
+            case Words(verb=verb, rest=rest):
+                return self._routes[verb](rest, ctx)
 
     # -- recording -------------------------------------------------------------------------
 
@@ -192,57 +239,30 @@ class Commands:
 
     # -- reading -------------------------------------------------------------------------
 
-    def _help(self, _: str, __: Context) -> Outcome:
-        return content.help_reply()
-
-    def _show(self, rest: str, ctx: Context) -> Outcome:
-        if not rest:
+    def _show(self, request: Show, ctx: Context) -> Outcome:
+        if not request.customer.strip():
             raise UserError("Name the customer: `/touchpoint show acme`.")
-        name, page = split_page(rest)
         try:
             record = queries.customer_record(
-                ctx.team_id, name, page=page, uow=self._uow(), clock=self._clock
+                ctx.team_id, request.customer, page=request.page, uow=self._uow(), clock=self._clock
             )
         except NotFound as not_found:
-            if page == 1:
+            if not request.typed:
                 raise
             try:  # "show front page 2" may name the customer "Front page 2"
                 record = queries.customer_record(
-                    ctx.team_id, rest, uow=self._uow(), clock=self._clock
+                    ctx.team_id, request.typed, uow=self._uow(), clock=self._clock
                 )
             except NotFound:
                 raise not_found from None
         return record_view.customer_record(record)
 
-    def _promises(self, rest: str, ctx: Context) -> Outcome:
-        word = rest.lower()
-        owner = ctx.user_id if word in {"mine", "me", "my"} else None
-        direction = {"ours": Direction.OURS, "theirs": Direction.THEIRS}.get(word)
-        if word and owner is None and direction is None:
-            raise UserError("Write `/touchpoint promises`, `promises mine`, `ours` or `theirs`.")
-        result = queries.open_promises(
-            ctx.team_id, owner=owner, direction=direction, uow=self._uow(), clock=self._clock
-        )
-        return content.promise_list(result)
-
-    def _challenges(self, rest: str, ctx: Context) -> Outcome:
-        result = queries.open_challenges(
-            ctx.team_id, rest or None, uow=self._uow(), clock=self._clock
-        )
-        return content.challenge_list(result)
-
-    def _digest(self, _: str, ctx: Context) -> Outcome:
+    def _digest(self, ctx: Context) -> Outcome:
         result = queries.digest(ctx.team_id, uow=self._uow(), clock=self._clock)
         reply = content.digest(result)
         if reply is None:
             return Reply("Daily digest", (Section(None, (line("Nothing open today. 🎉"),)),))
         return Reply(reply.title, reply.sections, True, (), reply.kind)
-
-    def _stats(self, rest: str, ctx: Context) -> Outcome:
-        report = measures.stats_report(
-            ctx.team_id, rest, ctx.user_id, uow=self._uow(), clock=self._clock
-        )
-        return measures_content.stats(report)
 
     # -- acting ------------------------------------------------------------------------------
 
@@ -301,27 +321,27 @@ class Commands:
             "Alias added", f"“{result.name}” is also known as: {', '.join(result.aliases)}."
         )
 
-    def _config(self, rest: str, ctx: Context) -> Outcome:
-        if not rest:
+    def _config(self, request: Configure, ctx: Context) -> Outcome:
+        if not request.setting:
             with self._uow() as uow:
                 team = services.load_team(uow, ctx.team_id)
             return content.team_settings(team)
-        setting, _, value = rest.partition(" ")
         result = services.configure_team(
-            ctx.team_id, setting, value, uow=self._uow(), clock=self._clock
+            ctx.team_id, request.setting, request.value, uow=self._uow(), clock=self._clock
         )
         return content.configured(result)
 
-    def _calendar(self, rest: str, ctx: Context) -> Outcome:
-        team, revoke = calendar.parse_request(rest)
-        owner = None if team else ctx.user_id
-        if revoke:
+    def _calendar(self, request: CalendarFeed, ctx: Context) -> Outcome:
+        owner = None if request.team else ctx.user_id
+        if request.revoke:
             count = calendar.revoke_feeds(ctx.team_id, owner, uow=self._uow(), clock=self._clock)
-            return calendar.revoked_reply(count, team=team)
+            return calendar.revoked_reply(count, team=request.team)
         if not self._public_url:
             raise calendar.no_public_url()
         token = calendar.issue_feed(ctx.team_id, owner, uow=self._uow(), clock=self._clock)
-        return calendar.feed_link_reply(calendar.feed_url(self._public_url, token), team=team)
+        return calendar.feed_link_reply(
+            calendar.feed_url(self._public_url, token), team=request.team
+        )
 
 
 def _looks_like_entry(text: str) -> bool:

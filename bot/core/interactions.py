@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.core import content, reminders, services
-from bot.core.commands import Commands, Context, OpenForm, PromiseUpdated
+from bot.core.commands import Commands, Context, OpenForm, PromiseUpdated, Routed
 from bot.core.custom_ids import CHALLENGE_VERBS, SETTLING_VERBS, ButtonId, Verb
 from bot.core.delivery import DeliveryFailed, Notifier
 from bot.core.drafts import FormFields
@@ -31,6 +31,7 @@ from bot.core.errors import UserError, new_error_id
 from bot.core.model import Team
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Reply, ReplyKind, Section, message
+from bot.core.requests import Request
 
 log = logging.getLogger(__name__)
 
@@ -117,9 +118,18 @@ class Interactions:
 
     def text(self, ctx: Context, text: str) -> Result:
         """`/touchpoint <text>`."""
+        return self._command(
+            ctx, f"/touchpoint {text[:40]!r}", lambda: self._commands.run(text, ctx)
+        )
 
+    def request(self, ctx: Context, request: Request) -> Result:
+        """A command given as a platform's typed options: the same as its text, unread."""
+        what = f"/touchpoint {type(request).__name__.lower()}"
+        return self._command(ctx, what, lambda: self._commands.execute(request, ctx))
+
+    def _command(self, ctx: Context, what: str, routed: Callable[[], Routed]) -> Result:
         def run() -> Result:
-            outcome = self._commands.run(text, ctx)
+            outcome = routed()
             if isinstance(outcome, OpenForm):
                 return Result(None, form=outcome)
             if isinstance(outcome, PromiseUpdated) and outcome.promise_id is not None:
@@ -129,7 +139,7 @@ class Interactions:
                 return Result(outcome.reply)
             return Result(outcome)
 
-        return self._guarded(ctx, f"/touchpoint {text[:40]!r}", run)
+        return self._guarded(ctx, what, run)
 
     def submit(self, ctx: Context, form: Submission) -> Result:
         """A filled-in form: saved whole or not at all, then confirmed."""

@@ -204,19 +204,34 @@ def stats_report(
     team_id: str, text: str, user_id: str, *, uow: UnitOfWork, clock: Clock
 ) -> StatsReport:
     """`stats` (the team), `stats mine` (the person asking) or `stats acme` (a customer)."""
-    now = clock.now()
     words = " ".join(text.split())
+    mine = words.lower() in PERSON_WORDS
+    customer = None if mine or words.lower() in TEAM_WORDS else words
+    return stats_for(team_id, user_id, mine=mine, customer=customer, uow=uow, clock=clock)
+
+
+def stats_for(
+    team_id: str,
+    user_id: str,
+    *,
+    mine: bool = False,
+    customer: str | None = None,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> StatsReport:
+    """The team's measures, ``user_id``'s (``mine``) or one customer's."""
+    now = clock.now()
     with uow:
         team = load_team(uow, team_id)
-        customer = None
+        found = None
         scope = Scope(team_id)
-        if words.lower() in PERSON_WORDS:
+        if mine:
             scope = Scope(team_id, person=user_id)
-        elif words.lower() not in TEAM_WORDS:
-            customer = find_customer(uow, team_id, words)
-            scope = Scope(team_id, customer_id=customer.id)
+        elif customer is not None:
+            found = find_customer(uow, team_id, customer)
+            scope = Scope(team_id, customer_id=found.id)
         return StatsReport(
-            measures=measure(uow, team, scope, now, customer),
+            measures=measure(uow, team, scope, now, found),
             series=series(uow, team, scope, now),
         )
 

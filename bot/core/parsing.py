@@ -144,15 +144,48 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 
 def parse_quick_entry(text: str, *, now: datetime, tz: str, day_start: time) -> QuickEntry:
     """`acme call | ch: slow internet | we: send quote by fri | diff: needs fibre`."""
-    ctx = _context(now, tz, day_start, "entry")
+    text = _checked_entry(text)
+    reader = _QuickReader()
+    head = reader.read(text)
+    customer, kind = _customer_and_kind(head, explicit_kind=bool(reader.raw.kind))
+    return _entry(reader, customer, kind, _context(now, tz, day_start, "entry"))
+
+
+def parse_entry_fields(
+    customer: str,
+    text: str,
+    *,
+    kind: Kind | None = None,
+    code: str | None = None,
+    now: datetime,
+    tz: str,
+    day_start: time,
+) -> QuickEntry:
+    """The labelled fields of an entry whose customer, kind and code were given apart
+    (typed options): `ch: slow internet | we: send quote by fri`. A kind: or code: label
+    in the text must agree with the one given."""
+    text = _checked_entry(text)
+    reader = _QuickReader()
+    if code:
+        reader.raw.code.append(code)
+    for segment in re.split(r"[|\n]", text):
+        reader.segment(segment)
+    if kind is not None and reader.raw.kind:
+        reader.raw.kind.insert(0, kind.value)  # so a different one is "give one kind"
+    name = " ".join(_clean_text(customer).split())
+    return _entry(reader, name, kind, _context(now, tz, day_start, "entry"))
+
+
+def _checked_entry(text: str) -> str:
     text = _clean_text(text)
     if len(text) > MAX_ENTRY_CHARS:
         raise ParseError([FieldError("entry", _too_long_entry(len(text)))])
     if not text.strip():
         raise ParseError([FieldError("entry", _USAGE)])
-    reader = _QuickReader()
-    head = reader.read(text)
-    customer, kind = _customer_and_kind(head, explicit_kind=bool(reader.raw.kind))
+    return text
+
+
+def _entry(reader: _QuickReader, customer: str, kind: Kind | None, ctx: DueContext) -> QuickEntry:
     draft, errors = _build(reader.raw, ctx, kind)
     errors = reader.errors + errors
     if not customer:

@@ -30,7 +30,13 @@ from bot.core.model import (
     Touchpoint,
     slugify,
 )
-from bot.core.parsing import clean_text, parse_due, parse_form, parse_quick_entry
+from bot.core.parsing import (
+    clean_text,
+    parse_due,
+    parse_entry_fields,
+    parse_form,
+    parse_quick_entry,
+)
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.team_settings import apply_setting, parse_followup, unknown_code_message
 
@@ -263,6 +269,33 @@ def record_quick_entry(
         team = load_team(uow, team_id)
         entry = parse_quick_entry(text, now=now, tz=team.timezone, day_start=team.day_start)
         return _record(uow, team, author, entry.customer, entry.draft, author, now)
+
+
+def record_entry(
+    team_id: str,
+    author: str,
+    customer: str,
+    fields: str,
+    *,
+    kind: Kind | None = None,
+    code: str | None = None,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> Recorded:
+    """An entry whose customer, kind and code came as typed options: parse the rest, save."""
+    now = clock.now()
+    with uow:
+        team = load_team(uow, team_id)
+        parsed = parse_entry_fields(
+            customer,
+            fields,
+            kind=kind,
+            code=code,
+            now=now,
+            tz=team.timezone,
+            day_start=team.day_start,
+        )
+        return _record(uow, team, author, parsed.customer, parsed.draft, author, now)
 
 
 def record_form(

@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.clock import ManualClock
-from bot.core.commands import Commands, Context
+from bot.core.commands import Context
 from bot.core.custom_ids import ButtonId, Verb
 from bot.core.delivery import Delivery, DeliveryKind, DeliveryStatus
 from bot.core.drafts import FormFields
@@ -19,33 +18,12 @@ from bot.core.errors import AmbiguousCustomer, ParseError
 from bot.core.interactions import Interactions, Press, Result, Submission
 from bot.core.model import ChallengeStatus, PromiseStatus
 from bot.core.replies import Reply
-from bot.core.services import TeamDefaults
-from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.fakes import FakeStore
+from tests.unit.conftest import NOW
 
 TEAM = "console:test"
 CTX = Context(TEAM, "U1", "C1", "Test")
-# Thu 2026-11-19 10:00 in London (UTC+0 in November)
-NOW = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(NOW)
-
-
-@pytest.fixture
-def way_in(store: FakeStore, clock: ManualClock) -> Interactions:
-    def uow() -> FakeUnitOfWork:
-        return FakeUnitOfWork(store)
-
-    commands = Commands(uow, clock, TeamDefaults("Europe/London"), public_url="https://tp.test")
-    return Interactions(commands, uow, clock)
 
 
 def said(result: Result) -> str:

@@ -9,11 +9,12 @@ import pytest
 
 from bot.core import queries, services
 from bot.core.clock import ManualClock
-from bot.core.commands import Commands, Context, split_page
+from bot.core.commands import Commands, Context
 from bot.core.errors import UserError
 from bot.core.model import Challenge, Promise, Touchpoint
 from bot.core.record_view import customer_record
 from bot.core.replies import Reply, Strong, Text
+from bot.core.requests import split_page
 from bot.core.services import TeamDefaults
 from tests.fakes import FakeStore, FakeUnitOfWork
 from tests.records import every_page, make_long_record

@@ -1,6 +1,7 @@
 """The application commands: `/touchpoint <subcommand>` and the "Record touchpoint"
-message command. Each subcommand builds the text of the core's one grammar, so Discord
-and every other platform mean the same thing by the same command.
+message command. Each subcommand hands its typed options to the core as the typed request
+the core's text grammar reads too, so Discord and every other platform mean the same thing
+by the same command, and nothing typed into an option is read again as text.
 """
 
 from __future__ import annotations
@@ -13,8 +14,21 @@ from discord import app_commands
 
 from bot.adapters.discord.handlers import Handlers, context
 from bot.adapters.discord.respond import send_reply
-from bot.core.model import Kind
+from bot.core.errors import UserError
+from bot.core.model import Direction, Kind
 from bot.core.replies import ReplyKind, message
+from bot.core.requests import (
+    CalendarFeed,
+    Challenges,
+    Configure,
+    Digest,
+    Help,
+    Promises,
+    RecordEntry,
+    Stats,
+    read,
+)
+from bot.core.requests import show as show_request
 
 KIND_CHOICES = [app_commands.Choice(name=k.value.replace("-", " "), value=k.value) for k in Kind]
 WHICH_PROMISES = [
@@ -34,19 +48,20 @@ SETTINGS = [
         ("completion codes (add … / remove …)", "codes"),
     )
 ]
+DIRECTIONS = {"ours": Direction.OURS, "theirs": Direction.THEIRS}
 STATS_SCOPES = [
     app_commands.Choice(name="the whole team", value="team"),
     app_commands.Choice(name="mine", value="mine"),
 ]
-# (shown, value, the words after `calendar` in the core's grammar)
+# (shown, value, the request)
 _CALENDAR = (
-    ("my link (replaces my old one)", "mine", ""),
-    ("the team's link (replaces the old one for everyone)", "team", "team"),
-    ("revoke my link", "revoke", "revoke"),
-    ("revoke the team's link", "team-revoke", "team revoke"),
+    ("my link (replaces my old one)", "mine", CalendarFeed()),
+    ("the team's link (replaces the old one for everyone)", "team", CalendarFeed(team=True)),
+    ("revoke my link", "revoke", CalendarFeed(revoke=True)),
+    ("revoke the team's link", "team-revoke", CalendarFeed(team=True, revoke=True)),
 )
 CALENDAR_ACTIONS = [app_commands.Choice(name=shown, value=value) for shown, value, _ in _CALENDAR]
-CALENDAR_WORDS = {value: words for _, value, words in _CALENDAR}
+CALENDAR_REQUESTS = {value: request for _, value, request in _CALENDAR}
 _CHANNEL_MENTION = re.compile(r"<#(\d{1,20})>")
 
 STATS_ONE_SCOPE = message(
@@ -82,13 +97,12 @@ def resolve_channel(interaction: discord.Interaction[Any], value: str) -> str | 
     return None
 
 
-def config_text(interaction: discord.Interaction[Any], rest: str) -> str | None:
+def with_channel_id(interaction: discord.Interaction[Any], request: Configure) -> Configure | None:
     """`config channel #x` with the channel as its id; None when it cannot be found."""
-    setting, _, value = rest.strip().partition(" ")
-    if setting.lower() != "channel":
-        return f"config {rest}".strip()
-    channel = resolve_channel(interaction, value)
-    return None if channel is None else f"config channel {channel}"
+    if request.setting.lower() != "channel":
+        return request
+    channel = resolve_channel(interaction, request.value)
+    return None if channel is None else Configure("channel", channel)
 
 
 def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextMenu]:
@@ -116,12 +130,8 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
     ) -> None:
         chosen = Kind(kind.value) if kind is not None else None
         if entry:
-            parts = [customer]
-            if chosen is not None:
-                parts.append(f"kind: {chosen.value}")
-            if code:
-                parts.append(f"code: {code}")
-            await handlers.run_text(interaction, " | ".join([*parts, entry]), echo=entry)
+            request = RecordEntry(customer, entry, chosen, code)
+            await handlers.run_request(interaction, request, echo=entry)
             return
         await handlers.open_form(interaction, customer, chosen, code)
 
@@ -130,14 +140,18 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
     async def show(
         interaction: discord.Interaction[Any], customer: app_commands.Range[str, 1, 100]
     ) -> None:
-        await handlers.run_text(interaction, f"show {customer}")
+        await handlers.run_request(interaction, show_request(customer))
 
     @group.command(name="promises", description="Open promises")
     @app_commands.choices(which=WHICH_PROMISES)
     async def promises(
         interaction: discord.Interaction[Any], which: app_commands.Choice[str] | None = None
     ) -> None:
-        await handlers.run_text(interaction, f"promises {which.value if which else ''}")
+        word = which.value if which else ""
+        request = (
+            Promises(mine=True) if word == "mine" else Promises(direction=DIRECTIONS.get(word))
+        )
+        await handlers.run_request(interaction, request)
 
     @group.command(name="challenges", description="Open challenges (of one customer if named)")
     @app_commands.autocomplete(customer=handlers.customer_choices)
@@ -145,11 +159,11 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
         interaction: discord.Interaction[Any],
         customer: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        await handlers.run_text(interaction, f"challenges {customer or ''}")
+        await handlers.run_request(interaction, Challenges(customer or None))
 
     @group.command(name="digest", description="Today's digest, now, just for you")
     async def digest(interaction: discord.Interaction[Any]) -> None:
-        await handlers.run_text(interaction, "digest")
+        await handlers.run_request(interaction, Digest())
 
     @group.command(name="stats", description="Measures: promises kept on time, challenges, scores")
     @app_commands.describe(
@@ -166,7 +180,8 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
         if scope is not None and customer:
             await send_reply(interaction, STATS_ONE_SCOPE)
             return
-        await handlers.run_text(interaction, f"stats {customer or (scope.value if scope else '')}")
+        mine = scope is not None and scope.value == "mine"
+        await handlers.run_request(interaction, Stats(mine=mine, customer=customer or None))
 
     @group.command(name="calendar", description="Your promises as a calendar feed: a private link")
     @app_commands.describe(action="Your link (the default), the team's, or revoke one")
@@ -174,8 +189,8 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
     async def calendar(
         interaction: discord.Interaction[Any], action: app_commands.Choice[str] | None = None
     ) -> None:
-        words = CALENDAR_WORDS.get(action.value, action.value) if action else ""
-        await handlers.run_text(interaction, f"calendar {words}")
+        request = CALENDAR_REQUESTS.get(action.value, CalendarFeed()) if action else CalendarFeed()
+        await handlers.run_request(interaction, request)
 
     @group.command(name="config", description="Server settings (needs Manage Server)")
     @app_commands.describe(
@@ -190,23 +205,31 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
         value: app_commands.Range[str, 1, 200] | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
-        rest = ""
+        request = Configure()
         if channel is not None:
-            rest = f"channel <#{channel.id}>"
+            request = Configure("channel", str(channel.id))
         elif setting is not None:
-            rest = f"{setting.value} {value or ''}"
-        await run_checked(handlers, interaction, f"config {rest}".strip())
+            request = Configure(setting.value, value or "")
+        await run_config(handlers, interaction, request)
 
     @group.command(name="text", description="Any Touchpoint command as text: kept 12, …")
     @app_commands.describe(command="e.g. kept 12 · snooze 12 tomorrow · alias acme = ACME Ltd")
     async def text(
         interaction: discord.Interaction[Any], command: app_commands.Range[str, 1, 4000]
     ) -> None:
-        await run_checked(handlers, interaction, command, echo=command)
+        try:
+            request = read(command)
+        except UserError:  # the core says what is wrong, in its one wording
+            await handlers.run_text(interaction, command, echo=command)
+            return
+        if isinstance(request, Configure):  # settings: the same check however typed
+            await run_config(handlers, interaction, request, echo=command)
+            return
+        await handlers.run_request(interaction, request, echo=command)
 
     @group.command(name="help", description="How to use Touchpoint")
     async def help_(interaction: discord.Interaction[Any]) -> None:
-        await handlers.run_text(interaction, "help")
+        await handlers.run_request(interaction, Help())
 
     @app_commands.guild_only()
     async def record_message(
@@ -218,26 +241,27 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
     return group, menu
 
 
-async def run_checked(
-    handlers: Handlers, interaction: discord.Interaction[Any], text: str, *, echo: str = ""
+async def run_config(
+    handlers: Handlers,
+    interaction: discord.Interaction[Any],
+    request: Configure,
+    *,
+    echo: str = "",
 ) -> None:
     """Settings change only for members with Manage Server, whichever way they are typed."""
-    verb, _, rest = text.strip().partition(" ")
-    if verb.lower() == "config":
-        if context(interaction) is not None and not interaction.permissions.manage_guild:
-            await send_reply(interaction, NEEDS_MANAGE_SERVER)
-            return
-        checked = config_text(interaction, rest)
-        if checked is None:
-            await send_reply(
-                interaction,
-                message(
-                    "No such channel",
-                    f"I can't find the channel “{rest.partition(' ')[2]}” in this server. "
-                    "Pick it in the channel option of /touchpoint config.",
-                    kind=ReplyKind.ERROR,
-                ),
-            )
-            return
-        text = checked
-    await handlers.run_text(interaction, text, echo=echo)
+    if context(interaction) is not None and not interaction.permissions.manage_guild:
+        await send_reply(interaction, NEEDS_MANAGE_SERVER)
+        return
+    checked = with_channel_id(interaction, request)
+    if checked is None:
+        await send_reply(
+            interaction,
+            message(
+                "No such channel",
+                f"I can't find the channel “{request.value}” in this server. "
+                "Pick it in the channel option of /touchpoint config.",
+                kind=ReplyKind.ERROR,
+            ),
+        )
+        return
+    await handlers.run_request(interaction, checked, echo=echo)

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +32,7 @@ from bot.core.errors import AmbiguousCustomer, FieldError, ParseError
 from bot.core.interactions import Core, Press, Result, Submission, publish
 from bot.core.model import DEFAULT_COMPLETION_CODES, Kind
 from bot.core.replies import Reply, ReplyKind, Section, Text, line, message
+from bot.core.requests import Request
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +121,30 @@ class Handlers:
         self, interaction: discord.Interaction[Any], text: str, *, echo: str = ""
     ) -> None:
         """Any `/touchpoint ...` text, through the core's one grammar."""
+        what = f"/touchpoint {text[:40]!r}"
+        await self._run(interaction, lambda ctx: self._in.text(ctx, text), what, echo)
+
+    async def run_request(
+        self, interaction: discord.Interaction[Any], request: Request, *, echo: str = ""
+    ) -> None:
+        """A subcommand whose typed options the core takes as they are."""
+        what = f"/touchpoint {type(request).__name__.lower()}"
+        await self._run(interaction, lambda ctx: self._in.request(ctx, request), what, echo)
+
+    async def _run(
+        self,
+        interaction: discord.Interaction[Any],
+        call: Callable[[Context], Result],
+        what: str,
+        echo: str,
+    ) -> None:
         async with self._tracked():
             ctx = context(interaction)
             if ctx is None:
                 await send_reply(interaction, NOT_IN_A_SERVER)
                 return
             try:
-                result = await in_time(interaction, lambda: self._in.text(ctx, text))
+                result = await in_time(interaction, lambda: call(ctx))
                 if result.form is not None:
                     form = result.form
                     spec = forms.FormSpec(form.customer[: forms.MAX_CUSTOMER_IN_ID], form.kind)
@@ -136,7 +154,7 @@ class Handlers:
                     await send(interaction, render(self._for_discord(result.reply, echo)))
                 await self._publish(result)
             except Exception:
-                await report_bug(interaction, f"/touchpoint {text[:40]!r}")
+                await report_bug(interaction, what)
 
     def _for_discord(self, reply: Reply, echo: str) -> Reply:
         if reply.kind == "help":

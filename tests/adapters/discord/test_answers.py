@@ -107,10 +107,10 @@ def test_a_bug_gets_a_generic_answer_with_an_error_id_and_is_logged(
     async def scenario() -> None:
         async with running(tmp_path) as w:
 
-            def broken(text: str, ctx: object) -> None:
+            def broken(request: object, ctx: object) -> None:
                 raise RuntimeError("database on fire")
 
-            w.container.commands.run = broken  # type: ignore[method-assign]
+            w.container.commands.execute = broken  # type: ignore[method-assign]
             answered = await w.fake.slash(w.acme, SAM, "digest")
             said = answer_text(answered)
             error_id = re.search(r"error id ([0-9a-f]{8})", said)

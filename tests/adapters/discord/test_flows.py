@@ -352,6 +352,21 @@ def test_quick_entry_records_without_a_form_and_errors_echo_the_entry(tmp_path: 
     run(scenario())
 
 
+def test_a_customer_option_is_the_whole_name_even_when_it_ends_in_a_kind(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path) as w:
+            done = await w.fake.slash(
+                w.acme, SAM, "record", customer="The Social", entry="ch: screens flicker"
+            )
+            assert "Touchpoint recorded" in answer_text(done)
+            shown = await w.fake.slash(w.acme, SAM, "show", customer="The Social")
+            assert "screens flicker" in answer_text(shown)
+
+    run(scenario())
+
+
 def test_an_unknown_completion_code_is_refused_before_the_form_opens(tmp_path: Path) -> None:
     async def scenario() -> None:
         async with running(tmp_path) as w:

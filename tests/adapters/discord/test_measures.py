@@ -13,8 +13,9 @@ import pytest
 
 from bot import charts
 from bot.core import calendar, measures, summaries
-from bot.core.commands import Context, Outcome
+from bot.core.commands import Context, Routed
 from bot.core.replies import Reply
+from bot.core.requests import Request
 from tests.unit.test_charts import chunks, decode, raw_chunks
 
 from .fake_discord import Callback, Json
@@ -265,17 +266,17 @@ def test_a_private_answer_with_a_chart_uploads_it_privately(tmp_path: Path) -> N
     async def scenario() -> None:
         async with running(tmp_path) as w:
             await a_week_of_work(w)
-            handle = w.container.commands.run
+            handle = w.container.commands.execute
 
-            def stats_with_chart(text: str, ctx: Context) -> Outcome:
-                reply = handle(text, ctx)
+            def stats_with_chart(request: Request, ctx: Context) -> Routed:
+                reply = handle(request, ctx)
                 assert isinstance(reply, Reply)
                 report = measures.stats_report(
                     ctx.team_id, "", ctx.user_id, uow=w.container.uow_factory(), clock=w.clock
                 )
                 return summaries.with_chart(reply, report.series, charts.weekly_chart)
 
-            w.container.commands.run = stats_with_chart  # type: ignore[method-assign]
+            w.container.commands.execute = stats_with_chart  # type: ignore[method-assign]
             answered = await w.fake.slash(w.acme, SAM, "stats")
             assert private(answered)
             [message] = w.fake.answers(answered)

@@ -1,0 +1,178 @@
+"""`/touchpoint` commands as typed requests: what the text grammar reads, and what a
+platform with typed options (Discord's slash-command options) builds directly.
+
+Text is read once, here, into one of these; a typed option never goes back through text.
+Verbs no platform offers as typed options stay as ``Words`` for the text routes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core import calendar
+from bot.core.errors import UserError
+from bot.core.measures import PERSON_WORDS, TEAM_WORDS
+from bot.core.model import Direction, Kind
+from bot.core.parsing import clean_text
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+@dataclass(frozen=True)
+class Digest:
+    pass
+
+
+@dataclass(frozen=True)
+class Show:
+    """One customer's record, a page of it."""
+
+    customer: str
+    page: int = 1
+    typed: str = ""  # the words as typed, when they may also be a name ("Front page 2")
+
+
+@dataclass(frozen=True)
+class Promises:
+    mine: bool = False
+    direction: Direction | None = None
+
+
+@dataclass(frozen=True)
+class Challenges:
+    customer: str | None = None
+
+
+@dataclass(frozen=True)
+class Stats:
+    """The team's measures, the asker's (``mine``) or one customer's."""
+
+    mine: bool = False
+    customer: str | None = None
+
+
+@dataclass(frozen=True)
+class CalendarFeed:
+    team: bool = False
+    revoke: bool = False
+
+
+@dataclass(frozen=True)
+class Configure:
+    """Show the settings (no ``setting``) or change one."""
+
+    setting: str = ""
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class RecordEntry:
+    """A touchpoint in one go, with the customer, kind and code already known; ``fields``
+    is the labelled part (`ch: slow internet | we: send quote by fri`)."""
+
+    customer: str
+    fields: str
+    kind: Kind | None = None
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class Words:
+    """Any other command (`kept 12`, `snooze 12 tomorrow`, a quick entry, a bare name):
+    ``verb`` is "" for an entry or a name."""
+
+    verb: str
+    rest: str
+
+
+Request = (
+    Help
+    | Digest
+    | Show
+    | Promises
+    | Challenges
+    | Stats
+    | CalendarFeed
+    | Configure
+    | RecordEntry
+    | Words
+)
+
+_PAGE = re.compile(r"(?P<name>.+?)\s+page\s*(?P<page>\d{1,9})", re.IGNORECASE)
+
+
+def split_page(text: str) -> tuple[str, int]:
+    """ "acme corp page 2" -> ("acme corp", 2); without a page, page 1."""
+    match = _PAGE.fullmatch(text.strip())
+    if not match:
+        return text.strip(), 1
+    return match.group("name"), int(match.group("page"))
+
+
+def show(customer: str) -> Show:
+    """`acme corp` or `acme corp page 2`, as every record page tells people to type."""
+    name, page = split_page(customer)
+    return Show(name, page, customer.strip() if page != 1 else "")
+
+
+def read(text: str) -> Request:
+    """The typed request for a command typed as text; a malformed one raises ``UserError``."""
+    text = clean_text(text).strip()  # no NUL or lone surrogate reaches the database
+    verb, _, rest = text.partition(" ")
+    if "\n" in verb:
+        verb, _, more = verb.partition("\n")
+        rest = f"{more}\n{rest}".strip()
+    verb, rest = verb.lower(), rest.strip()
+    if not text or verb == "help":
+        return Help()
+    if verb in {"show", "record"}:
+        return show(rest)
+    if verb in {"promises", "todo"}:
+        return _promises(rest)
+    if verb == "challenges":
+        return Challenges(rest or None)
+    if verb == "digest":
+        return Digest()
+    if verb == "stats":
+        words = " ".join(rest.split())
+        if words.lower() in TEAM_WORDS:
+            return Stats()
+        return Stats(mine=True) if words.lower() in PERSON_WORDS else Stats(customer=words)
+    if verb == "calendar":
+        team, revoke = calendar.parse_request(rest)
+        return CalendarFeed(team, revoke)
+    if verb == "config":
+        setting, _, value = rest.partition(" ")
+        return Configure(setting, value)
+    return Words(verb, rest) if verb in WORD_VERBS else Words("", text)
+
+
+WORD_VERBS = frozenset(
+    {
+        "kept",
+        "done",
+        "notkept",
+        "not-kept",
+        "cancel",
+        "snooze",
+        "due",
+        "addressed",
+        "reopen",
+        "pass",
+        "alias",
+    }
+)
+
+
+def _promises(rest: str) -> Promises:
+    word = rest.lower()
+    direction = {"ours": Direction.OURS, "theirs": Direction.THEIRS}.get(word)
+    if word in PERSON_WORDS:
+        return Promises(mine=True)
+    if word and direction is None:
+        raise UserError("Write `/touchpoint promises`, `promises mine`, `ours` or `theirs`.")
+    return Promises(direction=direction)
