@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.model import JourneyStage, Kind
+from bot.core.model import Challenge, Direction, JourneyStage, Kind, Promise, Touchpoint
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,45 @@ class TouchpointDraft:
     stage: JourneyStage | None = None
     satisfaction: int | None = None
     effort: int | None = None
+
+    def touchpoint(
+        self,
+        team_id: str,
+        customer_id: int,
+        *,
+        author: str,
+        at: datetime,
+        code: str | None,
+        owner: str | None = None,
+    ) -> Touchpoint:
+        """The touchpoint this draft describes, recorded by ``author`` at ``at``, with the
+        team's own spelling of ``code``. Our promises are ``owner``'s (the author's unless
+        said), theirs are followed up by the author. Recording and import both build here."""
+
+        def promise(direction: Direction, p: PromiseDraft, held_by: str) -> Promise:
+            return Promise(team_id, customer_id, direction, p.text, held_by, author, at, p.due_at)
+
+        return Touchpoint(
+            team_id=team_id,
+            customer_id=customer_id,
+            author=author,
+            occurred_at=at,
+            kind=self.kind or Kind.OTHER,
+            code=code,
+            notes=self.notes,
+            difference=self.difference,
+            stage=self.stage,
+            satisfaction=self.satisfaction,
+            effort=self.effort,
+            challenges=[
+                Challenge(team_id, customer_id, text, raised_by=author, raised_at=at)
+                for text in self.challenges
+            ],
+            promises=[
+                *(promise(Direction.OURS, p, owner or author) for p in self.our_promises),
+                *(promise(Direction.THEIRS, p, author) for p in self.their_promises),
+            ],
+        )
 
     def is_empty(self) -> bool:
         return not (

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time
 
 from bot.core.delivery import Delivery, DeliveryKind, notice_key
-from bot.core.drafts import FormFields, PromiseDraft, TouchpointDraft
+from bot.core.drafts import FormFields, TouchpointDraft
 from bot.core.errors import (
     AmbiguousCustomer,
     Candidate,
@@ -342,32 +342,8 @@ def _record(
             raise ParseError([FieldError("code", unknown_code_message(team, draft.code))])
     customer, created = resolve_or_create_customer(uow, team.id, customer_text, now)
     assert customer.id is not None
-    touchpoint = Touchpoint(
-        team_id=team.id,
-        customer_id=customer.id,
-        author=author,
-        occurred_at=now,
-        kind=draft.kind or Kind.OTHER,
-        code=code,
-        notes=draft.notes,
-        difference=draft.difference,
-        stage=draft.stage,
-        satisfaction=draft.satisfaction,
-        effort=draft.effort,
-        challenges=[
-            Challenge(team.id, customer.id, text, raised_by=author, raised_at=now)
-            for text in draft.challenges
-        ],
-        promises=[
-            *(
-                _promise(team, customer, Direction.OURS, p, owner, author, now)
-                for p in draft.our_promises
-            ),
-            *(
-                _promise(team, customer, Direction.THEIRS, p, author, author, now)
-                for p in draft.their_promises
-            ),
-        ],
+    touchpoint = draft.touchpoint(
+        team.id, customer.id, author=author, at=now, code=code, owner=owner
     )
     followups = _followups(team, customer, code, owner, author, now)
     touchpoint.promises.extend(followups)
@@ -384,29 +360,8 @@ def _followups(
     if not rule:
         return []
     text, due = parse_followup(rule, team, now)
-    return [_promise(team, customer, Direction.OURS, PromiseDraft(text, due), owner, author, now)]
-
-
-def _promise(
-    team: Team,
-    customer: Customer,
-    direction: Direction,
-    draft: PromiseDraft,
-    owner: str,
-    author: str,
-    now: datetime,
-) -> Promise:
     assert customer.id is not None
-    return Promise(
-        team_id=team.id,
-        customer_id=customer.id,
-        direction=direction,
-        text=draft.text,
-        owner=owner,
-        made_by=author,
-        made_at=now,
-        due_at=draft.due_at,
-    )
+    return [Promise(team.id, customer.id, Direction.OURS, text, owner, author, now, due)]
 
 
 # -- promises and challenges -------------------------------------------------------------

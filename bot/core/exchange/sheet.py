@@ -11,7 +11,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.core.dates import format_local
-from bot.core.drafts import FormFields, PromiseDraft, TouchpointDraft
+from bot.core.drafts import FormFields, TouchpointDraft
 from bot.core.errors import ParseError
 from bot.core.exchange.plan import (
     CSV_COLUMNS,
@@ -22,10 +22,8 @@ from bot.core.exchange.plan import (
     already_due,
 )
 from bot.core.model import (
-    Challenge,
     Customer,
     Direction,
-    Kind,
     Promise,
     Team,
     Touchpoint,
@@ -316,30 +314,11 @@ class Sheet:
         team = self.team
         code = team.find_code(draft.code) if draft.code else None
 
-        def promise(direction: Direction, p: PromiseDraft) -> Promise:
-            made = Promise(team.id, 0, direction, p.text, author, author, occurred, p.due_at)
-            if already_due(made, self.now):
-                made.remind_at = None
-            return made
-
-        return Touchpoint(
-            team_id=team.id,
-            customer_id=0,
-            author=author,
-            occurred_at=occurred,
-            kind=draft.kind or Kind.OTHER,
-            code=code,
-            notes=draft.notes,
-            difference=draft.difference,
-            stage=draft.stage,
-            satisfaction=draft.satisfaction,
-            effort=draft.effort,
-            challenges=[Challenge(team.id, 0, text, author, occurred) for text in draft.challenges],
-            promises=[
-                *(promise(Direction.OURS, p) for p in draft.our_promises),
-                *(promise(Direction.THEIRS, p) for p in draft.their_promises),
-            ],
-        )
+        made = draft.touchpoint(team.id, 0, author=author, at=occurred, code=code)
+        for promise in made.promises:
+            if already_due(promise, self.now):
+                promise.remind_at = None
+        return made
 
 
 def _delimiter(text: str) -> str:
