@@ -23,7 +23,7 @@ import sys
 import time
 import warnings
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from typing import Any
 import aiohttp
 import pytest
 from pg import free_port
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 
 from bench.instances import posted, run_fleet
 from bot.bootstrap import build
@@ -233,7 +233,7 @@ def test_slack_http_instances_behind_a_load_balancer_handle_each_request_once(
     _seed_slack(db_url, "slack:T0", due)
     requests = 60
 
-    async def scenario() -> tuple[list[tuple[int, str]], FakeSlack]:
+    async def scenario() -> tuple[list[tuple[int, str]], FakeSlack, int]:
         async with _fake_slack() as fake:
             ports = [free_port() for _ in range(3)]
             envs = [
@@ -259,22 +259,72 @@ def test_slack_http_instances_behind_a_load_balancer_handle_each_request_once(
                     30,
                     "the reminders to be posted",
                 )
-                await asyncio.sleep(2.5)  # two more scans each: nothing more may go out
-                return statuses, fake
+                # Until every instance has scanned again, a duplicate could still go out.
+                probes = await asyncio.to_thread(_each_instance_scans_again, db_url, 3, 60)
+                return statuses, fake, probes
 
-    answers, fake = asyncio.run(scenario())
+    answers, fake, probes = asyncio.run(scenario())
     assert answers == [(200, "")] * requests  # each modal closed: saved
     container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None))
     with container.engine.connect() as connection:
         recorded = connection.scalar(select(func.count()).select_from(TouchpointRow))
         promises = connection.scalar(select(func.count()).select_from(PromiseRow))
     container.close()
-    assert recorded == 3 + requests  # the three seeded touchpoints and one per submission
-    assert promises == 6 + requests
+    # The three seeded touchpoints, one per submission and one per probe.
+    assert recorded == 3 + requests + probes
+    assert promises == 6 + requests + probes
     reminders = _reminder_posts(fake)
     assert len(reminders) == 2, reminders  # our three promises in one, theirs in the other
     assert all(f"quote {n}" in m["text"] or f"form {n}" in m["text"]
                for m in reminders for n in range(3))  # fmt: skip
+
+
+def _each_instance_scans_again(db_url: str, instances: int, timeout: float) -> int:
+    """Probes, one at a time, each one of our promises falling due now, until every
+    instance has sent one: each has scanned the outbox since. Returns how many it took."""
+    deadline = time.monotonic() + timeout
+    clock = ManualClock(datetime.now(UTC) - timedelta(days=1))
+    container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None), clock=clock)
+    senders: set[str] = set()
+    probes = 0
+    try:
+        while len(senders) < instances:
+            probes += 1
+            services.record_quick_entry(
+                "slack:T0",
+                "U1",
+                f"probe {probes} | we: look again {probes} tomorrow {datetime.now(UTC):%H:%M}",
+                uow=container.uow_factory(),
+                clock=clock,
+            )
+            sender = _probe_sender(container.engine, probes)
+            _wait_for(sender, deadline - time.monotonic(), "a probe to be sent")
+            senders.add(str(sender()))
+    finally:
+        container.close()
+    return probes
+
+
+def _probe_sender(engine: Engine, probe: int) -> Callable[[], str | None]:
+    """Which instance sent probe ``probe``'s reminder (None: not yet sent)."""
+    query = (
+        select(DeliveryRow.claimed_by)
+        .join(DeliveryPromiseRow, DeliveryPromiseRow.delivery_id == DeliveryRow.id)
+        .join(PromiseRow, PromiseRow.id == DeliveryPromiseRow.promise_id)
+        .where(PromiseRow.text == f"look again {probe}")
+        .where(DeliveryRow.status == DeliveryStatus.SENT.value)
+    )
+
+    def sender() -> str | None:
+        with engine.connect() as connection:
+            return connection.scalar(query)
+
+    return sender
+
+
+def _all_say(logs: Path, instances: int, words: str) -> bool:
+    """Whether the log of each of the ``instances`` started by ``_bots`` holds ``words``."""
+    return all(words in (logs / f"bot-{n}.log").read_text() for n in range(instances))
 
 
 def _all_listening(ports: list[int]) -> bool:
@@ -457,6 +507,7 @@ def test_discord_shards_spread_over_three_processes_each_serve_their_own_servers
                 "DISCORD_GATEWAY_URL": fake.gateway_url,
                 "DISCORD_SHARD_COUNT": "3",
                 "DISCORD_SHARD_IDS": str(shard),
+                "LOG_LEVEL": "INFO",  # to see when each has its servers
             }
             for shard in range(3)
         ]
@@ -467,7 +518,10 @@ def test_discord_shards_spread_over_three_processes_each_serve_their_own_servers
                 while len(fake.shard_sessions) < 3:
                     assert time.monotonic() < deadline, "not every shard identified"
                     await asyncio.sleep(0.05)
-                await asyncio.sleep(0.5)  # the servers of each shard arrive after READY
+                # The servers of each shard arrive after READY; each says when it has them.
+                await asyncio.to_thread(
+                    _wait_for, lambda: _all_say(tmp_path, 3, "Discord ready as"), 30, "ready"
+                )
                 for guild in guilds:
                     callback = await fake.slash(guild, 2_000_000_000_000_000_001, "help")
                     assert callback.type == 4, callback.data

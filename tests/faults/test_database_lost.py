@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from apscheduler.schedulers.base import BaseScheduler
 from pg import PostgresCluster
 from sqlalchemy import text
 
@@ -41,6 +43,18 @@ async def until(condition: object, seconds: float = 10.0) -> None:
     raise AssertionError("timed out waiting")
 
 
+def scans_counted(scheduler: BaseScheduler) -> list[object]:
+    """One entry for each reminder scan the scheduler finishes from now on."""
+    finished: list[object] = []
+
+    def note(event: JobExecutionEvent) -> None:
+        if event.job_id == "reminders":
+            finished.append(event.retval)
+
+    scheduler.add_listener(note, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    return finished
+
+
 async def test_requests_fail_cleanly_while_the_database_is_down_and_work_again_after(
     tmp_path: Path, own_pg: PostgresCluster, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -50,6 +64,7 @@ async def test_requests_fail_cleanly_while_the_database_is_down_and_work_again_a
         assert (await rig.submit(view, our_promises="send fibre quote by fri")).text == ""
         engine = rig.engine()
         scheduler = start_scheduler(engine, SystemClock(), scan_seconds=0.1, digest_seconds=0.1)
+        scans = scans_counted(scheduler)
         try:
             crash(own_pg)
             caplog.clear()
@@ -83,7 +98,8 @@ async def test_requests_fail_cleanly_while_the_database_is_down_and_work_again_a
             await rig.command("acme")
             assert len(rig.fake.calls_to("views.open")) == opened + 1
             assert touchpoints(rig) == 2  # the one before, the one after; none from the outage
-            await asyncio.sleep(0.5)  # a few more scans: nothing is sent twice
+            done = len(scans)
+            await until(lambda: len(scans) >= done + 3)  # a few more scans: nothing sent twice
             keys = rig.fake.posted_keys()
             assert sorted(k.split(":")[0] for k in keys) == ["digest", "reminder"]
             assert len(rig.fake.calls_to("chat.postMessage")) == 2
