@@ -26,19 +26,6 @@ from bot.core.errors import NotFound, UserError
 from bot.core.model import Kind, parse_kind
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Reply, Section, line, message
-from bot.core.requests import (
-    CalendarFeed,
-    Challenges,
-    Configure,
-    Digest,
-    Help,
-    Promises,
-    RecordEntry,
-    Request,
-    Show,
-    Stats,
-    Words,
-)
 from bot.core.services import TeamDefaults
 
 log = logging.getLogger(__name__)
@@ -127,6 +114,7 @@ class Commands:
             "pass": self._pass_on,
             "alias": self._alias,
         }
+        assert self._routes.keys() == requests.WORD_VERBS
 
     def ensure_team(self, ctx: Context) -> None:
         if ctx.team_id in self._known_teams:
@@ -150,15 +138,15 @@ class Commands:
         self.ensure_team(ctx)
         return self.execute(requests.read(text), ctx)
 
-    def execute(self, request: Request, ctx: Context) -> Routed:
+    def execute(self, request: requests.Request, ctx: Context) -> Routed:
         """Run one typed request (read from text, or built from a platform's options)."""
         self.ensure_team(ctx)
         match request:
-            case Help():
+            case requests.Help():
                 return content.help_reply()
-            case Show():
+            case requests.Show():
                 return self._show(request, ctx)
-            case Promises(mine=mine, direction=direction):
+            case requests.Promises(mine=mine, direction=direction):
                 owner = ctx.user_id if mine else None
                 listed = queries.open_promises(
                     ctx.team_id,
@@ -168,14 +156,14 @@ class Commands:
                     clock=self._clock,
                 )
                 return content.promise_list(listed)
-            case Challenges(customer=customer):
+            case requests.Challenges(customer=customer):
                 found = queries.open_challenges(
                     ctx.team_id, customer, uow=self._uow(), clock=self._clock
                 )
                 return content.challenge_list(found)
-            case Digest():
+            case requests.Digest():
                 return self._digest(ctx)
-            case Stats(mine=mine, customer=customer):
+            case requests.Stats(mine=mine, customer=customer):
                 report = measures.stats_for(
                     ctx.team_id,
                     ctx.user_id,
@@ -185,25 +173,25 @@ class Commands:
                     clock=self._clock,
                 )
                 return measures_content.stats(report)
-            case CalendarFeed():
+            case requests.CalendarFeed():
                 return self._calendar(request, ctx)
-            case Configure():
+            case requests.Configure():
                 return self._config(request, ctx)
-            case RecordEntry():
-                recorded = services.record_entry(
+            case requests.RecordEntry():
+                recorded = services.record_quick_entry(
                     ctx.team_id,
                     ctx.user_id,
-                    request.customer,
                     request.fields,
+                    customer=request.customer,
                     kind=request.kind,
                     code=request.code,
                     uow=self._uow(),
                     clock=self._clock,
                 )
                 return self.confirm(recorded, ctx)
-            case Words(verb="", rest=text):
+            case requests.Words(verb="", rest=text):
                 return self._record_or_form(text, ctx)
-            case Words(verb=verb, rest=rest):
+            case requests.Words(verb=verb, rest=rest):
                 return self._routes[verb](rest, ctx)
 
     # -- recording -------------------------------------------------------------------------
@@ -239,7 +227,7 @@ class Commands:
 
     # -- reading -------------------------------------------------------------------------
 
-    def _show(self, request: Show, ctx: Context) -> Outcome:
+    def _show(self, request: requests.Show, ctx: Context) -> Outcome:
         if not request.customer.strip():
             raise UserError("Name the customer: `/touchpoint show acme`.")
         try:
@@ -321,7 +309,7 @@ class Commands:
             "Alias added", f"“{result.name}” is also known as: {', '.join(result.aliases)}."
         )
 
-    def _config(self, request: Configure, ctx: Context) -> Outcome:
+    def _config(self, request: requests.Configure, ctx: Context) -> Outcome:
         if not request.setting:
             with self._uow() as uow:
                 team = services.load_team(uow, ctx.team_id)
@@ -331,7 +319,7 @@ class Commands:
         )
         return content.configured(result)
 
-    def _calendar(self, request: CalendarFeed, ctx: Context) -> Outcome:
+    def _calendar(self, request: requests.CalendarFeed, ctx: Context) -> Outcome:
         owner = None if request.team else ctx.user_id
         if request.revoke:
             count = calendar.revoke_feeds(ctx.team_id, owner, uow=self._uow(), clock=self._clock)

@@ -142,38 +142,35 @@ _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 # -- public API ---------------------------------------------------------------------------
 
 
-def parse_quick_entry(text: str, *, now: datetime, tz: str, day_start: time) -> QuickEntry:
-    """`acme call | ch: slow internet | we: send quote by fri | diff: needs fibre`."""
-    text = _checked_entry(text)
-    reader = _QuickReader()
-    head = reader.read(text)
-    customer, kind = _customer_and_kind(head, explicit_kind=bool(reader.raw.kind))
-    return _entry(reader, customer, kind, _context(now, tz, day_start, "entry"))
-
-
-def parse_entry_fields(
-    customer: str,
+def parse_quick_entry(
     text: str,
     *,
+    customer: str | None = None,
     kind: Kind | None = None,
     code: str | None = None,
     now: datetime,
     tz: str,
     day_start: time,
 ) -> QuickEntry:
-    """The labelled fields of an entry whose customer, kind and code were given apart
-    (typed options): `ch: slow internet | we: send quote by fri`. A kind: or code: label
-    in the text must agree with the one given."""
+    """`acme call | ch: slow internet | we: send quote by fri | diff: needs fibre`.
+
+    With ``customer`` (and ``kind``, ``code``) given apart, as typed options, ``text`` is
+    only the labelled fields: `ch: slow internet | we: send quote by fri`. A kind: or code:
+    label there must agree with the one given."""
     text = _checked_entry(text)
     reader = _QuickReader()
-    if code:
-        reader.raw.code.append(code)
-    for segment in re.split(r"[|\n]", text):
-        reader.segment(segment)
-    if kind is not None and reader.raw.kind:
-        reader.raw.kind.insert(0, kind.value)  # so a different one is "give one kind"
-    name = " ".join(_clean_text(customer).split())
-    return _entry(reader, name, kind, _context(now, tz, day_start, "entry"))
+    if customer is None:
+        head = reader.read(text)
+        customer, kind = _customer_and_kind(head, explicit_kind=bool(reader.raw.kind))
+    else:
+        if code:
+            reader.raw.code.append(code)
+        for segment in re.split(r"[|\n]", text):
+            reader.segment(segment)
+        if kind is not None and reader.raw.kind:
+            reader.raw.kind.insert(0, kind.value)  # so a different one is "give one kind"
+        customer = " ".join(_clean_text(customer).split())
+    return _entry(reader, customer, kind, _context(now, tz, day_start, "entry"))
 
 
 def _checked_entry(text: str) -> str:

@@ -151,21 +151,9 @@ def read(text: str) -> Request:
     return Words(verb, rest) if verb in WORD_VERBS else Words("", text)
 
 
-WORD_VERBS = frozenset(
-    {
-        "kept",
-        "done",
-        "notkept",
-        "not-kept",
-        "cancel",
-        "snooze",
-        "due",
-        "addressed",
-        "reopen",
-        "pass",
-        "alias",
-    }
-)
+# Verbs whose arguments only the text routes read (no platform offers them as options).
+_WORD_VERBS = "kept done notkept not-kept cancel snooze due addressed reopen pass alias"
+WORD_VERBS = frozenset(_WORD_VERBS.split(" "))
 
 
 def _promises(rest: str) -> Promises:

@@ -33,7 +33,6 @@ from bot.core.model import (
 from bot.core.parsing import (
     clean_text,
     parse_due,
-    parse_entry_fields,
     parse_form,
     parse_quick_entry,
 )
@@ -261,41 +260,32 @@ def add_alias(team_id: str, customer_text: str, alias: str, *, uow: UnitOfWork) 
 
 
 def record_quick_entry(
-    team_id: str, author: str, text: str, *, uow: UnitOfWork, clock: Clock
-) -> Recorded:
-    """`/touchpoint acme call | ch: ... | we: ...`: parse, resolve the customer, save."""
-    now = clock.now()
-    with uow:
-        team = load_team(uow, team_id)
-        entry = parse_quick_entry(text, now=now, tz=team.timezone, day_start=team.day_start)
-        return _record(uow, team, author, entry.customer, entry.draft, author, now)
-
-
-def record_entry(
     team_id: str,
     author: str,
-    customer: str,
-    fields: str,
+    text: str,
     *,
+    customer: str | None = None,
     kind: Kind | None = None,
     code: str | None = None,
     uow: UnitOfWork,
     clock: Clock,
 ) -> Recorded:
-    """An entry whose customer, kind and code came as typed options: parse the rest, save."""
+    """`/touchpoint acme call | ch: ... | we: ...`: parse, resolve the customer, save.
+    With ``customer`` (and ``kind``, ``code``) given apart as typed options, ``text`` is
+    only the labelled fields."""
     now = clock.now()
     with uow:
         team = load_team(uow, team_id)
-        parsed = parse_entry_fields(
-            customer,
-            fields,
+        entry = parse_quick_entry(
+            text,
+            customer=customer,
             kind=kind,
             code=code,
             now=now,
             tz=team.timezone,
             day_start=team.day_start,
         )
-        return _record(uow, team, author, parsed.customer, parsed.draft, author, now)
+        return _record(uow, team, author, entry.customer, entry.draft, author, now)
 
 
 def record_form(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -15,19 +15,9 @@ from bot.core.errors import NotFound
 from bot.core.replies import Reply
 from bot.core.services import TeamDefaults
 from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.unit.conftest import NOW  # Thu 2026-11-19 10:00
 
 TEAM, OTHER = "slack:T1", "slack:T2"
-NOW = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)  # Thu
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(NOW)
 
 
 @pytest.fixture

@@ -13,20 +13,9 @@ from bot.core.errors import AmbiguousCustomer, NotFound, ParseError, UserError
 from bot.core.model import ChallengeStatus, Direction, Kind, PromiseStatus
 from bot.core.services import TeamDefaults
 from tests.fakes import FakeStore, FakeUnitOfWork
+from tests.unit.conftest import NOW  # Thu 2026-11-19 10:00
 
 TEAM = "console:test"
-# Thu 2026-11-19 10:00 in London (UTC+0 in November)
-NOW = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(NOW)
 
 
 @pytest.fixture

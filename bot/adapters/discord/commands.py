@@ -14,21 +14,10 @@ from discord import app_commands
 
 from bot.adapters.discord.handlers import Handlers, context
 from bot.adapters.discord.respond import send_reply
+from bot.core import requests
 from bot.core.errors import UserError
 from bot.core.model import Direction, Kind
 from bot.core.replies import ReplyKind, message
-from bot.core.requests import (
-    CalendarFeed,
-    Challenges,
-    Configure,
-    Digest,
-    Help,
-    Promises,
-    RecordEntry,
-    Stats,
-    read,
-)
-from bot.core.requests import show as show_request
 
 KIND_CHOICES = [app_commands.Choice(name=k.value.replace("-", " "), value=k.value) for k in Kind]
 WHICH_PROMISES = [
@@ -55,10 +44,14 @@ STATS_SCOPES = [
 ]
 # (shown, value, the request)
 _CALENDAR = (
-    ("my link (replaces my old one)", "mine", CalendarFeed()),
-    ("the team's link (replaces the old one for everyone)", "team", CalendarFeed(team=True)),
-    ("revoke my link", "revoke", CalendarFeed(revoke=True)),
-    ("revoke the team's link", "team-revoke", CalendarFeed(team=True, revoke=True)),
+    ("my link (replaces my old one)", "mine", requests.CalendarFeed()),
+    (
+        "the team's link (replaces the old one for everyone)",
+        "team",
+        requests.CalendarFeed(team=True),
+    ),
+    ("revoke my link", "revoke", requests.CalendarFeed(revoke=True)),
+    ("revoke the team's link", "team-revoke", requests.CalendarFeed(team=True, revoke=True)),
 )
 CALENDAR_ACTIONS = [app_commands.Choice(name=shown, value=value) for shown, value, _ in _CALENDAR]
 CALENDAR_REQUESTS = {value: request for _, value, request in _CALENDAR}
@@ -97,12 +90,14 @@ def resolve_channel(interaction: discord.Interaction[Any], value: str) -> str | 
     return None
 
 
-def with_channel_id(interaction: discord.Interaction[Any], request: Configure) -> Configure | None:
+def with_channel_id(
+    interaction: discord.Interaction[Any], request: requests.Configure
+) -> requests.Configure | None:
     """`config channel #x` with the channel as its id; None when it cannot be found."""
     if request.setting.lower() != "channel":
         return request
     channel = resolve_channel(interaction, request.value)
-    return None if channel is None else Configure("channel", channel)
+    return None if channel is None else requests.Configure("channel", channel)
 
 
 def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextMenu]:
@@ -130,7 +125,7 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
     ) -> None:
         chosen = Kind(kind.value) if kind is not None else None
         if entry:
-            request = RecordEntry(customer, entry, chosen, code)
+            request = requests.RecordEntry(customer, entry, chosen, code)
             await handlers.run_request(interaction, request, echo=entry)
             return
         await handlers.open_form(interaction, customer, chosen, code)
@@ -140,7 +135,7 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
     async def show(
         interaction: discord.Interaction[Any], customer: app_commands.Range[str, 1, 100]
     ) -> None:
-        await handlers.run_request(interaction, show_request(customer))
+        await handlers.run_request(interaction, requests.show(customer))
 
     @group.command(name="promises", description="Open promises")
     @app_commands.choices(which=WHICH_PROMISES)
@@ -149,7 +144,9 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
     ) -> None:
         word = which.value if which else ""
         request = (
-            Promises(mine=True) if word == "mine" else Promises(direction=DIRECTIONS.get(word))
+            requests.Promises(mine=True)
+            if word == "mine"
+            else requests.Promises(direction=DIRECTIONS.get(word))
         )
         await handlers.run_request(interaction, request)
 
@@ -159,11 +156,11 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
         interaction: discord.Interaction[Any],
         customer: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        await handlers.run_request(interaction, Challenges(customer or None))
+        await handlers.run_request(interaction, requests.Challenges(customer or None))
 
     @group.command(name="digest", description="Today's digest, now, just for you")
     async def digest(interaction: discord.Interaction[Any]) -> None:
-        await handlers.run_request(interaction, Digest())
+        await handlers.run_request(interaction, requests.Digest())
 
     @group.command(name="stats", description="Measures: promises kept on time, challenges, scores")
     @app_commands.describe(
@@ -181,7 +178,9 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
             await send_reply(interaction, STATS_ONE_SCOPE)
             return
         mine = scope is not None and scope.value == "mine"
-        await handlers.run_request(interaction, Stats(mine=mine, customer=customer or None))
+        await handlers.run_request(
+            interaction, requests.Stats(mine=mine, customer=customer or None)
+        )
 
     @group.command(name="calendar", description="Your promises as a calendar feed: a private link")
     @app_commands.describe(action="Your link (the default), the team's, or revoke one")
@@ -189,8 +188,8 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
     async def calendar(
         interaction: discord.Interaction[Any], action: app_commands.Choice[str] | None = None
     ) -> None:
-        request = CALENDAR_REQUESTS.get(action.value, CalendarFeed()) if action else CalendarFeed()
-        await handlers.run_request(interaction, request)
+        wanted = CALENDAR_REQUESTS.get(action.value) if action else None
+        await handlers.run_request(interaction, wanted or requests.CalendarFeed())
 
     @group.command(name="config", description="Server settings (needs Manage Server)")
     @app_commands.describe(
@@ -205,11 +204,11 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
         value: app_commands.Range[str, 1, 200] | None = None,
         channel: discord.TextChannel | None = None,
     ) -> None:
-        request = Configure()
+        request = requests.Configure()
         if channel is not None:
-            request = Configure("channel", str(channel.id))
+            request = requests.Configure("channel", str(channel.id))
         elif setting is not None:
-            request = Configure(setting.value, value or "")
+            request = requests.Configure(setting.value, value or "")
         await run_config(handlers, interaction, request)
 
     @group.command(name="text", description="Any Touchpoint command as text: kept 12, …")
@@ -218,18 +217,18 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
         interaction: discord.Interaction[Any], command: app_commands.Range[str, 1, 4000]
     ) -> None:
         try:
-            request = read(command)
+            request = requests.read(command)
         except UserError:  # the core says what is wrong, in its one wording
             await handlers.run_text(interaction, command, echo=command)
             return
-        if isinstance(request, Configure):  # settings: the same check however typed
+        if isinstance(request, requests.Configure):  # settings: the same check however typed
             await run_config(handlers, interaction, request, echo=command)
             return
         await handlers.run_request(interaction, request, echo=command)
 
     @group.command(name="help", description="How to use Touchpoint")
     async def help_(interaction: discord.Interaction[Any]) -> None:
-        await handlers.run_request(interaction, Help())
+        await handlers.run_request(interaction, requests.Help())
 
     @app_commands.guild_only()
     async def record_message(
@@ -244,7 +243,7 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
 async def run_config(
     handlers: Handlers,
     interaction: discord.Interaction[Any],
-    request: Configure,
+    request: requests.Configure,
     *,
     echo: str = "",
 ) -> None:
