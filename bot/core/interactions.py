@@ -31,7 +31,7 @@ from bot.core.errors import UserError, new_error_id
 from bot.core.model import Team
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Reply, ReplyKind, Section, message
-from bot.core.requests import Request
+from bot.core.requests import Request, cleaned
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,8 @@ class Interactions:
     def request(self, ctx: Context, request: Request) -> Result:
         """A command given as a platform's typed options: the same as its text, unread."""
         what = f"/touchpoint {type(request).__name__.lower()}"
-        return self._command(ctx, what, lambda: self._commands.execute(request, ctx))
+        typed = cleaned(request)
+        return self._command(ctx, what, lambda: self._commands.execute(typed, ctx))
 
     def _command(self, ctx: Context, what: str, routed: Callable[[], Routed]) -> Result:
         def run() -> Result:

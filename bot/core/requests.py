@@ -7,8 +7,10 @@ Verbs no platform offers as typed options stay as ``Words`` for the text routes.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Any, cast
 
 from bot.core import calendar
 from bot.core.errors import UserError
@@ -111,6 +113,18 @@ def split_page(text: str) -> tuple[str, int]:
     if not match:
         return text.strip(), 1
     return match.group("name"), int(match.group("page"))
+
+
+def cleaned(request: Request) -> Request:
+    """``request`` with its text as ``read`` leaves typed text: no NUL, lone surrogate or
+    other control character reaches the database from a typed option either."""
+    texts = {
+        f.name: clean_text(value)
+        for f in dataclasses.fields(request)
+        if type(value := getattr(request, f.name)) is str  # not a Kind, a StrEnum
+    }
+    changed: Request = dataclasses.replace(cast(Any, request), **texts)
+    return changed
 
 
 def show(customer: str) -> Show:

@@ -113,3 +113,14 @@ def test_an_entry_with_an_unknown_code_says_which_codes_there_are(
     kept = way_in.request(CTX, RecordEntry("acme", "ch: slow internet", code="No Answer"))
     assert "Touchpoint recorded" in said(kept)
     assert [t.code for t in store.touchpoints.values()] == ["no answer"]
+
+
+def test_typed_options_reach_the_database_as_clean_as_typed_text(
+    way_in: Interactions, store: FakeStore
+) -> None:
+    done = way_in.request(CTX, RecordEntry("Ac\x00me\x07", "ch: slow\x00 internet"))
+    assert "Touchpoint recorded" in said(done)
+    [customer] = store.customers.values()
+    assert customer.name == "Acme"
+    assert [c.text for c in store.challenges.values()] == ["slow internet"]
+    assert not way_in.request(CTX, Configure("timezone", "Europe/Paris\x00")).failed

@@ -156,7 +156,9 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
         interaction: discord.Interaction[Any],
         customer: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        await handlers.run_request(interaction, requests.Challenges(customer or None))
+        await handlers.run_request(
+            interaction, requests.Challenges(customer.strip() if customer else None)
+        )
 
     @group.command(name="digest", description="Today's digest, now, just for you")
     async def digest(interaction: discord.Interaction[Any]) -> None:
@@ -208,7 +210,7 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
         if channel is not None:
             request = requests.Configure("channel", str(channel.id))
         elif setting is not None:
-            request = requests.Configure(setting.value, value or "")
+            request = requests.Configure(setting.value, (value or "").strip())
         await run_config(handlers, interaction, request)
 
     @group.command(name="text", description="Any Touchpoint command as text: kept 12, …")
