@@ -124,7 +124,7 @@ def configure_team(
 ) -> TeamConfigured:
     """Change one setting: channel, timezone, digest, daystart, days, codes add|remove."""
     with uow:
-        team = load_team(uow, team_id)
+        team = _team_for_update(uow, team_id)
         changed = apply_setting(team, setting.strip().lower(), value.strip(), clock.now())
         uow.teams.save(team)
         uow.commit()
@@ -134,13 +134,22 @@ def configure_team(
 def claim_channel_if_unset(team_id: str, channel: str, *, uow: UnitOfWork) -> bool:
     """Until a team channel is configured, the first channel used becomes it."""
     with uow:
-        team = load_team(uow, team_id)
+        team = _team_for_update(uow, team_id)
         if team.channel:
             return False
         team.channel = channel
         uow.teams.save(team)
         uow.commit()
         return True
+
+
+def _team_for_update(uow: UnitOfWork, team_id: str) -> Team:
+    """The team, locked until the unit of work ends: its settings are saved whole, so two
+    changes at once (two codes added) must not both start from the same copy."""
+    team = uow.teams.get_for_update(team_id)
+    if team is None:
+        raise NotFound("This workspace is not set up yet; run `/touchpoint help` to start.")
+    return team
 
 
 # -- customers -------------------------------------------------------------------------
@@ -245,8 +254,7 @@ def add_alias(team_id: str, customer_text: str, alias: str, *, uow: UnitOfWork) 
         other = uow.customers.by_slug(team_id, slugify(alias))
         if other is not None:
             raise UserError(f"“{alias}” already names “{other.name}”.")
-        customer.aliases = (*customer.aliases, alias)
-        uow.customers.save(customer)
+        customer = uow.customers.add_alias(customer, alias)
         uow.commit()
         return customer
 
@@ -420,7 +428,7 @@ def keep_from_reaction(
         if delivery is None or len(delivery.promise_ids) != 1:
             uow.commit()
             return None
-        promise = uow.promises.get(team_id, delivery.promise_ids[0])
+        promise = uow.promises.get_for_update(team_id, delivery.promise_ids[0])
         if promise is None or not promise.is_open:
             uow.commit()
             return None
@@ -462,7 +470,10 @@ def reschedule_promise(
 
 
 def _promise_of(uow: UnitOfWork, team_id: str, promise_id: int) -> Promise:
-    promise = uow.promises.get(team_id, promise_id) if 0 < promise_id <= MAX_ID else None
+    # Locked: of two people settling it at once, the second reads the first one's result
+    # and is told who settled it, instead of both being told "settled".
+    found = 0 < promise_id <= MAX_ID
+    promise = uow.promises.get_for_update(team_id, promise_id) if found else None
     if promise is None:
         raise NotFound(
             f"There is no promise #{promise_id} in this team. "

@@ -192,6 +192,36 @@ class SqlCustomerRepository:
             {slug: alias for slug, alias in aliases.items() if slug not in stored},
         )
 
+    def add_alias(self, customer: Customer, alias: str) -> Customer:
+        if customer.id is None:
+            raise ValueError("add_alias() names a stored customer; use add() first")
+        slug = slugify(alias)
+        probe = Customer(customer.team_id, alias, slug, id=customer.id)
+        self._ensure_names_free(probe, {})
+        # One row, insert-if-absent under the (team_id, slug) constraint: never a rewrite
+        # of the whole list, which would drop an alias another request added meanwhile.
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        inserted = self._session.execute(
+            upsert(CustomerAliasRow)
+            .values(team_id=customer.team_id, customer_id=customer.id, alias=alias, slug=slug)
+            .on_conflict_do_nothing(
+                index_elements=[CustomerAliasRow.team_id, CustomerAliasRow.slug]
+            )
+            .returning(CustomerAliasRow.id)
+        ).first()
+        if inserted is None:
+            holder = self._session.scalar(_BY_ALIAS, {"team_id": customer.team_id, "slug": slug})
+            taken_by = holder.name if holder else customer.name
+            raise UserError(
+                f"“{alias}” already names the customer “{taken_by}”. "
+                "Pick a different name, or use that customer."
+            )
+        stored = self.get(customer.team_id, customer.id)
+        if stored is None:
+            raise LookupError(f"customer {customer.id} of team {customer.team_id} is not stored")
+        return stored
+
     def _insert_aliases(self, team_id: str, customer_id: int, aliases: dict[str, str]) -> None:
         if aliases:
             self._session.execute(
