@@ -28,6 +28,7 @@ from bot.core.model import (
     Promise,
     Team,
     Touchpoint,
+    has_ascii_slug,
     slugify,
 )
 from bot.core.parsing import clean_text, parse_due, parse_form, parse_quick_entry
@@ -220,7 +221,9 @@ def near_misses(uow: UnitOfWork, team_id: str, name: str, limit: int = 3) -> lis
         for customer in uow.customers.search(team_id, probe, limit=limit * 2):
             if customer.id is not None and _similar(name, customer):
                 found.setdefault(customer.id, customer)
-    if len(found) < limit:
+    # A slug's first letters find "acme" for "acm"; a coded slug's first digits would only
+    # find unrelated names whose codes share them.
+    if len(found) < limit and has_ascii_slug(name):
         wanted = slugify(name)
         for customer in uow.customers.search(team_id, wanted[:3], limit=50):
             if customer.id is not None and _similar(name, customer):
@@ -234,6 +237,12 @@ def _similar(name: str, customer: Customer) -> bool:
     a, b = slugify(name), customer.slug
     if a == b:
         return True
+    if not (has_ascii_slug(name) and has_ascii_slug(customer.name)):
+        # Coded slugs compare code points, not letters: compare the names themselves.
+        mine, theirs = " ".join(name.lower().split()), " ".join(customer.name.lower().split())
+        if mine.startswith(theirs) or theirs.startswith(mine):
+            return True
+        return difflib.SequenceMatcher(None, mine, theirs).ratio() >= 0.8
     words_a, words_b = a.split("-"), b.split("-")
     shorter, longer = sorted((words_a, words_b), key=len)
     if longer[: len(shorter)] == shorter:
