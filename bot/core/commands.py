@@ -54,6 +54,13 @@ class PromiseUpdated:
 Outcome = Reply | OpenForm
 Routed = Outcome | PromiseUpdated
 
+# The longest command text read, and the most parts (lines or "|" pieces) in it; more is
+# refused unread. A typed entry is a few hundred characters; these keep the slowest text
+# to read (thousands of short lines, each one a problem to list) within about 50 ms,
+# which keeps the event loop and every other request responsive. Long notes use the form.
+MAX_COMMAND_CHARS = 10_000
+MAX_COMMAND_PARTS = 300
+
 _ID = re.compile(r"#?(\d{1,18})")
 
 
@@ -66,15 +73,20 @@ def _id(text: str, usage: str) -> tuple[int, str]:
     return int(match.group(1)), rest.strip()
 
 
-_PAGE = re.compile(r"(?P<name>.+?)\s+page\s*(?P<page>\d{1,9})", re.IGNORECASE)
-
-
 def split_page(text: str) -> tuple[str, int]:
-    """ "acme corp page 2" -> ("acme corp", 2); without a page, page 1."""
-    match = _PAGE.fullmatch(text.strip())
-    if not match:
-        return text.strip(), 1
-    return match.group("name"), int(match.group("page"))
+    r""" "acme corp page 2" -> ("acme corp", 2); without a page, page 1.
+
+    Read from the end without a regex: a pattern such as ``.+?\s+page`` tries every run of
+    spaces against every split of it, seconds on a long line of spaces, and Python's
+    ``re`` holds the GIL meanwhile, stalling every other request."""
+    stripped = text.strip()
+    at = stripped.lower().rfind("page")
+    digits = stripped[at + 4 :].lstrip()
+    name = stripped[:at] if at > 0 else ""
+    is_page = digits.isascii() and digits.isdigit() and len(digits) <= 9
+    if not is_page or not name[-1:].isspace() or not name.strip():
+        return stripped, 1
+    return name.rstrip(), int(digits)
 
 
 def split_kind(text: str) -> tuple[str, Kind | None]:
@@ -147,6 +159,9 @@ class Commands:
         """Run one command, saying which promise it changed; a user's mistake is raised
         as a ``UserError`` (``Interactions`` turns it into the reply)."""
         self.ensure_team(ctx)
+        too_long = _too_long(text)  # before any pattern reads it
+        if too_long is not None:
+            return content.error_reply(too_long)
         text = clean_text(text).strip()  # no NUL or lone surrogate reaches the database
         verb, _, rest = text.partition(" ")
         if "\n" in verb:
@@ -322,6 +337,21 @@ class Commands:
             raise calendar.no_public_url()
         token = calendar.issue_feed(ctx.team_id, owner, uow=self._uow(), clock=self._clock)
         return calendar.feed_link_reply(calendar.feed_url(self._public_url, token), team=team)
+
+
+def _too_long(text: str) -> UserError | None:
+    if len(text) > MAX_COMMAND_CHARS:
+        return UserError(
+            f"This command is {len(text):,} characters; the most is {MAX_COMMAND_CHARS:,}. "
+            "Shorten it, or use the form (`/touchpoint acme`) for long notes."
+        )
+    parts = text.count("|") + text.count("\n") + 1
+    if parts > MAX_COMMAND_PARTS:
+        return UserError(
+            f"This command has {parts:,} lines or parts; the most is {MAX_COMMAND_PARTS}. "
+            "Record it in several entries."
+        )
+    return None
 
 
 def _looks_like_entry(text: str) -> bool:
