@@ -446,6 +446,11 @@ class FakeEvents(_Repo):
         self.store.events[key] = (team_id, at)
         return True
 
+    def forget(self, prefix: str, before: datetime) -> None:
+        for key, (_, at) in list(self.store.events.items()):
+            if key.startswith(prefix) and at < before:
+                del self.store.events[key]
+
 
 class FakeCalendarFeeds(_Repo):
     def add(self, feed: CalendarFeed) -> CalendarFeed:

@@ -271,6 +271,10 @@ class ProcessedEventRepository(Protocol):
         """Record a platform event id; False if it was already recorded (a retry)."""
         ...
 
+    def forget(self, prefix: str, before: datetime) -> None:
+        """Drop the keys starting with ``prefix`` recorded before ``before``."""
+        ...
+
 
 class CalendarFeedRepository(Protocol):
     def add(self, feed: CalendarFeed) -> CalendarFeed:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from bot.core.delivery import Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, PromiseDraft, TouchpointDraft
@@ -450,6 +450,23 @@ def first_delivery(team_id: str, event_key: str, *, uow: UnitOfWork, clock: Cloc
     """True the first time a platform event id is seen; False for its retries."""
     with uow:
         fresh = uow.events.remember(event_key, team_id, clock.now())
+        uow.commit()
+        return fresh
+
+
+SIGNED_REQUEST_KEY = "signed-request:"
+# Slack refuses a signature older than five minutes, so a replay can only come within
+# them; keys are kept twice as long (a clock a little off) and then dropped.
+REPLAY_WINDOW = timedelta(minutes=5)
+
+
+def first_signed_request(key: str, *, uow: UnitOfWork, clock: Clock) -> bool:
+    """True the first time a signed request (its timestamp and signature) is seen; False
+    for an exact replay of it, which must change nothing."""
+    now = clock.now()
+    with uow:
+        uow.events.forget(SIGNED_REQUEST_KEY, before=now - 2 * REPLAY_WINDOW)
+        fresh = uow.events.remember(SIGNED_REQUEST_KEY + key, "", now)
         uow.commit()
         return fresh
 
