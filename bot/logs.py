@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 REDACTED = "[redacted]"
 # Tokens issued while the bot runs are not in the configured list: a workspace's bot token
@@ -54,10 +54,16 @@ class EveryMinuteAtMost(logging.Filter):
     at every retry while file descriptors run out) through once a minute, noting how many
     were held back; a traceback each time filled disks at megabytes a second."""
 
-    def __init__(self, messages: Iterable[str], period_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        messages: Iterable[str],
+        period_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__()
         self._messages = tuple(messages)
         self._period_s = period_s
+        self._clock = clock
         self._last: dict[str, float] = {}
         self._held: dict[str, int] = {}
 
@@ -66,14 +72,16 @@ class EveryMinuteAtMost(logging.Filter):
         storm = next((m for m in self._messages if text.startswith(m)), None)
         if storm is None:
             return True
-        now = time.monotonic()
+        now = self._clock()
         last = self._last.get(storm)
         if last is not None and now - last < self._period_s:
             self._held[storm] = self._held.get(storm, 0) + 1
             return False
         self._last[storm] = now
         held = self._held.pop(storm, 0)
-        record.msg = f"{text} ({held} more like it held back in the last minute)" if held else text
+        said = text.split("\n", 1)[0]  # asyncio adds the socket's repr on further lines
+        record.msg = f"{said} ({held} more like it held back in the last minute)" if held else said
+        record.args = None
         record.exc_info, record.exc_text = None, None  # the storm's cause is known: no stack
         record.levelno, record.levelname = logging.WARNING, "WARNING"
         return True

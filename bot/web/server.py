@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.core import calendar
 from bot.core.interactions import Core
 from bot.web.calendar import feed_ics
+from bot.web.limits import DEFAULT_LIMITS, ServerLimits, cap_connections
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +62,20 @@ def make_web_app(core: Core, extra_routes: Iterable[web.RouteDef] = ()) -> web.A
     return app
 
 
-async def serve_web(app: web.Application, host: str, port: int) -> web.AppRunner:
+async def serve_web(
+    app: web.Application, host: str, port: int, limits: ServerLimits = DEFAULT_LIMITS
+) -> web.AppRunner:
     """Start serving ``app``; port 0 picks a free port (see ``runner.addresses``).
     Stop with ``await runner.cleanup()``."""
     runner = web.AppRunner(
-        app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_GRACE,
+        **limits.runner_options(),
     )
     await runner.setup()
+    cap_connections(runner, limits)
     try:
         await web.TCPSite(runner, host, port).start()
     except OSError:

@@ -26,6 +26,13 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.installations import OrgWideInstallRefused
+from bot.web.limits import (
+    DEFAULT_LIMITS,
+    BodyTooSlow,
+    ServerLimits,
+    cap_connections,
+    read_body,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +52,13 @@ class WebServer:
         signing_secret: str = "",
         extra_routes: Sequence[web.RouteDef] = (),
         first_signed: Callable[[str], bool] | None = None,
+        limits: ServerLimits = DEFAULT_LIMITS,
     ) -> None:
         """``first_signed(key)`` says whether a signed request is new (it runs in a worker
         thread: it records the key in the database)."""
         self._app = app
         self._first_signed = first_signed
+        self._limits = limits
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._extra_routes = tuple(extra_routes)
         self._host = host
@@ -72,9 +81,14 @@ class WebServer:
 
     async def start(self) -> None:
         runner = web.AppRunner(
-            self.routes(), access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
+            self.routes(),
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_GRACE,
+            **self._limits.runner_options(),
         )
         await runner.setup()
+        cap_connections(runner, self._limits)
         sock = socket.socket(socket.AF_INET6 if ":" in self._host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -96,9 +110,9 @@ class WebServer:
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         try:
-            body = await request.read()
-        except (OSError, ClientError, HttpProcessingError):
-            # The client hung up mid-body (or sent a broken one): nothing to answer.
+            body = await read_body(request, self._limits)
+        except (OSError, ClientError, HttpProcessingError, BodyTooSlow):
+            # The client hung up mid-body, sent a broken one or too slowly: let it go.
             return web.Response(status=400, text="incomplete request")
         ssl_check = _is_ssl_check(body, request.content_type)
         if not ssl_check:
