@@ -480,6 +480,19 @@ class FakeCalendarFeeds(_Repo):
             feed.revoked_at = at
         return len(active)
 
+    def data_version(self, team_id: str) -> str:
+        promises = [p for p in self.store.promises.values() if p.team_id == team_id]
+        customers = [c for c in self.store.customers.values() if c.team_id == team_id]
+        return repr(
+            (
+                len(promises),
+                max((p.id or 0 for p in promises), default=0),
+                sum(len(p.history) for p in promises),
+                len(customers),
+                max((c.id or 0 for c in customers), default=0),
+            )
+        )
+
 
 class FakeMeasures(_Repo):
     """The measures' definitions (``bot.core.measures``) in plain Python over the domain

@@ -290,6 +290,11 @@ class CalendarFeedRepository(Protocol):
         """Revoke the team's active feeds of ``owner`` (None: the team feed); how many."""
         ...
 
+    def data_version(self, team_id: str) -> str:
+        """Text that changes whenever a promise or customer of the team is added or a
+        promise's history grows: a feed built for one version stays right until it moves."""
+        ...
+
 
 class MeasuresRepository(Protocol):
     """Aggregates for ``bot.core.measures`` (its docstring defines what counts). Every

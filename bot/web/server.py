@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Iterable
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from aiohttp import web
 from bot.core import calendar
 from bot.core.interactions import Core
 from bot.web.calendar import feed_ics
+from bot.web.feeds import FeedCache, TokenRateLimit
 from bot.web.limits import DEFAULT_LIMITS, ServerLimits, cap_connections
 
 log = logging.getLogger(__name__)
@@ -36,19 +38,44 @@ SHUTDOWN_GRACE = 10.0  # seconds a request in flight gets to finish on stop
 def calendar_routes(core: Core) -> list[web.RouteDef]:
     """The calendar feed route, to add to any aiohttp application."""
 
+    cache, limit = FeedCache(), TokenRateLimit()
+
     async def feed(request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        content = await asyncio.to_thread(
-            calendar.feed_for_token, token, uow=core.uow_factory(), clock=core.clock
+        wait = limit.wait_s(token)
+        if wait > 0:
+            retry = {"Retry-After": str(math.ceil(wait))}
+            return web.Response(status=429, text="too many requests", headers=retry)
+        state = await asyncio.to_thread(
+            calendar.feed_state, token, uow=core.uow_factory(), clock=core.clock
         )
-        if content is None:
+        if state is None:
             raise web.HTTPNotFound()  # the router's own 404: unknown and revoked look alike
-        body = await asyncio.to_thread(feed_ics, content)
+
+        async def build() -> bytes | None:
+            content = await asyncio.to_thread(
+                calendar.feed_for_token, token, uow=core.uow_factory(), clock=core.clock
+            )
+            return None if content is None else await asyncio.to_thread(feed_ics, content)
+
+        built = await cache.get(state.feed_id, state.version, build)
+        if built is None:
+            raise web.HTTPNotFound()
+        headers = {**FEED_HEADERS, "ETag": built.etag}
+        if _has(request.headers.get("If-None-Match", ""), built.etag):
+            return web.Response(status=304, headers=headers)
         return web.Response(
-            body=body, content_type="text/calendar", charset="utf-8", headers=FEED_HEADERS
+            body=built.body, content_type="text/calendar", charset="utf-8", headers=headers
         )
 
     return [web.get(FEED_ROUTE, feed)]
+
+
+def _has(header: str, etag: str) -> bool:
+    """Whether an If-None-Match header names ``etag`` (weakly compared, as RFC 9110 says
+    for this header) or is "*"."""
+    tags = {tag.strip().removeprefix("W/") for tag in header[:4096].split(",")}
+    return etag in tags or "*" in tags
 
 
 async def health(_: web.Request) -> web.Response:
