@@ -87,6 +87,25 @@ class EveryMinuteAtMost(logging.Filter):
         return True
 
 
+class ClientMistakesQuiet(logging.Filter):
+    """aiohttp logs every request its parser refuses (a bad header, a stray character in
+    the path, TLS sent to the plain port) at ERROR with a traceback. That is the client's
+    doing and answered with a 400: one line at INFO says enough."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name != "aiohttp.server" or error is None:
+            return True
+        if not type(error).__module__.startswith("aiohttp.http_exceptions"):
+            return True
+        reason = str(getattr(error, "message", "") or error).strip().split("\n", 1)[0]
+        record.msg = f"{record.getMessage()}: refused a malformed request ({reason})"
+        record.args, record.exc_info, record.exc_text = None, None, None
+        if record.levelno > logging.INFO:
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
 # asyncio's own words when accept() fails for want of file descriptors.
 ACCEPT_STORMS = ("socket.accept() out of system resource",)
 
@@ -97,6 +116,7 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
         logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S")
     )
     handler.addFilter(EveryMinuteAtMost(ACCEPT_STORMS))
+    handler.addFilter(ClientMistakesQuiet())
     handler.addFilter(RedactSecrets(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -164,3 +164,22 @@ def test_calendar_urls_and_line_breaks_are_encoded_in_any_record() -> None:
     assert "0123456789abcdef" not in said and "/calendar/[redacted]" in said
     assert "\n" not in said and "\\r\\n" in said
     assert json.dumps(said)  # still one printable line
+
+
+async def test_a_refused_feed_request_logs_one_line_without_its_token(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "0123456789abcdef" * 4
+    with everything_logged(caplog) as captured:
+        async with slack_rig(tmp_path) as rig:
+            port = rig.adapter.http_port
+            assert port is not None
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            # A link pasted with a trailing no-break space: aiohttp's parser refuses the line.
+            writer.write(f"GET /calendar/{secret}.ics\xa0 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            await writer.drain()
+            assert (await reader.read()).startswith(b"HTTP/1.0 400")
+            writer.close()
+    logged = captured.getvalue()
+    assert "refused a malformed request" in logged
+    assert secret not in logged and "Traceback" not in logged
