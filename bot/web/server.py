@@ -35,10 +35,10 @@ FEED_HEADERS = {
 SHUTDOWN_GRACE = 10.0  # seconds a request in flight gets to finish on stop
 
 
-def calendar_routes(core: Core) -> list[web.RouteDef]:
+def calendar_routes(core: Core, limit: TokenRateLimit | None = None) -> list[web.RouteDef]:
     """The calendar feed route, to add to any aiohttp application."""
 
-    cache, limit = FeedCache(), TokenRateLimit()
+    cache, limit = FeedCache(), limit or TokenRateLimit()
 
     async def feed(request: web.Request) -> web.Response:
         token = request.match_info["token"]
@@ -82,10 +82,15 @@ async def health(_: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def make_web_app(core: Core, extra_routes: Iterable[web.RouteDef] = ()) -> web.Application:
+def make_web_app(
+    core: Core,
+    extra_routes: Iterable[web.RouteDef] = (),
+    feed_limit: TokenRateLimit | None = None,
+) -> web.Application:
     """The application: health check, calendar feeds and any ``extra_routes``."""
     app = web.Application()
-    app.add_routes([web.get(HEALTH_PATH, health), *calendar_routes(core), *extra_routes])
+    feeds = calendar_routes(core, feed_limit)
+    app.add_routes([web.get(HEALTH_PATH, health), *feeds, *extra_routes])
     return app
 
 
