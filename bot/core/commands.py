@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from bot.core import calendar, content, measures, measures_content, queries, record_view, services
 from bot.core.errors import NotFound, UserError
 from bot.core.model import Direction, Kind, parse_kind
-from bot.core.parsing import clean_text
+from bot.core.parsing import MAX_ENTRY_CHARS, clean_text
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Reply, Section, line, message
 from bot.core.services import TeamDefaults
@@ -54,11 +54,12 @@ class PromiseUpdated:
 Outcome = Reply | OpenForm
 Routed = Outcome | PromiseUpdated
 
-# The longest command text read, and the most parts (lines or "|" pieces) in it; more is
-# refused unread. A typed entry is a few hundred characters; these keep the slowest text
-# to read (thousands of short lines, each one a problem to list) within about 50 ms,
-# which keeps the event loop and every other request responsive. Long notes use the form.
-MAX_COMMAND_CHARS = 10_000
+# The longest command text read (the longest quick entry: three lists of 50 items of 300
+# characters fit), and the most parts (lines or "|" pieces) in it; more is refused unread.
+# The parts cap keeps the slowest text to read (tens of thousands of short lines, each one
+# a problem to list: 200 ms) within about 35 ms, so the event loop and every other request
+# stay responsive.
+MAX_COMMAND_CHARS = MAX_ENTRY_CHARS
 MAX_COMMAND_PARTS = 300
 
 _ID = re.compile(r"#?(\d{1,18})")

@@ -20,7 +20,7 @@ from tests.fakes import FakeStore, FakeUnitOfWork
 
 BOUND_S = 0.050  # the aim per command, whatever its text
 LOOP_LAG_S = 0.100
-SIZES = (1_000, MAX_COMMAND_CHARS, 30_000, 100_000)
+SIZES = (1_000, 10_000, MAX_COMMAND_CHARS, 100_000)
 # Shapes that made patterns backtrack, or that many of the grammar's patterns look at.
 UNITS = (" ", "a ", "a\n", "<#C1|", "<@U1|", "ch:", "a:", ": ", "|", "1. ", "• ", "page ")
 PREFIXES = ("", "show a", "acme call | ch: ", "acme | we: ", "config codes add ", "pass 1 ")
