@@ -16,9 +16,9 @@ from aiohttp import web
 
 from bot.core import calendar
 from bot.core.interactions import Core
+from bot.http_limits import DEFAULT_LIMITS, ServerLimits, cap_connections
 from bot.web.calendar import feed_ics
 from bot.web.feeds import FeedCache, TokenRateLimit
-from bot.web.limits import DEFAULT_LIMITS, ServerLimits, cap_connections
 
 log = logging.getLogger(__name__)
 

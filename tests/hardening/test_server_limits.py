@@ -15,8 +15,8 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import web
 
+from bot.http_limits import BodyTooSlow, ServerLimits, read_body
 from bot.logs import ACCEPT_STORMS, EveryMinuteAtMost
-from bot.web.limits import BodyTooSlow, ServerLimits, read_body
 from bot.web.server import serve_web
 
 LIMITS = ServerLimits(idle_s=0.3, body_s=0.3, max_connections=3, linger_s=0.3)

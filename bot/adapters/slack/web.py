@@ -26,7 +26,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.installations import OrgWideInstallRefused
-from bot.web.limits import (
+from bot.http_limits import (
     DEFAULT_LIMITS,
     BodyTooSlow,
     ServerLimits,
