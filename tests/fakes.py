@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from bot.core.delivery import Delivery, DeliveryStatus
+from bot.core.errors import UserError
 from bot.core.model import (
     Challenge,
     ChallengeStatus,
@@ -64,6 +65,9 @@ class _Repo:
 class FakeTeams(_Repo):
     def get(self, team_id: str) -> Team | None:
         return copy.deepcopy(self.store.teams.get(team_id))
+
+    def get_for_update(self, team_id: str) -> Team | None:
+        return self.get(team_id)  # one thread, one writer: nothing to lock
 
     def get_many(self, team_ids: Sequence[str]) -> dict[str, Team]:
         return {t: copy.deepcopy(self.store.teams[t]) for t in team_ids if t in self.store.teams}
@@ -119,6 +123,15 @@ class FakeCustomers(_Repo):
     def save(self, customer: Customer) -> None:
         assert customer.id is not None
         self.store.customers[customer.id] = copy.deepcopy(customer)
+
+    def add_alias(self, customer: Customer, alias: str) -> Customer:
+        assert customer.id is not None
+        holder = self.by_slug(customer.team_id, slugify(alias))
+        if holder is not None:
+            raise UserError(f"“{alias}” already names the customer “{holder.name}”.")
+        stored = self.store.customers[customer.id]
+        stored.aliases = (*stored.aliases, alias)
+        return copy.deepcopy(stored)
 
 
 class FakeTouchpoints(_Repo):
@@ -243,6 +256,9 @@ class FakePromises(_Repo):
     def get(self, team_id: str, promise_id: int) -> Promise | None:
         p = self.store.promises.get(promise_id)
         return copy.deepcopy(p) if p and p.team_id == team_id else None
+
+    def get_for_update(self, team_id: str, promise_id: int) -> Promise | None:
+        return self.get(team_id, promise_id)
 
     def save(self, promise: Promise) -> None:
         self.store.promises[promise.id or 0] = copy.deepcopy(promise)
@@ -430,6 +446,11 @@ class FakeEvents(_Repo):
         self.store.events[key] = (team_id, at)
         return True
 
+    def forget(self, prefix: str, before: datetime) -> None:
+        for key, (_, at) in list(self.store.events.items()):
+            if key.startswith(prefix) and at < before:
+                del self.store.events[key]
+
 
 class FakeCalendarFeeds(_Repo):
     def add(self, feed: CalendarFeed) -> CalendarFeed:
@@ -458,6 +479,19 @@ class FakeCalendarFeeds(_Repo):
         for feed in active:
             feed.revoked_at = at
         return len(active)
+
+    def data_version(self, team_id: str) -> str:
+        promises = [p for p in self.store.promises.values() if p.team_id == team_id]
+        customers = [c for c in self.store.customers.values() if c.team_id == team_id]
+        return repr(
+            (
+                len(promises),
+                max((p.id or 0 for p in promises), default=0),
+                sum(len(p.history) for p in promises),
+                len(customers),
+                max((c.id or 0 for c in customers), default=0),
+            )
+        )
 
 
 class FakeMeasures(_Repo):

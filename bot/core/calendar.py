@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.errors import UserError
 from bot.core.model import Customer, Direction, Promise, Team
@@ -27,6 +27,10 @@ from bot.core.values import CalendarFeed
 TOKEN_BYTES = 32
 MAX_TOKEN_CHARS = 100  # longer "tokens" are not ours: refuse before hashing them
 FEED_PATH = "/calendar/{token}.ics"
+# What a feed shows: promises due from a month ago to a year ahead. Older overdue ones are
+# for the digest; the bound keeps a feed (and its cost) the size of a team's real horizon.
+WINDOW_BEFORE = timedelta(days=30)
+WINDOW_AFTER = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,33 @@ def revoke_feeds(team_id: str, owner: str | None, *, uow: UnitOfWork, clock: Clo
     return revoked
 
 
+@dataclass(frozen=True)
+class FeedState:
+    """Which feed a token opens and the version of what it would show: the same version
+    means the same document, so a built one can be served again."""
+
+    feed_id: int
+    version: str
+
+
+def feed_state(token: str, *, uow: UnitOfWork, clock: Clock) -> FeedState | None:
+    """The feed's current state, or None for a token that is unknown or revoked. A few
+    indexed reads: far cheaper than building the feed."""
+    if not token or len(token) > MAX_TOKEN_CHARS:
+        return None
+    with uow:
+        feed = uow.calendar_feeds.by_token_hash(hash_token(token))
+        if feed is None or not feed.is_active or feed.id is None:
+            return None
+        team = uow.teams.get(feed.team_id)
+        if team is None:
+            return None
+        data = uow.calendar_feeds.data_version(feed.team_id)
+    # The window moves with the day, and the team's name and zone are in the text.
+    day = clock.now().date().isoformat()
+    return FeedState(feed.id, "|".join((data, day, team.name, team.timezone)))
+
+
 def feed_for_token(token: str, *, uow: UnitOfWork, clock: Clock) -> FeedContent | None:
     """The feed's content, or None for a token that is unknown or revoked (the caller
     must not say which)."""
@@ -84,15 +115,21 @@ def feed_for_token(token: str, *, uow: UnitOfWork, clock: Clock) -> FeedContent 
         team = uow.teams.get(feed.team_id)
         if team is None:
             return None
-        promises = _dated_promises(uow, feed)
+        promises = _dated_promises(uow, feed, clock.now())
         customers = uow.customers.get_many(
             feed.team_id, list(dict.fromkeys(p.customer_id for p in promises))
         )
     return FeedContent(team, feed.owner, clock.now(), promises, customers)
 
 
-def _dated_promises(uow: UnitOfWork, feed: CalendarFeed) -> tuple[Promise, ...]:
-    found = uow.promises.open_for_team(feed.team_id, owner=feed.owner, direction=Direction.OURS)
+def _dated_promises(uow: UnitOfWork, feed: CalendarFeed, now: datetime) -> tuple[Promise, ...]:
+    found = uow.promises.open_for_team(
+        feed.team_id,
+        owner=feed.owner,
+        direction=Direction.OURS,
+        due_from=now - WINDOW_BEFORE,
+        due_before=now + WINDOW_AFTER,
+    )
     return tuple(p for p in found if p.due_at is not None)
 
 

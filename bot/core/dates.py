@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from dateparser.date import DateDataParser
 
 MAX_AHEAD = timedelta(days=3653)  # ten years, leap days included
+MAX_AHEAD_COUNT = 10_000_000  # more minutes than ten years hold
 RECENT_PAST = timedelta(days=60)
 END_OF_DAY = time(17, 0)
 TONIGHT = time(20, 0)
@@ -437,7 +438,7 @@ _ORDINAL_RE = re.compile(rf"{_WD_PREFIX}(?:the )?(?P<d>\d{{1,2}})(?:st|nd|rd|th)
 _MONTH_RE = re.compile(rf"(?:(?P<in>in) )?(?P<m>{_MON}){_YEAR}")
 # "2h" and "2 h" but "a week", never "am" read as "a m(inute)".
 _AHEAD_RE = re.compile(
-    rf"(?:(?P<in>in|within) )?(?:(?P<num>\d{{1,6}}) ?|(?P<word>{_alternation(_NUMBER_WORDS)}) )"
+    rf"(?:(?P<in>in|within) )?(?:(?P<num>\d{{1,30}}) ?|(?P<word>{_alternation(_NUMBER_WORDS)}) )"
     rf"(?P<u>{_alternation(_UNITS)})(?: time)?"
 )
 
@@ -521,7 +522,9 @@ def _match_ahead(s: str) -> _DayMatch | None:
     m = _AHEAD_RE.fullmatch(s)
     if m is None:
         return None
-    n = int(m["num"]) if m["num"] else _NUMBER_WORDS[m["word"]]
+    # Any count past ten million is beyond ten years in every unit, and is refused as
+    # that; it must not fall through to "no date" (an undated promise).
+    n = min(int(m["num"]), MAX_AHEAD_COUNT) if m["num"] else _NUMBER_WORDS[m["word"]]
     return _Ahead(n, _UNITS[m["u"]]), not m["in"]
 
 

@@ -210,6 +210,11 @@ class Interactions:
         with self._first_contact:
             self._commands.ensure_team(ctx)
 
+    def first_signed_request(self, key: str) -> bool:
+        """False for an exact replay of a signed request (its timestamp and signature, in
+        ``key``) seen in the last minutes: the adapter answers it without acting."""
+        return services.first_signed_request(key, uow=self._uow(), clock=self._clock)
+
     # -- inside ------------------------------------------------------------------------------
 
     def _guarded(self, ctx: Context, what: str, run: Callable[[], Result]) -> Result:

@@ -163,8 +163,17 @@ def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
     if slug:
         return slug
-    # Names in scripts with no ASCII folding still need a stable, unique-per-name slug.
-    return "-".join(f"{ord(c):x}" for c in name.strip().lower() if not c.isspace())[:60] or "x"
+    # Names in scripts with no ASCII folding still need a stable, unique-per-name slug:
+    # every code point, never cut short (a cut made two long names sharing a beginning,
+    # a head office and its branch, into one customer).
+    return "-".join(f"{ord(c):x}" for c in name.strip().lower() if not c.isspace()) or "x"
+
+
+def has_ascii_slug(name: str) -> bool:
+    """Whether ``slugify(name)`` spells the name (ASCII letters or digits after folding)
+    rather than coding its characters: only a spelled slug means anything to a search."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.search(r"[A-Za-z0-9]", folded) is not None
 
 
 @dataclass

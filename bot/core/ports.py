@@ -42,6 +42,10 @@ class Clock(Protocol):
 
 class TeamRepository(Protocol):
     def get(self, team_id: str) -> Team | None: ...
+    def get_for_update(self, team_id: str) -> Team | None:
+        """The team, locked against other writers until this unit of work ends."""
+        ...
+
     def get_many(self, team_ids: Sequence[str]) -> dict[str, Team]:
         """The stored teams among ``team_ids``, by id, in one query (the reminder scan)."""
         ...
@@ -72,6 +76,10 @@ class CustomerRepository(Protocol):
         ...
 
     def save(self, customer: Customer) -> None: ...
+    def add_alias(self, customer: Customer, alias: str) -> Customer:
+        """Add one alias row (other aliases are not touched, so concurrent additions all
+        stay); UserError if the name is taken. Returns the customer as now stored."""
+        ...
 
 
 class TouchpointRepository(Protocol):
@@ -148,6 +156,10 @@ class ChallengeRepository(Protocol):
 
 class PromiseRepository(Protocol):
     def get(self, team_id: str, promise_id: int) -> Promise | None: ...
+    def get_for_update(self, team_id: str, promise_id: int) -> Promise | None:
+        """The promise, locked against other writers until this unit of work ends."""
+        ...
+
     def save(self, promise: Promise) -> None:
         """Persist status fields and append history events not yet stored."""
         ...
@@ -259,6 +271,10 @@ class ProcessedEventRepository(Protocol):
         """Record a platform event id; False if it was already recorded (a retry)."""
         ...
 
+    def forget(self, prefix: str, before: datetime) -> None:
+        """Drop the keys starting with ``prefix`` recorded before ``before``."""
+        ...
+
 
 class CalendarFeedRepository(Protocol):
     def add(self, feed: CalendarFeed) -> CalendarFeed:
@@ -272,6 +288,11 @@ class CalendarFeedRepository(Protocol):
 
     def revoke(self, team_id: str, owner: str | None, at: datetime) -> int:
         """Revoke the team's active feeds of ``owner`` (None: the team feed); how many."""
+        ...
+
+    def data_version(self, team_id: str) -> str:
+        """Text that changes whenever a promise or customer of the team is added or a
+        promise's history grows: a feed built for one version stays right until it moves."""
         ...
 
 

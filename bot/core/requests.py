@@ -8,7 +8,6 @@ Verbs no platform offers as typed options stay as ``Words`` for the text routes.
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -104,15 +103,21 @@ Request = (
     | Words
 )
 
-_PAGE = re.compile(r"(?P<name>.+?)\s+page\s*(?P<page>\d{1,9})", re.IGNORECASE)
-
 
 def split_page(text: str) -> tuple[str, int]:
-    """ "acme corp page 2" -> ("acme corp", 2); without a page, page 1."""
-    match = _PAGE.fullmatch(text.strip())
-    if not match:
-        return text.strip(), 1
-    return match.group("name"), int(match.group("page"))
+    r""" "acme corp page 2" -> ("acme corp", 2); without a page, page 1.
+
+    Read from the end without a regex: a pattern such as ``.+?\s+page`` tries every run of
+    spaces against every split of it, seconds on a long line of spaces, and Python's
+    ``re`` holds the GIL meanwhile, stalling every other request."""
+    stripped = text.strip()
+    at = stripped.lower().rfind("page")
+    digits = stripped[at + 4 :].lstrip()
+    name = stripped[:at] if at > 0 else ""
+    is_page = digits.isascii() and digits.isdigit() and len(digits) <= 9
+    if not is_page or not name[-1:].isspace() or not name.strip():
+        return stripped, 1
+    return name.rstrip(), int(digits)
 
 
 def cleaned(request: Request) -> Request:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from bot.core.delivery import Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, TouchpointDraft
@@ -28,6 +28,7 @@ from bot.core.model import (
     Promise,
     Team,
     Touchpoint,
+    has_ascii_slug,
     slugify,
 )
 from bot.core.parsing import (
@@ -129,7 +130,7 @@ def configure_team(
 ) -> TeamConfigured:
     """Change one setting: channel, timezone, digest, daystart, days, codes add|remove."""
     with uow:
-        team = load_team(uow, team_id)
+        team = _team_for_update(uow, team_id)
         changed = apply_setting(team, setting.strip().lower(), value.strip(), clock.now())
         uow.teams.save(team)
         uow.commit()
@@ -139,13 +140,22 @@ def configure_team(
 def claim_channel_if_unset(team_id: str, channel: str, *, uow: UnitOfWork) -> bool:
     """Until a team channel is configured, the first channel used becomes it."""
     with uow:
-        team = load_team(uow, team_id)
+        team = _team_for_update(uow, team_id)
         if team.channel:
             return False
         team.channel = channel
         uow.teams.save(team)
         uow.commit()
         return True
+
+
+def _team_for_update(uow: UnitOfWork, team_id: str) -> Team:
+    """The team, locked until the unit of work ends: its settings are saved whole, so two
+    changes at once (two codes added) must not both start from the same copy."""
+    team = uow.teams.get_for_update(team_id)
+    if team is None:
+        raise NotFound("This workspace is not set up yet; run `/touchpoint help` to start.")
+    return team
 
 
 # -- customers -------------------------------------------------------------------------
@@ -216,7 +226,9 @@ def near_misses(uow: UnitOfWork, team_id: str, name: str, limit: int = 3) -> lis
         for customer in uow.customers.search(team_id, probe, limit=limit * 2):
             if customer.id is not None and _similar(name, customer):
                 found.setdefault(customer.id, customer)
-    if len(found) < limit:
+    # A slug's first letters find "acme" for "acm"; a coded slug's first digits would only
+    # find unrelated names whose codes share them.
+    if len(found) < limit and has_ascii_slug(name):
         wanted = slugify(name)
         for customer in uow.customers.search(team_id, wanted[:3], limit=50):
             if customer.id is not None and _similar(name, customer):
@@ -230,6 +242,12 @@ def _similar(name: str, customer: Customer) -> bool:
     a, b = slugify(name), customer.slug
     if a == b:
         return True
+    if not (has_ascii_slug(name) and has_ascii_slug(customer.name)):
+        # Coded slugs compare code points, not letters: compare the names themselves.
+        mine, theirs = " ".join(name.lower().split()), " ".join(customer.name.lower().split())
+        if mine.startswith(theirs) or theirs.startswith(mine):
+            return True
+        return difflib.SequenceMatcher(None, mine, theirs).ratio() >= 0.8
     words_a, words_b = a.split("-"), b.split("-")
     shorter, longer = sorted((words_a, words_b), key=len)
     if longer[: len(shorter)] == shorter:
@@ -250,8 +268,7 @@ def add_alias(team_id: str, customer_text: str, alias: str, *, uow: UnitOfWork) 
         other = uow.customers.by_slug(team_id, slugify(alias))
         if other is not None:
             raise UserError(f"“{alias}” already names “{other.name}”.")
-        customer.aliases = (*customer.aliases, alias)
-        uow.customers.save(customer)
+        customer = uow.customers.add_alias(customer, alias)
         uow.commit()
         return customer
 
@@ -398,7 +415,7 @@ def keep_from_reaction(
         if delivery is None or len(delivery.promise_ids) != 1:
             uow.commit()
             return None
-        promise = uow.promises.get(team_id, delivery.promise_ids[0])
+        promise = uow.promises.get_for_update(team_id, delivery.promise_ids[0])
         if promise is None or not promise.is_open:
             uow.commit()
             return None
@@ -411,6 +428,23 @@ def first_delivery(team_id: str, event_key: str, *, uow: UnitOfWork, clock: Cloc
     """True the first time a platform event id is seen; False for its retries."""
     with uow:
         fresh = uow.events.remember(event_key, team_id, clock.now())
+        uow.commit()
+        return fresh
+
+
+SIGNED_REQUEST_KEY = "signed-request:"
+# Slack refuses a signature older than five minutes, so a replay can only come within
+# them; keys are kept twice as long (a clock a little off) and then dropped.
+REPLAY_WINDOW = timedelta(minutes=5)
+
+
+def first_signed_request(key: str, *, uow: UnitOfWork, clock: Clock) -> bool:
+    """True the first time a signed request (its timestamp and signature) is seen; False
+    for an exact replay of it, which must change nothing."""
+    now = clock.now()
+    with uow:
+        uow.events.forget(SIGNED_REQUEST_KEY, before=now - 2 * REPLAY_WINDOW)
+        fresh = uow.events.remember(SIGNED_REQUEST_KEY + key, "", now)
         uow.commit()
         return fresh
 
@@ -440,7 +474,10 @@ def reschedule_promise(
 
 
 def _promise_of(uow: UnitOfWork, team_id: str, promise_id: int) -> Promise:
-    promise = uow.promises.get(team_id, promise_id) if 0 < promise_id <= MAX_ID else None
+    # Locked: of two people settling it at once, the second reads the first one's result
+    # and is told who settled it, instead of both being told "settled".
+    found = 0 < promise_id <= MAX_ID
+    promise = uow.promises.get_for_update(team_id, promise_id) if found else None
     if promise is None:
         raise NotFound(
             f"There is no promise #{promise_id} in this team. "

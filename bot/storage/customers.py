@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import builtins
-import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -18,6 +16,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     union_all,
     update,
@@ -26,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.core.errors import UserError
-from bot.core.model import Customer, slugify
+from bot.core.model import Customer, has_ascii_slug, slugify
 from bot.storage.mapping import to_customer
 from bot.storage.orm import CustomerAliasRow, CustomerRow
 from bot.storage.sqlhelpers import chunks, rowcount
@@ -93,9 +92,10 @@ class SqlCustomerRepository:
         needle = " ".join(text.lower().split())
         if not needle or limit <= 0:
             return []
+        typed = " ".join(text.split())
         slug = _searchable_slug(text)
         hits = union_all(
-            _ranked(CustomerRow.id, CustomerRow.name, CustomerRow.slug, needle, slug).where(
+            _ranked(CustomerRow.id, CustomerRow.name, CustomerRow.slug, needle, typed, slug).where(
                 CustomerRow.team_id == team_id
             ),
             _ranked(
@@ -103,6 +103,7 @@ class SqlCustomerRepository:
                 CustomerAliasRow.alias,
                 CustomerAliasRow.slug,
                 needle,
+                typed,
                 slug,
             ).where(CustomerAliasRow.team_id == team_id),
         ).subquery()
@@ -192,6 +193,36 @@ class SqlCustomerRepository:
             {slug: alias for slug, alias in aliases.items() if slug not in stored},
         )
 
+    def add_alias(self, customer: Customer, alias: str) -> Customer:
+        if customer.id is None:
+            raise ValueError("add_alias() names a stored customer; use add() first")
+        slug = slugify(alias)
+        probe = Customer(customer.team_id, alias, slug, id=customer.id)
+        self._ensure_names_free(probe, {})
+        # One row, insert-if-absent under the (team_id, slug) constraint: never a rewrite
+        # of the whole list, which would drop an alias another request added meanwhile.
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        inserted = self._session.execute(
+            upsert(CustomerAliasRow)
+            .values(team_id=customer.team_id, customer_id=customer.id, alias=alias, slug=slug)
+            .on_conflict_do_nothing(
+                index_elements=[CustomerAliasRow.team_id, CustomerAliasRow.slug]
+            )
+            .returning(CustomerAliasRow.id)
+        ).first()
+        if inserted is None:
+            holder = self._session.scalar(_BY_ALIAS, {"team_id": customer.team_id, "slug": slug})
+            taken_by = holder.name if holder else customer.name
+            raise UserError(
+                f"“{alias}” already names the customer “{taken_by}”. "
+                "Pick a different name, or use that customer."
+            )
+        stored = self.get(customer.team_id, customer.id)
+        if stored is None:
+            raise LookupError(f"customer {customer.id} of team {customer.team_id} is not stored")
+        return stored
+
     def _insert_aliases(self, team_id: str, customer_id: int, aliases: dict[str, str]) -> None:
         if aliases:
             self._session.execute(
@@ -257,8 +288,7 @@ def _aliases_by_slug(customer: Customer) -> dict[str, str]:
 def _searchable_slug(text: str) -> str | None:
     """The slug to match for ``text``, or None when slugify would only invent one (text
     with no letters or digits in ASCII, where matching the invented code means nothing)."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return slugify(text) if re.search(r"[A-Za-z0-9]", folded) else None
+    return slugify(text) if has_ascii_slug(text) else None
 
 
 def _ranked(
@@ -266,6 +296,7 @@ def _ranked(
     name: InstrumentedAttribute[str],
     slug: InstrumentedAttribute[str],
     needle: str,
+    typed: str,
     wanted_slug: str | None,
 ) -> Select[int, int]:
     """(customer_id, rank) of the rows that match: 0 exact, 1 prefix, 2 anywhere inside.
@@ -276,15 +307,19 @@ def _ranked(
     (a name in a script with no ASCII folding) is matched against lowercased names.
     """
     if wanted_slug:
-        column: ColumnElement[str] = slug.expression
-        wanted = wanted_slug
+        pairs: list[tuple[ColumnElement[str], str]] = [(slug.expression, wanted_slug)]
     else:
-        column, wanted = func.lower(name), needle
+        # SQLite's lower() (and PostgreSQL's under the C locale) folds ASCII only: the text
+        # is also matched as typed, so "Ром" finds "Ромашка" whatever the database folds.
+        pairs = [(func.lower(name), needle), (name.expression, typed)]
     rank = case(
-        (column == wanted, literal(0)),
-        (column.startswith(wanted, autoescape=True), literal(1)),
+        (or_(*(column == wanted for column, wanted in pairs)), literal(0)),
+        (
+            or_(*(column.startswith(wanted, autoescape=True) for column, wanted in pairs)),
+            literal(1),
+        ),
         else_=literal(2),
     )
     return select(customer_id.label("customer_id"), rank.label("rank")).where(
-        column.contains(wanted, autoescape=True)
+        or_(*(column.contains(wanted, autoescape=True) for column, wanted in pairs))
     )

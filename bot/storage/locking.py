@@ -4,6 +4,8 @@ PostgreSQL locks the selected rows (``FOR UPDATE SKIP LOCKED``: a second worker 
 them instead of waiting). SQLite has no row locks and ignores FOR UPDATE, so a claiming
 transaction takes the database's single write lock before it reads (``BEGIN IMMEDIATE``):
 a second claimant waits (up to the busy timeout) and then sees the first one's result.
+The same lock serves a read-modify-write of one row (``get_for_update``): the second writer
+reads only after the first has committed, so no change is lost.
 """
 
 from __future__ import annotations

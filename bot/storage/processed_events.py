@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,3 +27,12 @@ class SqlProcessedEventRepository:
             .returning(ProcessedEventRow.key)
         ).first()
         return inserted is not None
+
+    def forget(self, prefix: str, before: datetime) -> None:
+        # Through the (at) index: only the old rows are visited, then their keys tested.
+        self._session.execute(
+            delete(ProcessedEventRow).where(
+                ProcessedEventRow.at < before,
+                ProcessedEventRow.key.startswith(prefix, autoescape=True),
+            )
+        )

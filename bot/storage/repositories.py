@@ -112,6 +112,13 @@ class SqlTeamRepository:
         row = self._session.scalar(select(TeamRow).where(TeamRow.id == team_id))
         return to_team(row) if row else None
 
+    def get_for_update(self, team_id: str) -> Team | None:
+        """The team, locked until the transaction ends: settings are read, changed and saved
+        whole, so two changes at once must not both start from the same copy."""
+        lock_for_claiming(self._session)
+        self._session.execute(select(TeamRow.id).where(TeamRow.id == team_id).with_for_update())
+        return self.get(team_id)
+
     def get_many(self, team_ids: Sequence[str]) -> dict[str, Team]:
         wanted = list(dict.fromkeys(team_ids))
         found: dict[str, Team] = {}
@@ -326,6 +333,17 @@ class SqlPromiseRepository:
             select(PromiseRow).where(PromiseRow.team_id == team_id, PromiseRow.id == promise_id)
         )
         return found[0] if found else None
+
+    def get_for_update(self, team_id: str, promise_id: int) -> Promise | None:
+        """The promise, locked until the transaction ends: of two people settling it at
+        once, the second reads what the first saved (and is told who settled it)."""
+        lock_for_claiming(self._session)
+        self._session.execute(
+            select(PromiseRow.id)
+            .where(PromiseRow.team_id == team_id, PromiseRow.id == promise_id)
+            .with_for_update()
+        )
+        return self.get(team_id, promise_id)
 
     def save(self, promise: Promise) -> None:
         if promise.id is None:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Iterable
 
 from aiohttp import web
 
 from bot.core import calendar
 from bot.core.interactions import Core
+from bot.http_limits import DEFAULT_LIMITS, ServerLimits, cap_connections
 from bot.web.calendar import feed_ics
+from bot.web.feeds import FeedCache, TokenRateLimit
 
 log = logging.getLogger(__name__)
 
@@ -32,42 +35,79 @@ FEED_HEADERS = {
 SHUTDOWN_GRACE = 10.0  # seconds a request in flight gets to finish on stop
 
 
-def calendar_routes(core: Core) -> list[web.RouteDef]:
+def calendar_routes(core: Core, limit: TokenRateLimit | None = None) -> list[web.RouteDef]:
     """The calendar feed route, to add to any aiohttp application."""
+
+    cache, limit = FeedCache(), limit or TokenRateLimit()
 
     async def feed(request: web.Request) -> web.Response:
         token = request.match_info["token"]
-        content = await asyncio.to_thread(
-            calendar.feed_for_token, token, uow=core.uow_factory(), clock=core.clock
+        wait = limit.wait_s(token)
+        if wait > 0:
+            retry = {"Retry-After": str(math.ceil(wait))}
+            return web.Response(status=429, text="too many requests", headers=retry)
+        state = await asyncio.to_thread(
+            calendar.feed_state, token, uow=core.uow_factory(), clock=core.clock
         )
-        if content is None:
+        if state is None:
             raise web.HTTPNotFound()  # the router's own 404: unknown and revoked look alike
-        body = await asyncio.to_thread(feed_ics, content)
+
+        async def build() -> bytes | None:
+            content = await asyncio.to_thread(
+                calendar.feed_for_token, token, uow=core.uow_factory(), clock=core.clock
+            )
+            return None if content is None else await asyncio.to_thread(feed_ics, content)
+
+        built = await cache.get(state.feed_id, state.version, build)
+        if built is None:
+            raise web.HTTPNotFound()
+        headers = {**FEED_HEADERS, "ETag": built.etag}
+        if _has(request.headers.get("If-None-Match", ""), built.etag):
+            return web.Response(status=304, headers=headers)
         return web.Response(
-            body=body, content_type="text/calendar", charset="utf-8", headers=FEED_HEADERS
+            body=built.body, content_type="text/calendar", charset="utf-8", headers=headers
         )
 
     return [web.get(FEED_ROUTE, feed)]
+
+
+def _has(header: str, etag: str) -> bool:
+    """Whether an If-None-Match header names ``etag`` (weakly compared, as RFC 9110 says
+    for this header) or is "*"."""
+    tags = {tag.strip().removeprefix("W/") for tag in header[:4096].split(",")}
+    return etag in tags or "*" in tags
 
 
 async def health(_: web.Request) -> web.Response:
     return web.json_response({"ok": True})
 
 
-def make_web_app(core: Core, extra_routes: Iterable[web.RouteDef] = ()) -> web.Application:
+def make_web_app(
+    core: Core,
+    extra_routes: Iterable[web.RouteDef] = (),
+    feed_limit: TokenRateLimit | None = None,
+) -> web.Application:
     """The application: health check, calendar feeds and any ``extra_routes``."""
     app = web.Application()
-    app.add_routes([web.get(HEALTH_PATH, health), *calendar_routes(core), *extra_routes])
+    feeds = calendar_routes(core, feed_limit)
+    app.add_routes([web.get(HEALTH_PATH, health), *feeds, *extra_routes])
     return app
 
 
-async def serve_web(app: web.Application, host: str, port: int) -> web.AppRunner:
+async def serve_web(
+    app: web.Application, host: str, port: int, limits: ServerLimits = DEFAULT_LIMITS
+) -> web.AppRunner:
     """Start serving ``app``; port 0 picks a free port (see ``runner.addresses``).
     Stop with ``await runner.cleanup()``."""
     runner = web.AppRunner(
-        app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_GRACE,
+        **limits.runner_options(),
     )
     await runner.setup()
+    cap_connections(runner, limits)
     try:
         await web.TCPSite(runner, host, port).start()
     except OSError:

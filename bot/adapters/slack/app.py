@@ -201,6 +201,7 @@ class SlackAdapter:
                 events=not self.mode.socket,
                 signing_secret=self._settings.slack_signing_secret,
                 extra_routes=self._extra_routes,
+                first_signed=self._core.interactions.first_signed_request,
             )
             await self._web.start()
         if self.mode.socket:

@@ -44,6 +44,16 @@ BOT_SCOPES = (
 )
 
 
+class OrgWideInstallRefused(ValueError):
+    """An Enterprise Grid org-wide install: the bot keeps one install per workspace."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Touchpoint is installed per workspace, not org-wide. Ask an org admin to install "
+            "it into each workspace that wants it (nothing was installed)."
+        )
+
+
 class DatabaseInstallationStore(AsyncInstallationStore):
     """Bolt's installation store on the bot's engine: the newest bot of each workspace."""
 
@@ -59,7 +69,7 @@ class DatabaseInstallationStore(AsyncInstallationStore):
 
     def save_bot(self, bot: Bot, installer: str | None = None) -> None:
         if not bot.team_id:
-            raise ValueError("org-wide installations are not supported; install per workspace")
+            raise OrgWideInstallRefused()
         row: dict[str, Any] = {
             "client_id": self._client_id,
             "app_id": bot.app_id,

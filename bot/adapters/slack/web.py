@@ -1,22 +1,38 @@
 """The HTTP server: Slack's requests in HTTP mode, the OAuth install flow, a health check.
 
-Every ``/slack/events`` request's signature is verified before its body is read as a Slack
-payload (401 when it is missing, forged or more than five minutes old), so nothing a
-stranger sends is ever parsed; Bolt verifies it again. A signed body no one can read is a
-400, not a 500 with a traceback. The socket is bound here, so port 0 picks a free port.
+Every ``/slack/events`` request's signature is verified before its body is parsed (401
+when it is missing, forged or more than five minutes old), so nothing a stranger sends is
+ever parsed; Bolt verifies it again. The one exception is Slack's unsigned certificate
+check, recognised by its exact shape (a short form of ``ssl_check=1`` and a token) without
+parsing anything else. An exact replay of a signed request within its five minutes is
+answered but changes nothing. A signed body no one can read is a 400, a client that hangs
+up mid-body is let go, neither logs a traceback. The socket is bound here, so port 0 picks a
+free port.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
-from collections.abc import Sequence
-from urllib.parse import parse_qs
+from collections.abc import Callable, Sequence
+from urllib.parse import parse_qsl, quote, urlencode
 
-from aiohttp import web
+from aiohttp import ClientError, web
+from aiohttp.http_exceptions import HttpProcessingError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+
+from bot.adapters.slack.installations import OrgWideInstallRefused
+from bot.http_limits import (
+    DEFAULT_LIMITS,
+    BodyTooSlow,
+    ServerLimits,
+    cap_connections,
+    read_body,
+)
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +51,14 @@ class WebServer:
         events: bool,
         signing_secret: str = "",
         extra_routes: Sequence[web.RouteDef] = (),
+        first_signed: Callable[[str], bool] | None = None,
+        limits: ServerLimits = DEFAULT_LIMITS,
     ) -> None:
+        """``first_signed(key)`` says whether a signed request is new (it runs in a worker
+        thread: it records the key in the database)."""
         self._app = app
+        self._first_signed = first_signed
+        self._limits = limits
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._extra_routes = tuple(extra_routes)
         self._host = host
@@ -59,9 +81,14 @@ class WebServer:
 
     async def start(self) -> None:
         runner = web.AppRunner(
-            self.routes(), access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE
+            self.routes(),
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=SHUTDOWN_GRACE,
+            **self._limits.runner_options(),
         )
         await runner.setup()
+        cap_connections(runner, self._limits)
         sock = socket.socket(socket.AF_INET6 if ":" in self._host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -81,42 +108,89 @@ class WebServer:
             await self._runner.cleanup()
             self._runner = None
 
-    async def _dispatch(self, request: web.Request) -> web.Response:
-        if not self._signed(await request.read(), request):
-            return web.Response(status=401, text="invalid request")  # as Bolt answers it
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         try:
-            bolt_request = await to_bolt_request(request)
-        except (ValueError, TypeError, KeyError, AttributeError):  # e.g. not JSON at all
+            body = await read_body(request, self._limits)
+        except (OSError, ClientError, HttpProcessingError, BodyTooSlow):
+            # The client hung up mid-body, sent a broken one or too slowly: let it go.
+            return web.Response(status=400, text="incomplete request")
+        ssl_check = _is_ssl_check(body, request.content_type)
+        if not ssl_check:
+            if not self._signed(body, request):
+                return web.Response(status=401, text="invalid request")  # as Bolt answers it
+            if not await self._first_time(request):
+                return web.Response(status=200, text="")  # an exact replay: already done
+        try:
+            # Slack sends UTF-8 whatever the header says; a made-up charset must not reach
+            # the decoder as an encoding name (a LookupError, and a 500).
+            bolt_request = AsyncBoltRequest(
+                body=body.decode("utf-8"),
+                query=request.query_string,
+                headers=dict(request.headers),
+            )
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            # Not JSON, not UTF-8, nested beyond reading, a number too long to convert.
             log.warning("refused a signed Slack request that could not be read")
             return web.Response(status=400, text="unreadable request")
         response = await self._app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
     def _signed(self, body: bytes, request: web.Request) -> bool:
-        if self._verifier is None or _is_ssl_check(body):
-            # Bolt verifies on its own, and answers Slack's unsigned certificate checks.
-            return True
+        if self._verifier is None:
+            return True  # Bolt verifies on its own
         try:
             return self._verifier.is_valid_request(body, dict(request.headers))
         except ValueError:  # a timestamp header that is not a number
             return False
 
+    async def _first_time(self, request: web.Request) -> bool:
+        """False for a signed request seen before: Slack's signature cannot tell a replay
+        within its five minutes, the (timestamp, signature) pair can."""
+        if self._first_signed is None:
+            return True
+        key = (
+            f"{request.headers.get('X-Slack-Request-Timestamp', '')}:"
+            f"{request.headers.get('X-Slack-Signature', '')}"
+        )
+        return await asyncio.to_thread(self._first_signed, key)
+
     async def _install(self, request: web.Request) -> web.Response:
         flow = self._app.oauth_flow
         assert flow is not None
-        return await to_aiohttp_response(
-            await flow.handle_installation(await to_bolt_request(request))
-        )
+        # Bolt decodes ``team`` and pastes it into the authorize URL as it is: encoded once
+        # more here, "T1&scope=admin" stays one value instead of adding a parameter.
+        query = urlencode([(k, quote(v, safe="")) for k, v in request.query.items() if k == "team"])
+        bolt_request = AsyncBoltRequest(body="", query=query, headers=dict(request.headers))
+        return await to_aiohttp_response(await flow.handle_installation(bolt_request))
 
     async def _oauth_redirect(self, request: web.Request) -> web.Response:
         flow = self._app.oauth_flow
         assert flow is not None
-        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+        try:
+            answer = await flow.handle_callback(await to_bolt_request(request))
+        except OrgWideInstallRefused as refused:
+            return web.Response(status=400, text=str(refused), content_type="text/plain")
+        return await to_aiohttp_response(answer)
 
     async def _health(self, _: web.Request) -> web.Response:
         return web.json_response({"ok": True})
 
 
-def _is_ssl_check(body: bytes) -> bool:
-    """Slack's certificate check (a form with ``ssl_check=1``), which Bolt answers unsigned."""
-    return parse_qs(body.decode("utf-8", "replace")).get("ssl_check") == ["1"]
+SSL_CHECK_MAX_BYTES = 256
+
+
+def _is_ssl_check(body: bytes, content_type: str) -> bool:
+    """Slack's certificate check, which Bolt answers unsigned: exactly a short form with
+    ``ssl_check=1`` and at most a token. Anything else waits for the signature check."""
+    if content_type != "application/x-www-form-urlencoded" or len(body) > SSL_CHECK_MAX_BYTES:
+        return False
+    try:
+        fields = parse_qsl(body.decode("ascii"), strict_parsing=True, max_num_fields=2)
+    except ValueError:  # not ASCII, not a form, too many fields
+        return False
+    names = [name for name, _ in fields]
+    return (
+        ("ssl_check", "1") in fields
+        and set(names) <= {"ssl_check", "token"}
+        and (len(names) == len(set(names)))
+    )

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.core.errors import NotFound
+from bot.core.errors import NotFound, UserError
 from bot.core.exchange.json_codec import read_json, write_json
 from bot.core.exchange.plan import (
     CSV_COLUMNS,
@@ -63,6 +63,10 @@ __all__ = [
     "report_lines",
     "team_or_explain",
 ]
+
+
+MAX_IMPORT_CHARS = 64 * 1024 * 1024
+MAX_TEAM_ID_CHARS = 100  # the column's size
 
 
 def team_or_explain(uow: UnitOfWork, team_id: str) -> Team:
@@ -104,6 +108,16 @@ def import_team(
     dry run or anything is wrong (then nothing is saved). Reports what was, or would be,
     done. CSV needs the team to exist: its zone, working-day start and codes read the rows."""
     now = clock.now()
+    if not team_id.strip() or len(team_id) > MAX_TEAM_ID_CHARS or "\x00" in team_id:
+        raise UserError(
+            f"“{team_id[:60]}” is not a team id: ids have 1 to {MAX_TEAM_ID_CHARS} characters "
+            "(run `touchpoint teams` to list them)."
+        )
+    if len(text) > MAX_IMPORT_CHARS:
+        raise UserError(
+            f"The file has {len(text):,} characters; an import takes at most "
+            f"{MAX_IMPORT_CHARS:,}. Split it into several files."
+        )
     if fmt is Format.JSON:
         plan = read_json(text, team_id)
     else:

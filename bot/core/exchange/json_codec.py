@@ -4,6 +4,7 @@ that both writes and reads it, so the two cannot drift apart."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -14,6 +15,9 @@ from bot.core.errors import UserError
 from bot.core.exchange.plan import FORMAT_NAME, FORMAT_VERSION, Format, Plan, Planned, Problem
 from bot.core.model import (
     EFFORT_RANGE,
+    MAX_ITEM_CHARS,
+    MAX_ITEMS_PER_LIST,
+    MAX_NOTES_CHARS,
     SATISFACTION_RANGE,
     Challenge,
     ChallengeStatus,
@@ -28,7 +32,25 @@ from bot.core.model import (
     Touchpoint,
     slugify,
 )
-from bot.core.team_settings import parse_timezone
+from bot.core.services import MAX_CUSTOMER_NAME
+from bot.core.team_settings import (
+    MAX_AREA_CHARS,
+    MAX_CHANNEL_CHARS,
+    MAX_CODE_CHARS,
+    MAX_CODES,
+    parse_timezone,
+)
+
+# A document is held to the limits of chat: a field is no longer here than typed there.
+MAX_TEXT_CHARS = 1000  # an event's detail
+MAX_PERSON_CHARS = 200  # a user id, a team's name
+MAX_ACTION_CHARS = 32  # the column's size
+MAX_SLUG_CHARS = 6 * MAX_CUSTOMER_NAME  # a coded slug: up to six characters a letter
+MAX_ALIASES = 100
+MAX_HISTORY = 1000
+MAX_PAIRS = 100
+MAX_INT_DIGITS = 18
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 # -- JSON: one spec per record, used to write and to read -------------------------------------
 
@@ -52,22 +74,45 @@ def _nullable(codec: _Codec) -> _Codec:
     return _Codec(codec.dump, codec.load, nullable=True)
 
 
-def _text(raw: Any) -> str:
+def _text(raw: Any, limit: int = MAX_TEXT_CHARS) -> str:
+    """Text as chat would store it: no NUL (PostgreSQL refuses it), no lone surrogate
+    (neither database can store one), no longer than the same field typed in chat."""
     if not isinstance(raw, str):
         raise _Bad("must be text")
+    if len(raw) > limit:
+        raise _Bad(f"has {len(raw):,} characters; the most is {limit:,}")
+    if "\x00" in raw:
+        raise _Bad("holds a NUL character")
+    if _SURROGATE.search(raw):
+        raise _Bad("holds an unpaired surrogate (text that is not valid Unicode)")
     return raw
 
 
-def _texts(raw: Any) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not all(isinstance(v, str) for v in raw):
-        raise _Bad("must be a list of texts")
-    return tuple(raw)
+def _bounded(limit: int, nullable: bool = False) -> _Codec:
+    codec = _simple(lambda raw: _text(raw, limit))
+    return _nullable(codec) if nullable else codec
 
 
-def _pairs(raw: Any) -> dict[str, str]:
-    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
-        raise _Bad("must be an object of texts")
-    return dict(raw)
+def _texts(limit: int, most: int) -> Callable[[Any], tuple[str, ...]]:
+    def load(raw: Any) -> tuple[str, ...]:
+        if not isinstance(raw, list):
+            raise _Bad("must be a list of texts")
+        if len(raw) > most:
+            raise _Bad(f"has {len(raw):,} entries; the most is {most}")
+        return tuple(_text(v, limit) for v in raw)
+
+    return load
+
+
+def _pairs(key_limit: int, value_limit: int) -> Callable[[Any], dict[str, str]]:
+    def load(raw: Any) -> dict[str, str]:
+        if not isinstance(raw, dict):
+            raise _Bad("must be an object of texts")
+        if len(raw) > MAX_PAIRS:
+            raise _Bad(f"has {len(raw):,} entries; the most is {MAX_PAIRS}")
+        return {_text(k, key_limit): _text(v, value_limit) for k, v in raw.items()}
+
+    return load
 
 
 def _flag(raw: Any) -> bool:
@@ -129,10 +174,12 @@ def _enum(kind: type[StrEnum]) -> _Codec:
     return _simple(load, lambda member: member.value)
 
 
-def _many(spec: Mapping[str, _Codec], build: Callable[[dict[str, Any]], Any]) -> _Codec:
+def _many(spec: Mapping[str, _Codec], build: Callable[[dict[str, Any]], Any], most: int) -> _Codec:
     def load(raw: Any, where: str, problems: list[Problem]) -> list[Any]:
         if not isinstance(raw, list):
             raise _Bad("must be a list")
+        if len(raw) > most:
+            raise _Bad(f"has {len(raw):,} entries; the most is {most}")
         loaded = (_load(item, spec, f"{where}[{n}]", problems) for n, item in enumerate(raw))
         return [build(values) for values in loaded if values is not None]
 
@@ -174,23 +221,29 @@ def _promise_from(values: dict[str, Any]) -> Promise:
     return promise
 
 
-_TEXT = _simple(_text)
+_PERSON = _bounded(MAX_PERSON_CHARS)
+_ITEM = _bounded(MAX_ITEM_CHARS)
 _INSTANT = _simple(_parse_instant, _instant)
-_EVENT = {"at": _INSTANT, "actor": _TEXT, "action": _TEXT, "detail": _TEXT}
-_HISTORY = _many(_EVENT, lambda values: Event(**values))
+_EVENT = {
+    "at": _INSTANT,
+    "actor": _PERSON,
+    "action": _bounded(MAX_ACTION_CHARS),
+    "detail": _bounded(MAX_TEXT_CHARS),
+}
+_HISTORY = _many(_EVENT, lambda values: Event(**values), MAX_HISTORY)
 _CHALLENGE = {
-    "text": _TEXT,
-    "raised_by": _TEXT,
+    "text": _ITEM,
+    "raised_by": _PERSON,
     "raised_at": _INSTANT,
     "status": _enum(ChallengeStatus),
-    "passed_to": _nullable(_TEXT),
+    "passed_to": _bounded(MAX_ITEM_CHARS, nullable=True),
     "history": _HISTORY,
 }
 _PROMISE = {
     "direction": _enum(Direction),
-    "text": _TEXT,
-    "owner": _TEXT,
-    "made_by": _TEXT,
+    "text": _ITEM,
+    "owner": _PERSON,
+    "made_by": _PERSON,
     "made_at": _INSTANT,
     "due_at": _nullable(_INSTANT),
     "status": _enum(PromiseStatus),
@@ -200,35 +253,37 @@ _PROMISE = {
 }
 _TOUCHPOINT = {
     "occurred_at": _INSTANT,
-    "author": _TEXT,
+    "author": _PERSON,
     "kind": _enum(Kind),
-    "code": _nullable(_TEXT),
+    "code": _bounded(MAX_CODE_CHARS, nullable=True),
     "stage": _nullable(_enum(JourneyStage)),
     "satisfaction": _nullable(_simple(_whole(*SATISFACTION_RANGE))),
     "effort": _nullable(_simple(_whole(*EFFORT_RANGE))),
-    "difference": _nullable(_TEXT),
-    "notes": _TEXT,
-    "challenges": _many(_CHALLENGE, lambda v: Challenge(team_id="", customer_id=0, **v)),
-    "promises": _many(_PROMISE, _promise_from),
+    "difference": _bounded(MAX_ITEM_CHARS, nullable=True),
+    "notes": _bounded(MAX_NOTES_CHARS),
+    "challenges": _many(
+        _CHALLENGE, lambda v: Challenge(team_id="", customer_id=0, **v), MAX_ITEMS_PER_LIST
+    ),
+    "promises": _many(_PROMISE, _promise_from, 2 * MAX_ITEMS_PER_LIST),  # ours and theirs
 }
 _CUSTOMER = {
-    "slug": _TEXT,
-    "name": _TEXT,
-    "aliases": _simple(_texts, list),
+    "slug": _bounded(MAX_SLUG_CHARS),
+    "name": _bounded(MAX_CUSTOMER_NAME),
+    "aliases": _simple(_texts(MAX_CUSTOMER_NAME, MAX_ALIASES), list),
     "created_at": _nullable(_INSTANT),
 }
 _CLOCK_TIME = _simple(_parse_clock, lambda t: t.strftime("%H:%M"))
 _TEAM = {
-    "name": _TEXT,
+    "name": _bounded(MAX_PERSON_CHARS),
     "timezone": _simple(_zone),
-    "channel": _nullable(_TEXT),
+    "channel": _bounded(MAX_CHANNEL_CHARS, nullable=True),
     "digest_time": _CLOCK_TIME,
     "day_start": _CLOCK_TIME,
     "digest_days": _simple(_days, list),
-    "completion_codes": _simple(_texts, list),
+    "completion_codes": _simple(_texts(MAX_CODE_CHARS, MAX_CODES), list),
     "remind_overdue": _simple(_flag),
-    "area_owners": _simple(_pairs, dict),
-    "code_followups": _simple(_pairs, dict),
+    "area_owners": _simple(_pairs(MAX_AREA_CHARS, MAX_PERSON_CHARS), dict),
+    "code_followups": _simple(_pairs(MAX_CODE_CHARS, MAX_ITEM_CHARS), dict),
     "created_at": _nullable(_INSTANT),
 }
 
@@ -266,9 +321,15 @@ def read_json(text: str, team_id: str) -> Plan:
     plan = Plan(Format.JSON)
     problems = plan.problems
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_bounded_int)
     except json.JSONDecodeError as exc:
         problems.append(Problem(f"line {exc.lineno}, column {exc.colno}", "", exc.msg))
+        return plan
+    except RecursionError:  # an export nests five deep; this is not one
+        problems.append(Problem("document", "", "nested too deeply to be a Touchpoint export"))
+        return plan
+    except ValueError as exc:  # from _bounded_int
+        problems.append(Problem("document", "", str(exc)))
         return plan
     if not _is_export(document, problems):
         return plan
@@ -291,6 +352,14 @@ def read_json(text: str, team_id: str) -> Plan:
         elif values is not None:
             plan.touchpoints.append(Planned(slug, Touchpoint(team_id, 0, **values)))
     return plan
+
+
+def _bounded_int(digits: str) -> int:
+    """JSON integers as an export holds them: a few digits. Python refuses to convert more
+    than 4,300 (with a ValueError the reader would not expect); far fewer is refused."""
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise ValueError(f"a number has {len(digits):,} digits; an export's have a few")
+    return int(digits)
 
 
 def _is_export(document: Any, problems: list[Problem]) -> bool:

@@ -325,7 +325,10 @@ def _delimiter(text: str) -> str:
     first = next((line for line in text.splitlines() if line.strip()), "")
 
     def known_columns(delimiter: str) -> int:
-        cells = next(csv.reader([first], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first], delimiter=delimiter), [])
+        except csv.Error:  # a cell over the csv module's limit: reading it will say so
+            return 0
         return sum(_header_key(cell) in _HEADERS for cell in cells)
 
     return max((",", ";", "\t"), key=known_columns)

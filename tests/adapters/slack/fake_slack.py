@@ -22,6 +22,8 @@ from aiohttp import WSMsgType, web
 
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
+# The team to give ``oauth_teams`` for an org-wide install's code.
+ORG_WIDE = "org-wide"
 
 
 @dataclass
@@ -195,6 +197,18 @@ class FakeSlack:
         team = self.tokens.get(token or "")
         if team is None:
             return {"ok": False, "error": "invalid_auth"}
+        if team == ORG_WIDE:
+            return {
+                "ok": True,
+                "url": "https://enterprise.enterprise.slack.com/",
+                "team": "Enterprise",
+                "team_id": None,
+                "enterprise_id": "E1",
+                "user": "touchpoint",
+                "user_id": BOT_USER,
+                "bot_id": BOT_ID,
+                "is_enterprise_install": True,
+            }
         return {
             "ok": True,
             "url": f"https://{team.lower()}.slack.com/",
@@ -292,6 +306,20 @@ class FakeSlack:
         team = self.oauth_teams.get(str(args.get("code")))
         if team is None:
             return {"ok": False, "error": "invalid_code"}
+        if team == ORG_WIDE:  # an Enterprise Grid org-wide install: no workspace
+            self.tokens["xoxb-E1"] = ORG_WIDE
+            return {
+                "ok": True,
+                "app_id": "A1",
+                "authed_user": {"id": "UINSTALLER"},
+                "scope": "commands,chat:write",
+                "token_type": "bot",
+                "access_token": "xoxb-E1",
+                "bot_user_id": BOT_USER,
+                "team": None,
+                "enterprise": {"id": "E1", "name": "Enterprise"},
+                "is_enterprise_install": True,
+            }
         bot_token = f"xoxb-{team}"
         self.tokens[bot_token] = team
         return {

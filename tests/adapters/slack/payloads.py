@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from typing import Any
 from urllib.parse import urlencode
 
 SECRET = "test-signing-secret-0123456789"
+# Slack's trigger ids are unique per request, so no two of its requests have one body: the
+# bot drops an exact replay (same timestamp and signature) as already handled.
+_triggers = itertools.count(2)
+
+
+def trigger(what: str) -> str:
+    return f"trigger-{what}-{next(_triggers)}"
 
 
 def signature_headers(
@@ -37,7 +45,7 @@ def slash_command(
     user: str = "U1",
     channel: str = "C1",
     response_url: str = "",
-    trigger_id: str = "trigger-1",
+    trigger_id: str = "",
 ) -> dict[str, Any]:
     return {
         "token": "verification-token",
@@ -52,7 +60,7 @@ def slash_command(
         "api_app_id": "A1",
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": trigger_id,
+        "trigger_id": trigger_id or trigger("command"),
     }
 
 
@@ -67,7 +75,7 @@ def view_submission(view: dict[str, Any], *, team: str = "T1", user: str = "U1")
         "user": _user(user, team),
         "api_app_id": "A1",
         "token": "verification-token",
-        "trigger_id": "trigger-submit",
+        "trigger_id": trigger("submit"),
         "view": {
             "id": "V1",
             "team_id": team,
@@ -135,7 +143,7 @@ def block_actions(
         "user": _user(user, team),
         "api_app_id": "A1",
         "token": "verification-token",
-        "trigger_id": "trigger-action",
+        "trigger_id": trigger("action"),
         "team": {"id": team, "domain": f"team-{team.lower()}"},
         "enterprise": None,
         "is_enterprise_install": False,
@@ -172,7 +180,7 @@ def message_shortcut(
         "is_enterprise_install": False,
         "enterprise": None,
         "callback_id": "record_touchpoint",
-        "trigger_id": "trigger-shortcut",
+        "trigger_id": trigger("shortcut"),
         "response_url": response_url,
         "message_ts": "1700000000.000100",
         "message": {"type": "message", "user": "U2", "ts": "1700000000.000100", "text": text},
