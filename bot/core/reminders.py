@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,9 +28,9 @@ log = logging.getLogger(__name__)
 
 UTC = ZoneInfo("UTC")
 SCAN_LIMIT = 1000
-# An instance sends what it claimed one post at a time, so a claim is a share of the work:
-# small shares spread a burst (the 09:00 digests) over every instance. With 50, two
-# instances split 150 posts 100/50 (1.5x one instance); with 10, evenly (bench_instances).
+# The default share of the outbox one claim takes. The engine claims only as much as it
+# can start sending soon (its concurrency), so a burst (the 09:00 digests) is spread over
+# every instance rather than hoarded by the first one to look.
 CLAIM_LIMIT = 10
 NO_CHANNEL_RETRY = timedelta(hours=1)
 
@@ -233,8 +234,15 @@ def _prepare_notice(delivery: Delivery, *, uow: UnitOfWork) -> Prepared:
 
 def record_outcome(delivery: Delivery, *, uow: UnitOfWork) -> None:
     """Store what happened to a claimed delivery (sent, skipped, failed or retrying)."""
+    record_outcomes([delivery], uow=uow)
+
+
+def record_outcomes(deliveries: Sequence[Delivery], *, uow: UnitOfWork) -> None:
+    """``record_outcome`` for many deliveries in one transaction (a burst's outcomes)."""
+    if not deliveries:
+        return
     with uow:
-        uow.deliveries.save(delivery)
+        uow.deliveries.save_all(deliveries)
         uow.commit()
 
 

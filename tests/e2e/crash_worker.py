@@ -73,13 +73,13 @@ def main() -> None:
         clock=ManualClock(datetime.fromisoformat(now)),
     )
     if crash_point == "after_record":
-        original = reminders.record_outcome
+        original = reminders.record_outcomes
 
-        def record_then_die(delivery: Delivery, *, uow: object) -> None:
-            original(delivery, uow=uow)  # type: ignore[arg-type]
+        def record_then_die(deliveries: list[Delivery], *, uow: object) -> None:
+            original(deliveries, uow=uow)  # type: ignore[arg-type]
             die()
 
-        reminders.record_outcome = record_then_die  # type: ignore[assignment]
+        reminders.record_outcomes = record_then_die  # type: ignore[assignment]
     platform = FilePlatform(Path(log_path), crash_point)
     engine = ReminderEngine(
         container.uow_factory, container.clock, {"console": platform}, worker=f"w-{crash_point}"

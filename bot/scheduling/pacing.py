@@ -1,0 +1,51 @@
+"""Per-channel pacing: at most one post per interval to one channel.
+
+Slack allows about one message per second per channel (bursts are tolerated briefly, then
+answered with 429 and ``Retry-After``). Discord is left out: discord.py already follows
+its per-route buckets and the global limit per bot token, and waits inside its own call.
+
+Pacing measures real time (``time.monotonic``), not the bot's clock: it is about how fast
+requests leave this process, whatever time the business logic thinks it is.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+
+# Seconds between two posts to one channel, by platform (the team id's prefix).
+PLATFORM_INTERVALS: Mapping[str, float] = {"slack": 1.0}
+
+
+class ChannelPacer:
+    def __init__(
+        self,
+        intervals: Mapping[str, float] = PLATFORM_INTERVALS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._intervals = dict(intervals)
+        self._monotonic = monotonic
+        self._next: dict[str, float] = {}
+
+    def interval(self, team_id: str) -> float:
+        return self._intervals.get(team_id.partition(":")[0], 0.0)
+
+    def reserve(self, team_id: str, channel: str) -> float:
+        """Book the channel's next free slot; returns how many seconds to wait for it. The
+        slot is taken at once, so two posts to one channel never share a slot however they
+        interleave."""
+        interval = self.interval(team_id)
+        if interval <= 0:
+            return 0.0
+        key = f"{team_id}/{channel}"
+        now = self._monotonic()
+        start = max(now, self._next.get(key, now))
+        self._next[key] = start + interval
+        if len(self._next) > 10_000:  # forget channels whose slot is long past
+            self._next = {k: t for k, t in self._next.items() if t > now}
+        return start - now
+
+    def backlog(self, team_id: str, channel: str) -> float:
+        """Seconds until the channel's next free slot (0 when free now)."""
+        found = self._next.get(f"{team_id}/{channel}")
+        return 0.0 if found is None else max(0.0, found - self._monotonic())
