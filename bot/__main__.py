@@ -223,11 +223,13 @@ def _platforms(settings: Settings) -> int:
 
 async def _serve_feeds(container: Container) -> None:
     """The console serves calendar feeds too, if its HTTP port is free."""
+    from bot.bootstrap import metrics_routes
     from bot.web.server import make_web_app, serve_web
 
     settings = container.settings
     try:
-        await serve_web(make_web_app(container.core), settings.http_host, settings.http_port)
+        app = make_web_app(container.core, metrics_routes(container))
+        await serve_web(app, settings.http_host, settings.http_port)
     except OSError as exc:
         log.warning(
             "calendar feeds are not served: %s:%d is unavailable (%s); set TOUCHPOINT_HTTP_PORT",
@@ -249,6 +251,8 @@ def _console(settings: Settings) -> int:
         container.uow_factory,
         container.clock,
         {"console": ConsoleNotifier(sys.stdout, charts_dir=charts_dir)},
+        concurrency=settings.send_concurrency,
+        metrics=container.metrics,
     )
     try:
         adapter = ConsoleAdapter(

@@ -7,7 +7,10 @@ at scrape time (see ``bot.web.metrics``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.registry import Collector
 
 # Send latency: platforms answer in 0.1-0.3 s; a timed-out send takes SEND_TIMEOUT (45 s).
 SEND_BUCKETS = (0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
@@ -18,6 +21,7 @@ PASS_BUCKETS = (0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30
 class EngineMetrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry(auto_describe=True)
+        self._watched = False
         self.sends = Counter(
             "touchpoint_sends",
             "Delivery attempts by platform and outcome (sent, skipped, retry, given_up, "
@@ -44,6 +48,12 @@ class EngineMetrics:
             buckets=PASS_BUCKETS,
             registry=self.registry,
         )
+
+    def watch(self, make: Callable[[], Collector]) -> None:
+        """Add a collector read at scrape time (the outbox's depth), once per registry."""
+        if not self._watched:
+            self.registry.register(make())
+            self._watched = True
 
     def sent(self, platform: str, outcome: str, seconds: float | None = None) -> None:
         self.sends.labels(platform, outcome).inc()
