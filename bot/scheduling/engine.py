@@ -217,7 +217,13 @@ class ReminderEngine:
             delivery.postpone(self._clock.now())
             return "postponed"
         async with slots:
-            return await self._send(delivery, notifier, prepared.message, channel_key)
+            started = time.perf_counter()
+            try:
+                return await self._send(delivery, notifier, prepared.message, channel_key)
+            finally:
+                self.metrics.send_seconds.labels(delivery.team_id.partition(":")[0]).observe(
+                    time.perf_counter() - started
+                )
 
     def _lease_too_short(self, delivery: Delivery, now: datetime) -> bool:
         lease_left = (delivery.lease_until or now) - now

@@ -55,7 +55,5 @@ class EngineMetrics:
             self.registry.register(make())
             self._watched = True
 
-    def sent(self, platform: str, outcome: str, seconds: float | None = None) -> None:
+    def sent(self, platform: str, outcome: str) -> None:
         self.sends.labels(platform, outcome).inc()
-        if seconds is not None:
-            self.send_seconds.labels(platform).observe(seconds)

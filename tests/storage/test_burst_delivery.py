@@ -223,3 +223,22 @@ def test_each_claimed_delivery_is_sent_and_recorded_once_whatever_the_concurrenc
         depth = uow.deliveries.outbox_depth(clock.now())
     assert (depth.due, depth.waiting, depth.sending, depth.oldest_due) == (0, 0, 0, None)
     assert reminders.claim_deliveries("w2", uow=uow_factory(), clock=clock) == []
+
+
+def test_the_outbox_depth_counts_due_waiting_and_sending_and_the_oldest_due(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    _teams(seed, 3, prefix="console")
+    now = DUE + timedelta(minutes=5)
+    clock = ManualClock(now)
+    assert reminders.plan_reminders(uow=uow_factory(), clock=clock) == 6
+    [_sending] = reminders.claim_deliveries("w1", uow=uow_factory(), clock=clock, limit=1)
+    [later] = reminders.claim_deliveries("w1", uow=uow_factory(), clock=clock, limit=1)
+    later.failed("Slack answered HTTP 503", now, None, False)
+    reminders.record_outcomes([later], uow=uow_factory())
+
+    with uow_factory() as uow:
+        depth = uow.deliveries.outbox_depth(now)
+
+    assert (depth.due, depth.waiting, depth.sending) == (4, 1, 1)
+    assert depth.oldest_due == DUE
