@@ -210,13 +210,11 @@ class ReminderEngine:
         if prepared.message is None:
             delivery.skip("nothing left to say")
             return "skipped"
-        wait = self._pacer.reserve(delivery.team_id, delivery.channel)
-        if wait > 0:
-            await asyncio.sleep(wait)  # holds no slot: other channels go on meanwhile
-        if self._stopping or self._lease_too_short(delivery, self._clock.now()):
-            delivery.postpone(self._clock.now())
-            return "postponed"
-        async with slots:
+        await self._paced(delivery, slots)
+        try:
+            if self._stopping or self._lease_too_short(delivery, self._clock.now()):
+                delivery.postpone(self._clock.now())
+                return "postponed"
             started = time.perf_counter()
             try:
                 return await self._send(delivery, notifier, prepared.message, channel_key)
@@ -224,6 +222,24 @@ class ReminderEngine:
                 self.metrics.send_seconds.labels(delivery.team_id.partition(":")[0]).observe(
                     time.perf_counter() - started
                 )
+        finally:
+            slots.release()
+
+    async def _paced(self, delivery: Delivery, slots: asyncio.Semaphore) -> None:
+        """Take a send slot once the channel's pace allows a post. Waiting for the pace
+        holds no slot, so other channels go on meanwhile; the pace is checked again once
+        the slot is ours (waiting for a slot may take a while) and marked as the post
+        leaves. Only this channel's own queue posts to it, so nothing else moves it."""
+        team_id, channel = delivery.team_id, delivery.channel
+        while True:
+            wait = self._pacer.wait(team_id, channel)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await slots.acquire()
+            if self._pacer.wait(team_id, channel) <= 0:
+                self._pacer.posting(team_id, channel)
+                return
+            slots.release()
 
     def _lease_too_short(self, delivery: Delivery, now: datetime) -> bool:
         lease_left = (delivery.lease_until or now) - now
@@ -353,8 +369,9 @@ class _DeliveryPass:
                 self.tasks.add(task)
                 task.add_done_callback(self._task_done)
             elif len(queue) >= CHANNEL_QUEUE:
-                backlog = self.engine._pacer.backlog(delivery.team_id, delivery.channel)
-                delivery.postpone(now + timedelta(seconds=max(1.0, backlog)))
+                # Back when the channel's pace would reach it (at least a second).
+                pace = self.engine._pacer.interval(delivery.team_id)
+                delivery.postpone(now + timedelta(seconds=max(1.0, pace * len(queue))))
                 self._finish(delivery, "postponed")
                 continue
             queue.append(delivery)

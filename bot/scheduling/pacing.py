@@ -30,22 +30,18 @@ class ChannelPacer:
     def interval(self, team_id: str) -> float:
         return self._intervals.get(team_id.partition(":")[0], 0.0)
 
-    def reserve(self, team_id: str, channel: str) -> float:
-        """Book the channel's next free slot; returns how many seconds to wait for it. The
-        slot is taken at once, so two posts to one channel never share a slot however they
-        interleave."""
-        interval = self.interval(team_id)
-        if interval <= 0:
-            return 0.0
-        key = f"{team_id}/{channel}"
-        now = self._monotonic()
-        start = max(now, self._next.get(key, now))
-        self._next[key] = start + interval
-        if len(self._next) > 10_000:  # forget channels whose slot is long past
-            self._next = {k: t for k, t in self._next.items() if t > now}
-        return start - now
-
-    def backlog(self, team_id: str, channel: str) -> float:
-        """Seconds until the channel's next free slot (0 when free now)."""
+    def wait(self, team_id: str, channel: str) -> float:
+        """Seconds until the channel may be posted to again (0: now)."""
         found = self._next.get(f"{team_id}/{channel}")
         return 0.0 if found is None else max(0.0, found - self._monotonic())
+
+    def posting(self, team_id: str, channel: str) -> None:
+        """A post to the channel starts now: the next one waits a full interval from here
+        (from the moment the request leaves, which is what the platform counts)."""
+        interval = self.interval(team_id)
+        if interval <= 0:
+            return
+        now = self._monotonic()
+        self._next[f"{team_id}/{channel}"] = now + interval
+        if len(self._next) > 10_000:  # forget channels whose interval is long past
+            self._next = {k: t for k, t in self._next.items() if t > now}
