@@ -244,6 +244,10 @@ class FakePromises(_Repo):
         p = self.store.promises.get(promise_id)
         return copy.deepcopy(p) if p and p.team_id == team_id else None
 
+    def get_many(self, team_id: str, promise_ids: Sequence[int]) -> dict[int, Promise]:
+        found = (self.get(team_id, pid) for pid in promise_ids)
+        return {p.id: p for p in found if p is not None and p.id is not None}
+
     def save(self, promise: Promise) -> None:
         self.store.promises[promise.id or 0] = copy.deepcopy(promise)
 

@@ -148,6 +148,10 @@ class ChallengeRepository(Protocol):
 
 class PromiseRepository(Protocol):
     def get(self, team_id: str, promise_id: int) -> Promise | None: ...
+    def get_many(self, team_id: str, promise_ids: Sequence[int]) -> dict[int, Promise]:
+        """The team's stored promises among ``promise_ids``, by id."""
+        ...
+
     def save(self, promise: Promise) -> None:
         """Persist status fields and append history events not yet stored."""
         ...

@@ -214,6 +214,70 @@ def prepare(
     return Prepared(delivery, Outgoing(delivery.key, team, delivery.channel, reply))
 
 
+def prepare_many(
+    deliveries: Sequence[Delivery],
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    draw_chart: summaries.ChartDrawer | None = None,
+) -> list[Prepared | Exception]:
+    """``prepare`` for a claimed batch, in order. Reminders and nudges are read together
+    (their teams in one query, each team's promises and customers in one query each), the
+    rest one by one. A delivery that could not be prepared gets its exception in its place:
+    the others go out regardless."""
+    now = clock.now()
+    grouped = [d for d in deliveries if d.kind in (DeliveryKind.REMINDER, DeliveryKind.NUDGE)]
+    ready: dict[int, Prepared | Exception] = {}
+    if grouped:
+        try:
+            ready.update(_prepare_reminders(grouped, uow=uow, now=now))
+        except Exception as exc:  # the database went away: each one fails alike
+            ready.update({id(d): exc for d in grouped})
+    out: list[Prepared | Exception] = []
+    for delivery in deliveries:
+        found = ready.get(id(delivery))
+        if found is None:
+            try:
+                found = prepare(delivery, uow=uow, clock=clock, draw_chart=draw_chart)
+            except Exception as exc:
+                found = exc
+        out.append(found)
+    return out
+
+
+def _prepare_reminders(
+    deliveries: Sequence[Delivery], *, uow: UnitOfWork, now: datetime
+) -> dict[int, Prepared]:
+    by_team: dict[str, list[Delivery]] = defaultdict(list)
+    for delivery in deliveries:
+        by_team[delivery.team_id].append(delivery)
+    out: dict[int, Prepared] = {}
+    with uow:
+        teams = uow.teams.get_many(sorted(by_team))
+        for team_id, batch in by_team.items():
+            team = teams.get(team_id)
+            if team is None:
+                out.update({id(d): Prepared(d, None) for d in batch})
+                continue
+            wanted = [pid for d in batch for pid in d.promise_ids]
+            promises = uow.promises.get_many(team_id, wanted)
+            open_ = {pid: p for pid, p in promises.items() if p.is_open}
+            customers = uow.customers.get_many(
+                team_id, sorted({p.customer_id for p in open_.values()})
+            )
+            for delivery in batch:
+                shown = [open_[pid] for pid in delivery.promise_ids if pid in open_]
+                delayed_since = delivery.due_at if delivery.is_delayed(now) else None
+                reply = (
+                    content.reminder(team, shown, customers, now, delayed_since=delayed_since)
+                    if shown
+                    else None
+                )
+                message = Outgoing(delivery.key, team, delivery.channel, reply) if reply else None
+                out[id(delivery)] = Prepared(delivery, message)
+    return out
+
+
 def _prepare_notice(delivery: Delivery, *, uow: UnitOfWork) -> Prepared:
     """A challenge passed on to an area: mention its owner (if the area still has one)."""
     about = parse_notice_key(delivery.key)
