@@ -324,10 +324,10 @@ class _DeliveryPass:
     """One ``deliver``: claims as much as the engine can start sending soon, keeps one
     queue (and one task) per channel, and records outcomes in batches as they come in.
 
-    Claimed and not yet recorded stays under twice the concurrency, so a claim is a share
-    of the work other instances can still split; a delivery's outcome is recorded within
-    moments of its send (a crash in between leaves it in doubt, looked up before any
-    resend)."""
+    Claimed and not yet recorded stays under three times the concurrency, so a claim is a
+    share of the work other instances can still split; a delivery's outcome is recorded
+    within moments of its send (a crash in between leaves it in doubt, looked up before
+    any resend)."""
 
     def __init__(self, engine: ReminderEngine) -> None:
         self.engine = engine
@@ -337,33 +337,51 @@ class _DeliveryPass:
         self.tasks: set[asyncio.Task[None]] = set()
         self.finished: list[Delivery] = []
         self.open = 0  # claimed and not yet recorded
-        self.changed = asyncio.Event()
+        self.changed = asyncio.Event()  # something finished, or a claim came in
+        self.room = asyncio.Event()  # claimed deliveries were recorded: room to claim
 
     async def run(self) -> None:
-        engine, concurrency = self.engine, self.engine._concurrency
-        budget = 2 * concurrency
-        exhausted = False
+        """Send and record until the claimer finds nothing more and every channel is done.
+        Claiming (with preparing) runs beside the sending, a batch ahead, so the sends in
+        flight never wait for the next claim."""
+        claimer = asyncio.create_task(self._claim_ahead())
+        claimer.add_done_callback(lambda _: self.changed.set())
         try:
             while True:
                 self.changed.clear()
-                if not exhausted and not engine._stopping and self.open <= concurrency:
-                    asked = budget - self.open
-                    claimed = await asyncio.to_thread(engine._claim, asked)
-                    exhausted = len(claimed) < asked
-                    self.open += len(claimed)
-                    self._dispatch(claimed)
                 if self.finished:
                     await self._record()
                     continue
-                if not self.tasks:
-                    if exhausted or engine._stopping:
+                if claimer.done() and not self.tasks:
+                    claimer.result()  # a claim that failed (database away) ends the pass
+                    if not self.finished:
                         return
                     continue
-                can_claim = not exhausted and not engine._stopping and self.open <= concurrency
-                if not can_claim:
-                    await self.changed.wait()
+                await self.changed.wait()
         finally:
+            claimer.cancel()
+            await asyncio.gather(claimer, return_exceptions=True)
             await self._wind_down()
+
+    async def _claim_ahead(self) -> None:
+        """Keep up to three times the concurrency claimed: the sends in flight, and the
+        next ones prepared and waiting. Ends when a claim comes back short (nothing more
+        is claimable now) or the engine stops."""
+        engine = self.engine
+        budget = 3 * engine._concurrency
+        step = max(1, engine._concurrency // 2)  # claim in batches, not one by one
+        while not engine._stopping:
+            room = budget - self.open
+            if room < step:
+                self.room.clear()
+                await self.room.wait()
+                continue
+            claimed = await asyncio.to_thread(engine._claim, room)
+            self.open += len(claimed)
+            self._dispatch(claimed)
+            self.changed.set()
+            if len(claimed) < room:
+                return
 
     def _dispatch(self, claimed: list[tuple[Delivery, reminders.Prepared | Exception]]) -> None:
         now = self.engine._clock.now()
@@ -395,6 +413,11 @@ class _DeliveryPass:
                 self._finish(delivery, outcome)
         finally:
             self.queues.pop(key, None)
+            # Left over only if this channel's task failed: those stay claimed until their
+            # lease runs out (then in doubt, looked up before any resend). The pass goes on.
+            if queue:
+                self.open -= len(queue)
+                self.room.set()
 
     def _finish(self, delivery: Delivery, outcome: str) -> None:
         self.totals[outcome] += 1
@@ -418,6 +441,7 @@ class _DeliveryPass:
             self.finished = batch + self.finished  # left for the wind-down to try again
             raise
         self.open -= len(batch)
+        self.room.set()
 
     async def _wind_down(self) -> None:
         """On an error or cancellation: stop the channels, then record what is known.
