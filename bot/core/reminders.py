@@ -117,8 +117,8 @@ def plan_digests(*, uow: UnitOfWork, clock: Clock) -> int:
     (team, local date) is unique, so each team gets one digest a day, whatever the number
     of instances or restarts. A day missed entirely is superseded by the next day's."""
     now = clock.now()
-    created = 0
     with uow:
+        due: list[Delivery] = []
         for team in uow.teams.list_all():
             if not team.channel:
                 continue
@@ -128,16 +128,20 @@ def plan_digests(*, uow: UnitOfWork, clock: Clock) -> int:
             at = digest_instant(team, day)
             if now < at:
                 continue
-            delivery = Delivery(
-                team_id=team.id,
-                kind=DeliveryKind.DIGEST,
-                key=f"digest:{team.id}:{day.isoformat()}",
-                channel=team.channel,
-                due_at=at,
-                day=day.isoformat(),
-                created_at=now,
+            due.append(
+                Delivery(
+                    team_id=team.id,
+                    kind=DeliveryKind.DIGEST,
+                    key=f"digest:{team.id}:{day.isoformat()}",
+                    channel=team.channel,
+                    due_at=at,
+                    day=day.isoformat(),
+                    created_at=now,
+                )
             )
-            created += uow.deliveries.add_if_absent(delivery)
+        # Once a day's digests exist, each check plans nothing new: one statement for all
+        # (2,000 teams' INSERTs one by one took seconds at 09:00).
+        created = uow.deliveries.add_all_if_absent(due)
         uow.commit()
     return created
 
