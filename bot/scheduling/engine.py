@@ -46,6 +46,9 @@ SEND_CONCURRENCY = 32
 # channel's pace would reach them, so a team with a pile of posts never holds the claims
 # other teams' posts need.
 CHANNEL_QUEUE = 3
+# Deliveries prepared together in one worker thread; a claim's parts are prepared side by
+# side (the default executor has a handful of threads).
+PREPARE_BATCH = 8
 
 
 def worker_id() -> str:
@@ -168,18 +171,18 @@ class ReminderEngine:
                 0, totals["sent"], totals["skipped"], totals["failed"], totals["postponed"]
             )
 
-    def _claim(self, limit: int) -> list[tuple[Delivery, reminders.Prepared | Exception]]:
-        """Claim up to ``limit`` deliveries and build their messages, in one worker thread
-        (one hop off the event loop for the batch, not two a delivery)."""
-        claimed = reminders.claim_deliveries(
+    def _claim(self, limit: int) -> list[Delivery]:
+        return reminders.claim_deliveries(
             self.worker, uow=self._uow(), clock=self._clock, limit=limit
         )
-        if not claimed:
-            return []
+
+    def _prepare(
+        self, deliveries: list[Delivery]
+    ) -> list[tuple[Delivery, reminders.Prepared | Exception]]:
         prepared = reminders.prepare_many(
-            claimed, uow=self._uow(), clock=self._clock, draw_chart=self._draw_chart
+            deliveries, uow=self._uow(), clock=self._clock, draw_chart=self._draw_chart
         )
-        return list(zip(claimed, prepared, strict=True))
+        return list(zip(deliveries, prepared, strict=True))
 
     def _record(self, deliveries: list[Delivery]) -> None:
         reminders.record_outcomes(deliveries, uow=self._uow())
@@ -378,10 +381,21 @@ class _DeliveryPass:
                 continue
             claimed = await asyncio.to_thread(engine._claim, room)
             self.open += len(claimed)
-            self._dispatch(claimed)
-            self.changed.set()
+            await self._prepare_and_dispatch(claimed)
             if len(claimed) < room:
                 return
+
+    async def _prepare_and_dispatch(self, claimed: list[Delivery]) -> None:
+        """Build the messages in a few worker threads at once (reading a digest mostly
+        waits on the database), a team's deliveries together; each part is queued for
+        sending as soon as it is ready."""
+        claimed = sorted(claimed, key=lambda d: d.team_id)
+        parts = [claimed[i : i + PREPARE_BATCH] for i in range(0, len(claimed), PREPARE_BATCH)]
+        for ready in asyncio.as_completed(
+            [asyncio.to_thread(self.engine._prepare, part) for part in parts]
+        ):
+            self._dispatch(await ready)
+            self.changed.set()
 
     def _dispatch(self, claimed: list[tuple[Delivery, reminders.Prepared | Exception]]) -> None:
         now = self.engine._clock.now()
