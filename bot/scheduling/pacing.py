@@ -13,8 +13,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-# Seconds between two posts to one channel, by platform (the team id's prefix).
-PLATFORM_INTERVALS: Mapping[str, float] = {"slack": 1.0}
+# Seconds between two posts to one channel, by platform (the team id's prefix). A tenth
+# over Slack's second: the pace is marked just before the request is made, and a busy
+# event loop may make the first request a little later than the second (bench_burst saw
+# one such pair in 5,940 posts at exactly 1.0 s).
+PLATFORM_INTERVALS: Mapping[str, float] = {"slack": 1.1}
 
 
 class ChannelPacer:
