@@ -393,7 +393,7 @@ class FakeDeliveries(_Repo):
                 and d.lease_until <= now
             )
         ]
-        found.sort(key=lambda d: (d.due_at, d.team_id, d.id or 0))
+        found.sort(key=lambda d: (d.due_at, d.id or 0))
         return [copy.deepcopy(d) for d in found[:limit]]
 
     def save(self, delivery: Delivery) -> None:

@@ -85,9 +85,7 @@ class SqlDeliveryRepository:
                     and_(DeliveryRow.status == _SENDING, DeliveryRow.lease_until <= now),
                 ),
             )
-            # A team's deliveries due together (its reminder, nudge and digest at 09:00)
-            # come in one claim, so one instance paces its channel.
-            .order_by(DeliveryRow.due_at, DeliveryRow.team_id, DeliveryRow.id)
+            .order_by(DeliveryRow.due_at, DeliveryRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
