@@ -5,14 +5,15 @@ Each worker is a process running the real ``ReminderEngine`` (``tick``: plan due
 reminders, send the outbox, plan today's digests, send those; timed), and once more a
 minute later (which must find nothing left to send), against a "platform" that
 takes ``latency_ms`` to answer each post, as Slack's and Discord's APIs do (100-300 ms
-in practice). A worker's sending is one delivery at a time, so one instance's throughput
-is bounded by that latency; instances share the outbox through row claims (``FOR UPDATE
-SKIP LOCKED``), so N instances send up to N times as fast.
+in practice). A worker has up to ``concurrency`` sends in flight, so one instance's
+throughput is about concurrency / latency until its CPU is the limit; instances share the
+outbox through row claims (``FOR UPDATE SKIP LOCKED``), so N instances send up to N times
+as fast.
 
 The workers start together: each builds its container, says it is ready and waits for a
 "go" file, so process start-up (a second or more on a loaded machine) is not timed.
 
-    python -m bench.instances worker DB_URL LOG NOW LATENCY_MS READY_FILE GO_FILE
+    python -m bench.instances worker DB_URL LOG NOW LATENCY_MS READY_FILE GO_FILE [CONCURRENCY]
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ class LatencyPlatform:
 
 
 def worker(argv: list[str]) -> None:
-    db_url, log_path, now, latency_ms, ready_file, go_file = argv
+    db_url, log_path, now, latency_ms, ready_file, go_file = argv[:6]
+    concurrency = int(argv[6]) if len(argv) > 6 else 32
     from bot.bootstrap import build
     from bot.config import load_settings
     from bot.core.clock import ManualClock
@@ -77,6 +79,7 @@ def worker(argv: list[str]) -> None:
         container.clock,
         {"console": platform},  # type: ignore[dict-item]
         worker=f"bench-{os.getpid()}",
+        concurrency=concurrency,
     )
     Path(ready_file).touch()
     go = Path(go_file)
@@ -120,7 +123,13 @@ class Fleet:
 
 
 def run_fleet(
-    db_url: str, log: Path, now: datetime, workers: int, latency_ms: float, tmp: Path
+    db_url: str,
+    log: Path,
+    now: datetime,
+    workers: int,
+    latency_ms: float,
+    tmp: Path,
+    concurrency: int = 32,
 ) -> Fleet:
     """Start ``workers`` processes, release them together, wait for them; raises with a
     worker's stderr if one fails."""
@@ -142,6 +151,7 @@ def run_fleet(
                 str(latency_ms),
                 str(flag),
                 str(go),
+                str(concurrency),
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

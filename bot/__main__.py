@@ -52,6 +52,11 @@ def _main(argv: list[str] | None) -> int:
     sub.add_parser("console", help="the bot in this terminal, no tokens needed")
     sub.add_parser("migrate", help="apply database migrations and exit")
     _add_exchange_commands(sub)
+    outbox = sub.add_parser("outbox", help="a team's pending, failing and given-up deliveries")
+    outbox.add_argument("--team", required=True, help="the team id, e.g. slack:T0123")
+    outbox.add_argument(
+        "--retry", action="store_true", help="send the given-up deliveries again (after a fix)"
+    )
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -64,6 +69,8 @@ def _main(argv: list[str] | None) -> int:
         return _migrate(settings)
     if command in {"export", "import"}:
         return _exchange(settings, args)
+    if command == "outbox":
+        return _outbox(settings, args)
     if command == "console" or not (settings.slack_enabled or settings.discord_enabled):
         return _console(settings)
     return _platforms(settings)
@@ -105,6 +112,38 @@ def _exchange(settings: Settings, args: argparse.Namespace) -> int:
     except UserError as exc:
         print(f"touchpoint: {exc.message}", file=sys.stderr)
         return 1
+    finally:
+        container.close()
+
+
+def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    """`touchpoint outbox --team ID [--retry]`: exit 1 when the team is unknown."""
+    from bot.bootstrap import build
+    from bot.core import outbox
+
+    container = build(settings)
+    try:
+        with container.uow_factory() as uow:
+            known = uow.teams.get(args.team) is not None
+        if not known:
+            print(
+                f"touchpoint: no team {args.team!r}; team ids look like slack:T0123 or "
+                "discord:123456789",
+                file=sys.stderr,
+            )
+            return 1
+        if args.retry:
+            count = outbox.retry_given_up(
+                args.team, uow=container.uow_factory(), clock=container.clock
+            )
+            print(
+                f"{count} given-up deliveries of {args.team} will be sent again at the next scan."
+            )
+            return 0
+        found = outbox.listing(args.team, uow=container.uow_factory(), clock=container.clock)
+        for text in outbox.listing_lines(found):
+            print(text)
+        return 0
     finally:
         container.close()
 
@@ -184,11 +223,13 @@ def _platforms(settings: Settings) -> int:
 
 async def _serve_feeds(container: Container) -> None:
     """The console serves calendar feeds too, if its HTTP port is free."""
+    from bot.bootstrap import metrics_routes
     from bot.web.server import make_web_app, serve_web
 
     settings = container.settings
     try:
-        await serve_web(make_web_app(container.core), settings.http_host, settings.http_port)
+        app = make_web_app(container.core, metrics_routes(container))
+        await serve_web(app, settings.http_host, settings.http_port)
     except OSError as exc:
         log.warning(
             "calendar feeds are not served: %s:%d is unavailable (%s); set TOUCHPOINT_HTTP_PORT",
@@ -210,6 +251,8 @@ def _console(settings: Settings) -> int:
         container.uow_factory,
         container.clock,
         {"console": ConsoleNotifier(sys.stdout, charts_dir=charts_dir)},
+        concurrency=settings.send_concurrency,
+        metrics=container.metrics,
     )
     try:
         adapter = ConsoleAdapter(

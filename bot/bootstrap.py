@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
@@ -18,11 +18,15 @@ from bot.core.clock import SystemClock
 from bot.core.commands import Commands
 from bot.core.interactions import Core, Interactions
 from bot.core.ports import Clock, UnitOfWork
+from bot.scheduling.metrics import EngineMetrics
 from bot.storage.engine import make_engine, redact
 from bot.storage.migrate import upgrade
 from bot.storage.uow import SqlAlchemyUnitOfWork, make_session_factory
+from bot.web.metrics import OutboxCollector
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from bot.adapters.discord.client import DiscordAdapter
     from bot.adapters.slack.app import SlackAdapter
 
@@ -37,6 +41,8 @@ class Container:
     uow_factory: Callable[[], UnitOfWork]
     commands: Commands
     core: Core
+    # What the reminder engine counts, served at GET /metrics by whichever HTTP server runs.
+    metrics: EngineMetrics = field(default_factory=EngineMetrics)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -104,7 +110,16 @@ def build(
         uow_factory, chosen_clock, settings.team_defaults, public_url=settings.public_url
     )
     core = Core(Interactions(commands, uow_factory, chosen_clock), uow_factory, chosen_clock)
-    return Container(settings, engine, chosen_clock, uow_factory, commands, core)
+    container = Container(settings, engine, chosen_clock, uow_factory, commands, core)
+    container.metrics.watch(lambda: OutboxCollector(uow_factory, chosen_clock))
+    return container
+
+
+def metrics_routes(container: Container) -> list[web.RouteDef]:
+    """``GET /metrics`` for whichever HTTP server runs (the bot's own, or Slack's)."""
+    from bot.web.metrics import metrics_routes as routes
+
+    return routes(container.metrics.registry)
 
 
 # -- the platform adapters: each gets the core's bundle, never this container ---------------
@@ -112,7 +127,7 @@ def build(
 
 def slack_adapter(container: Container, settings: Settings, **kwargs: Any) -> SlackAdapter:
     """The Slack adapter, with its installation store (multi-workspace) built here, over
-    the bot's own database, and the calendar feed routes for its HTTP server."""
+    the bot's own database, and the calendar feed and metrics routes for its HTTP server."""
     from bot.adapters.slack.app import SlackAdapter, slack_mode
     from bot.adapters.slack.installations import DatabaseInstallationStore
     from bot.web.server import calendar_routes
@@ -124,7 +139,7 @@ def slack_adapter(container: Container, settings: Settings, **kwargs: Any) -> Sl
         container.core,
         settings,
         installation_store=store,
-        extra_routes=calendar_routes(container.core),
+        extra_routes=[*calendar_routes(container.core), *metrics_routes(container)],
         **kwargs,
     )
 

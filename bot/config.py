@@ -34,6 +34,8 @@ class Settings:
     log_level: str = "INFO"
     data_dir: Path = Path("data")
     scan_seconds: float = 30.0
+    # Reminders, nudges and digests in flight at once in one instance.
+    send_concurrency: int = 32
     db_wait_seconds: float = 120.0
     console_user: str = "me"
     http_host: str = "127.0.0.1"
@@ -131,6 +133,9 @@ def load_settings(
         db_wait_seconds=_number(
             "TOUCHPOINT_DB_WAIT_SECONDS", get("TOUCHPOINT_DB_WAIT_SECONDS", "120")
         ),
+        send_concurrency=_whole(
+            "TOUCHPOINT_SEND_CONCURRENCY", get("TOUCHPOINT_SEND_CONCURRENCY", "32"), 1, 500
+        ),
         console_user=get("TOUCHPOINT_CONSOLE_USER") or _login_name(),
         http_host=http_host,
         http_port=http_port,
@@ -174,6 +179,16 @@ def _number(name: str, value: str) -> float:
         raise SettingsError(f"{name} must be a number, got “{value}”.") from None
     if number <= 0:
         raise SettingsError(f"{name} must be greater than zero, got {value}.")
+    return number
+
+
+def _whole(name: str, value: str, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got “{value}”.") from None
+    if not low <= number <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}.")
     return number
 
 

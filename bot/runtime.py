@@ -9,7 +9,7 @@ import logging
 import signal
 from typing import Protocol
 
-from bot.bootstrap import Container, discord_adapter, slack_adapter
+from bot.bootstrap import Container, discord_adapter, metrics_routes, slack_adapter
 from bot.config import Settings
 from bot.core.delivery import Notifier
 from bot.scheduling.engine import ReminderEngine
@@ -54,6 +54,8 @@ async def serve(container: Container, adapters: list[PlatformAdapter]) -> None:
         container.uow_factory,
         container.clock,
         {adapter.platform: adapter.notifier for adapter in adapters},
+        concurrency=container.settings.send_concurrency,
+        metrics=container.metrics,
     )
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -64,10 +66,13 @@ async def serve(container: Container, adapters: list[PlatformAdapter]) -> None:
         log.info("%s adapter running", adapter.platform)
     web_runner = None
     if not any(getattr(adapter, "serves_http", False) for adapter in adapters):
-        # No adapter runs an HTTP server (Socket Mode, Discord): serve the feeds ourselves.
+        # No adapter runs an HTTP server (Socket Mode, Discord): serve the feeds and the
+        # metrics ourselves.
         settings = container.settings
         web_runner = await serve_web(
-            make_web_app(container.core), settings.http_host, settings.http_port
+            make_web_app(container.core, metrics_routes(container)),
+            settings.http_host,
+            settings.http_port,
         )
     scheduler = start_scheduler(
         engine, container.clock, scan_seconds=container.settings.scan_seconds

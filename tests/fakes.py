@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self, TypeVar
 
-from bot.core.delivery import Delivery, DeliveryStatus
+from bot.core.delivery import Delivery, DeliveryStatus, OutboxDepth
 from bot.core.errors import UserError
 from bot.core.model import (
     Challenge,
@@ -260,6 +260,10 @@ class FakePromises(_Repo):
     def get_for_update(self, team_id: str, promise_id: int) -> Promise | None:
         return self.get(team_id, promise_id)
 
+    def get_many(self, team_id: str, promise_ids: Sequence[int]) -> dict[int, Promise]:
+        found = (self.get(team_id, pid) for pid in promise_ids)
+        return {p.id: p for p in found if p is not None and p.id is not None}
+
     def save(self, promise: Promise) -> None:
         self.store.promises[promise.id or 0] = copy.deepcopy(promise)
 
@@ -410,6 +414,61 @@ class FakeDeliveries(_Repo):
 
     def save(self, delivery: Delivery) -> None:
         self.store.deliveries[delivery.id or 0] = copy.deepcopy(delivery)
+
+    def save_all(self, deliveries: Sequence[Delivery]) -> None:
+        for delivery in deliveries:
+            self.save(delivery)
+
+    def of_team(
+        self, team_id: str, statuses: Sequence[DeliveryStatus], limit: int
+    ) -> list[Delivery]:
+        found = [
+            d
+            for d in self.store.deliveries.values()
+            if d.team_id == team_id and d.status in statuses
+        ]
+        found.sort(key=lambda d: (d.due_at, d.id or 0), reverse=True)
+        return [copy.deepcopy(d) for d in found[:limit]]
+
+    def given_up_since(self, team_id: str, since: datetime) -> list[tuple[str, int]]:
+        reasons = Counter(
+            d.last_error
+            for d in self.store.deliveries.values()
+            if d.team_id == team_id and d.status is DeliveryStatus.FAILED and d.due_at >= since
+        )
+        return sorted(reasons.items(), key=lambda item: (-item[1], item[0]))
+
+    def retry_given_up(self, team_id: str, now: datetime) -> int:
+        again = [
+            d
+            for d in self.store.deliveries.values()
+            if d.team_id == team_id and d.status is DeliveryStatus.FAILED
+        ]
+        for d in again:
+            d.status, d.attempts, d.next_attempt_at = DeliveryStatus.PENDING, 0, now
+            d.claimed_by, d.lease_until = "", None
+        return len(again)
+
+    def outbox_depth(self, now: datetime) -> OutboxDepth:
+        active = [
+            d
+            for d in self.store.deliveries.values()
+            if d.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+        ]
+        due = [
+            d
+            for d in active
+            if d.status is DeliveryStatus.PENDING
+            and (d.next_attempt_at is None or d.next_attempt_at <= now)
+        ]
+        pending = sum(d.status is DeliveryStatus.PENDING for d in active)
+        late = [d.due_at for d in active if d.due_at <= now]
+        return OutboxDepth(
+            due=len(due),
+            waiting=pending - len(due),
+            sending=sum(d.status is DeliveryStatus.SENDING for d in active),
+            oldest_due=min(late, default=None),
+        )
 
     def get(self, delivery_id: int) -> Delivery | None:
         return copy.deepcopy(self.store.deliveries.get(delivery_id))

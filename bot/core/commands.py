@@ -17,6 +17,7 @@ from bot.core import (
     content,
     measures,
     measures_content,
+    outbox,
     queries,
     record_view,
     requests,
@@ -325,7 +326,8 @@ class Commands:
         if not request.setting:
             with self._uow() as uow:
                 team = services.load_team(uow, ctx.team_id)
-            return content.team_settings(team)
+            reasons = outbox.undelivered(ctx.team_id, uow=self._uow(), clock=self._clock)
+            return content.team_settings(team, outbox.undelivered_section(reasons))
         result = services.configure_team(
             ctx.team_id, request.setting, request.value, uow=self._uow(), clock=self._clock
         )

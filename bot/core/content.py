@@ -369,7 +369,8 @@ def _owner_sections(result: Digest) -> list[Section]:
 # -- configuration and help ------------------------------------------------------------------
 
 
-def team_settings(team: Team) -> Reply:
+def team_settings(team: Team, undelivered: Section | None = None) -> Reply:
+    """The team's settings; ``undelivered`` says what could not be sent lately and why."""
     days = ",".join(WEEKDAYS[d] for d in team.digest_days)
     lines = (
         line("Team channel: ", team.channel or "(not set: the first channel used becomes it)"),
@@ -382,7 +383,8 @@ def team_settings(team: Team) -> Reply:
             "reminded again each working day" if team.remind_overdue else "reminded once",
         ),
     )
-    return Reply("Settings", (Section(None, lines),), kind=ReplyKind.INFO)
+    sections = (Section(None, lines),) + ((undelivered,) if undelivered else ())
+    return Reply("Settings", sections, kind=ReplyKind.INFO)
 
 
 def configured(result: TeamConfigured) -> Reply:

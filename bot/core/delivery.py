@@ -102,6 +102,18 @@ class Delivery:
         return now - self.due_at > DELAYED_AFTER
 
 
+@dataclass(frozen=True)
+class OutboxDepth:
+    """The outbox at one instant: ``due`` waits for its first or next attempt and its time
+    has come, ``waiting`` retries later, ``sending`` is claimed by a worker; ``oldest_due``
+    is the due time of the oldest delivery due and not yet sent (None: nothing late)."""
+
+    due: int
+    waiting: int
+    sending: int
+    oldest_due: datetime | None
+
+
 def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
     """Exponential from 15 s, capped at 30 min; a platform's Retry-After wins if longer."""
     delay = min(15.0 * 2 ** max(0, attempts - 1), 1800.0)
@@ -133,17 +145,31 @@ class Outgoing:
     channel: str
     reply: Reply
     extra: dict[str, str] = field(default_factory=dict)
+    # The platform refused the formatted message (too large, invalid blocks): post the same
+    # content once more as plain text, split into messages that fit.
+    plain: bool = False
 
 
 class DeliveryFailed(Exception):
-    """A platform refused or failed a send. ``retry_after`` in seconds if it said so."""
+    """A platform refused or failed a send. ``retry_after`` in seconds if it said so.
+
+    ``permanent``: retrying will not help (the channel is gone, the token revoked); the
+    message should say what to do about it, as the team and the operator read it.
+    ``content``: the platform refused the message itself (too long, invalid formatting);
+    a plain-text version may still go through."""
 
     def __init__(
-        self, message: str, *, retry_after: float | None = None, permanent: bool = False
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        content: bool = False,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-        self.permanent = permanent
+        self.permanent = permanent or content
+        self.content = content
 
 
 class Notifier(Protocol):

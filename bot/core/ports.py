@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
-from bot.core.delivery import Delivery
+from bot.core.delivery import Delivery, DeliveryStatus, OutboxDepth
 from bot.core.model import (
     Challenge,
     ChallengeStatus,
@@ -160,6 +160,10 @@ class PromiseRepository(Protocol):
         """The promise, locked against other writers until this unit of work ends."""
         ...
 
+    def get_many(self, team_id: str, promise_ids: Sequence[int]) -> dict[int, Promise]:
+        """The team's stored promises among ``promise_ids``, by id."""
+        ...
+
     def save(self, promise: Promise) -> None:
         """Persist status fields and append history events not yet stored."""
         ...
@@ -258,6 +262,30 @@ class DeliveryRepository(Protocol):
         ...
 
     def save(self, delivery: Delivery) -> None: ...
+    def save_all(self, deliveries: Sequence[Delivery]) -> None:
+        """``save`` for many deliveries, in one statement."""
+        ...
+
+    def of_team(
+        self, team_id: str, statuses: Sequence[DeliveryStatus], limit: int
+    ) -> list[Delivery]:
+        """The team's deliveries in these states, newest due first."""
+        ...
+
+    def given_up_since(self, team_id: str, since: datetime) -> list[tuple[str, int]]:
+        """(reason, how many) of the team's given-up deliveries due since ``since``, most
+        frequent first."""
+        ...
+
+    def retry_given_up(self, team_id: str, now: datetime) -> int:
+        """Make the team's given-up deliveries pending again, due now, with a fresh count
+        of attempts; returns how many."""
+        ...
+
+    def outbox_depth(self, now: datetime) -> OutboxDepth:
+        """What the outbox holds now, for operators."""
+        ...
+
     def get(self, delivery_id: int) -> Delivery | None: ...
     def by_key(self, key: str) -> Delivery | None: ...
     def by_message_ref(self, team_id: str, message_ref: str) -> Delivery | None: ...

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Select, and_, insert, or_, select, update
+from sqlalchemy import Select, Table, and_, bindparam, func, insert, or_, select, update
 from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.core.delivery import Delivery, DeliveryStatus
+from bot.core.delivery import Delivery, DeliveryStatus, OutboxDepth
 from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import delivery_values, to_delivery
 from bot.storage.orm import ACTIVE_DELIVERY_SQL, DeliveryPromiseRow, DeliveryRow
@@ -19,6 +20,7 @@ from bot.storage.sqlhelpers import chunks, rowcount
 
 _PENDING = DeliveryStatus.PENDING.value
 _SENDING = DeliveryStatus.SENDING.value
+_FAILED = DeliveryStatus.FAILED.value
 # What a delivery's owner may change after it is planned.
 _MUTABLE = (
     "status",
@@ -99,6 +101,90 @@ class SqlDeliveryRepository:
         )
         if rowcount(result) != 1:
             raise LookupError(f"delivery {delivery.id} of team {delivery.team_id} is not stored")
+
+    def save_all(self, deliveries: Sequence[Delivery]) -> None:
+        """One UPDATE executed for many rows (executemany): recording a burst's outcomes
+        costs one round trip, not one a delivery."""
+        if not deliveries:
+            return
+        if any(d.id is None for d in deliveries):
+            raise ValueError("save_all() stores changes to stored deliveries; add them first")
+        table = cast(Table, DeliveryRow.__table__)
+        stmt = (
+            update(table)
+            .where(table.c.team_id == bindparam("w_team"), table.c.id == bindparam("w_id"))
+            .values({name: bindparam(f"v_{name}") for name in _MUTABLE})
+        )
+        params = []
+        for delivery in deliveries:
+            values = delivery_values(delivery)
+            params.append(
+                {"w_team": delivery.team_id, "w_id": delivery.id}
+                | {f"v_{name}": values[name] for name in _MUTABLE}
+            )
+        self._session.connection().execute(stmt, params)
+
+    def of_team(
+        self, team_id: str, statuses: Sequence[DeliveryStatus], limit: int
+    ) -> list[Delivery]:
+        return self._fetch(
+            select(DeliveryRow)
+            .where(
+                DeliveryRow.team_id == team_id,
+                DeliveryRow.status.in_([s.value for s in statuses]),
+            )
+            .order_by(DeliveryRow.due_at.desc(), DeliveryRow.id.desc())
+            .limit(limit)
+        )
+
+    def given_up_since(self, team_id: str, since: datetime) -> list[tuple[str, int]]:
+        count = func.count()
+        rows = self._session.execute(
+            select(DeliveryRow.last_error, count)
+            .where(
+                DeliveryRow.team_id == team_id,
+                DeliveryRow.status == _FAILED,
+                DeliveryRow.due_at >= since,
+            )
+            .group_by(DeliveryRow.last_error)
+            .order_by(count.desc(), DeliveryRow.last_error)
+        )
+        return [(str(reason), int(n)) for reason, n in rows]
+
+    def retry_given_up(self, team_id: str, now: datetime) -> int:
+        result = self._session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.team_id == team_id, DeliveryRow.status == _FAILED)
+            .values(
+                status=_PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                claimed_by="",
+                lease_until=None,
+            )
+        )
+        return rowcount(result)
+
+    def outbox_depth(self, now: datetime) -> OutboxDepth:
+        due = and_(
+            DeliveryRow.status == _PENDING,
+            or_(DeliveryRow.next_attempt_at.is_(None), DeliveryRow.next_attempt_at <= now),
+        )
+        row = self._session.execute(
+            select(
+                func.count().filter(due),
+                func.count().filter(DeliveryRow.status == _PENDING),
+                func.count().filter(DeliveryRow.status == _SENDING),
+                func.min(DeliveryRow.due_at).filter(DeliveryRow.due_at <= now),
+            ).where(sql_text(ACTIVE_DELIVERY_SQL))  # literal, so the partial index applies
+        ).one()
+        due_n, pending_n, sending_n, oldest = row
+        return OutboxDepth(
+            due=int(due_n),
+            waiting=int(pending_n) - int(due_n),
+            sending=int(sending_n),
+            oldest_due=oldest,
+        )
 
     def get(self, delivery_id: int) -> Delivery | None:
         found = self._fetch(select(DeliveryRow).where(DeliveryRow.id == delivery_id))

@@ -345,6 +345,16 @@ class SqlPromiseRepository:
         )
         return self.get(team_id, promise_id)
 
+    def get_many(self, team_id: str, promise_ids: Sequence[int]) -> dict[int, Promise]:
+        found: dict[int, Promise] = {}
+        for chunk in chunks(list(dict.fromkeys(promise_ids))):
+            for promise in self.fetch(
+                select(PromiseRow).where(PromiseRow.team_id == team_id, PromiseRow.id.in_(chunk))
+            ):
+                assert promise.id is not None
+                found[promise.id] = promise
+        return found
+
     def save(self, promise: Promise) -> None:
         if promise.id is None:
             raise ValueError("save() stores changes to a stored promise; add its touchpoint")

@@ -1,4 +1,4 @@
-"""The bot's HTTP server: calendar feeds and a health check.
+"""The bot's HTTP server: calendar feeds and a health check (``/metrics``: ``bot.web.metrics``).
 
 Feed URLs carry their secret in the path, so nothing here logs a request path (the
 runner's access log is off) and an unknown token and a revoked one get the same 404.

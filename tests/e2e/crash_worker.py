@@ -5,7 +5,9 @@
 The "platform" is an append-only JSON-lines file, fsynced on every post, which can be
 searched by delivery key like a real platform's channel history. CRASH_POINT is one of:
 ``none``, ``before_send`` (claimed, nothing posted), ``after_send`` (posted, not recorded),
-``after_record`` (the first delivery fully recorded, the rest still claimed).
+``after_record`` (the first delivery fully recorded, the rest still claimed),
+``mid_burst`` (eight sends in flight at once, each taking 50 ms: killed right after the
+fifth post, with others posted and unrecorded, or still on their way).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class FilePlatform:
     async def send(self, message: Outgoing) -> str:
         if self.crash_point == "before_send":
             die()
+        if self.crash_point in {"mid_burst", "none"}:
+            await asyncio.sleep(0.05)  # a platform's answer; the other sends go on meanwhile
         ref = f"msg-{len(self._posted()) + 1}"
         with self.path.open("a") as log:
             log.write(
@@ -52,7 +56,7 @@ class FilePlatform:
             )
             log.flush()
             os.fsync(log.fileno())
-        if self.crash_point == "after_send":
+        if self.crash_point == "after_send" or (self.crash_point == "mid_burst" and ref == "msg-5"):
             die()
         return ref
 
@@ -73,16 +77,20 @@ def main() -> None:
         clock=ManualClock(datetime.fromisoformat(now)),
     )
     if crash_point == "after_record":
-        original = reminders.record_outcome
+        original = reminders.record_outcomes
 
-        def record_then_die(delivery: Delivery, *, uow: object) -> None:
-            original(delivery, uow=uow)  # type: ignore[arg-type]
+        def record_then_die(deliveries: list[Delivery], *, uow: object) -> None:
+            original(deliveries, uow=uow)  # type: ignore[arg-type]
             die()
 
-        reminders.record_outcome = record_then_die  # type: ignore[assignment]
+        reminders.record_outcomes = record_then_die  # type: ignore[assignment]
     platform = FilePlatform(Path(log_path), crash_point)
     engine = ReminderEngine(
-        container.uow_factory, container.clock, {"console": platform}, worker=f"w-{crash_point}"
+        container.uow_factory,
+        container.clock,
+        {"console": platform},
+        worker=f"w-{crash_point}",
+        concurrency=8,
     )
     asyncio.run(engine.tick())
     container.close()

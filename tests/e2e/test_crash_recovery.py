@@ -61,3 +61,27 @@ def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
     )
     assert all(d.status is DeliveryStatus.SENT for d in every) and len(every) == 9
     assert {d.message_ref for d in every} == {p["ref"] for p in posted}
+
+
+def test_a_worker_killed_in_the_middle_of_a_concurrent_burst_loses_nothing_and_sends_nothing_twice(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Eight sends in flight when the process dies: on SQLite and PostgreSQL, the restarted
+    worker finds the posted ones on the platform and sends only the rest."""
+    teams = tuple(f"console:burst{n}" for n in range(8))
+    log = tmp_path / "platform.jsonl"
+    seed_teams(db_url, teams, per_team=1)
+    assert run_worker(db_url, log, T1, "mid_burst") == -signal.SIGKILL
+    assert run_worker(db_url, log, T1 + timedelta(minutes=3), "none") == 0
+
+    posted = [json.loads(line) for line in log.read_text().splitlines()]
+    keys = [p["key"] for p in posted]
+    assert len(keys) == len(set(keys)), "a delivery reached the platform twice"
+    container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None), clock=ManualClock(T1))
+    with container.uow_factory() as uow:
+        stored = {t: uow.deliveries.of_team(t, tuple(DeliveryStatus), 10) for t in teams}
+    container.close()
+    every = [d for found in stored.values() for d in found]
+    assert len(every) == 3 * len(teams)  # a reminder, a nudge and a digest each
+    assert all(d.status is DeliveryStatus.SENT for d in every)
+    assert sorted(d.key for d in every) == sorted(keys)

@@ -27,7 +27,14 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.adapters.discord.render import Rendered, render
+from bot.adapters.discord.render import (
+    CONTENT_MAX,
+    Rendered,
+    allowed_mentions,
+    escape,
+    line_text,
+    render,
+)
 from bot.core.delivery import DeliveryFailed, Outgoing
 from bot.core.model import Team
 from bot.core.replies import Reply
@@ -40,6 +47,7 @@ CLOCK_SLACK = timedelta(minutes=2)
 HISTORY_LIMIT = 300
 NONCE_CHARS = 25  # Discord's limit for a nonce
 MISSING_PERMISSIONS = 50013  # Discord's error code, e.g. for a file without Attach Files
+PLAIN_PARTS = 4  # a plain-text fallback: more messages in a row would be noise
 
 
 def delivery_marker(key: str) -> str:
@@ -75,6 +83,25 @@ def _channel_id(channel: str) -> int:
     return int(channel)
 
 
+_CHOOSE_CHANNEL = "choose another with `/touchpoint config channel:#channel`"
+_PERMISSIONS = (
+    "give the bot View Channel, Send Messages and Embed Links in the team channel, or "
+    + _CHOOSE_CHANNEL
+)
+_REPORT = "tell the bot's operator: `touchpoint outbox --team ID` shows them"
+# Discord's JSON error code -> (what went wrong, what to do). Retrying will not help.
+GIVE_UP: dict[int, tuple[str, str]] = {
+    10003: ("the team channel does not exist any more", _CHOOSE_CHANNEL),
+    10004: ("the bot is no longer in this server", "invite the bot to the server again"),
+    10008: ("the message was deleted", "nothing: it is not updated any more"),
+    50001: ("the bot cannot see the team channel", _PERMISSIONS),
+    50013: ("the bot lacks a permission in the team channel", _PERMISSIONS),
+    50007: ("Discord does not let the bot message this user", "nothing"),
+}
+# The message itself was refused: a plain-text version may go through (sent once more).
+CONTENT_CODES = frozenset({50035, 40005, 50006, 50045})  # invalid body, too large, empty
+
+
 def translate(exc: BaseException) -> DeliveryFailed:
     """A discord.py or network failure as the engine understands it."""
     if isinstance(exc, DeliveryFailed):
@@ -83,11 +110,20 @@ def translate(exc: BaseException) -> DeliveryFailed:
         return DeliveryFailed(
             f"rate limited for {exc.retry_after:.0f} s", retry_after=exc.retry_after
         )
+    if isinstance(exc, discord.HTTPException) and exc.code in GIVE_UP:
+        reason, todo = GIVE_UP[exc.code]
+        return DeliveryFailed(f"{reason} (Discord {exc.code}) — {todo}", permanent=True)
     if isinstance(exc, discord.Forbidden):
-        return DeliveryFailed(f"Discord refused (403): {exc.text or exc}", permanent=True)
+        return DeliveryFailed(
+            f"Discord refused the bot (403: {exc.text or exc}) — {_PERMISSIONS}", permanent=True
+        )
     if isinstance(exc, discord.NotFound):
         # Unknown Channel / Unknown Message: waiting will not bring it back.
-        return DeliveryFailed(f"Discord does not know it (404): {exc.text or exc}", permanent=True)
+        return DeliveryFailed(
+            f"Discord does not know the channel or message (404: {exc.text or exc}) — "
+            + _CHOOSE_CHANNEL,
+            permanent=True,
+        )
     if isinstance(exc, discord.HTTPException):
         if exc.status == 429:  # refused before discord.py's own rate-limit handling
             after = exc.response.headers.get("Retry-After", "")
@@ -95,9 +131,22 @@ def translate(exc: BaseException) -> DeliveryFailed:
             return DeliveryFailed("rate limited (429)", retry_after=retry)
         if exc.status >= 500:
             return DeliveryFailed(f"Discord server error ({exc.status})")
+        if exc.status == 401:
+            return DeliveryFailed(
+                "Discord no longer accepts the bot's token (401) — set a valid "
+                "DISCORD_TOKEN and restart the bot",
+                permanent=True,
+            )
+        if exc.code in CONTENT_CODES or exc.status == 413:
+            return DeliveryFailed(
+                f"Discord refused the message as too large or malformed "
+                f"({exc.status}, {exc.code}: {exc.text}) — {_REPORT}",
+                content=True,
+            )
         # 400 and the like: the same payload will be refused again.
         return DeliveryFailed(
-            f"Discord rejected the message ({exc.status}): {exc.text}", permanent=True
+            f"Discord rejected the message ({exc.status}): {exc.text} — {_REPORT}",
+            permanent=True,
         )
     if isinstance(exc, TimeoutError | aiohttp.ClientError | OSError):
         return DeliveryFailed(f"network error talking to Discord: {type(exc).__name__}: {exc}")
@@ -124,8 +173,10 @@ class DiscordNotifier:
         return self._client.get_partial_messageable(_channel_id(channel))
 
     async def send(self, message: Outgoing) -> str:
-        rendered = render(message.reply, max_messages=1, footer=footer(message.key))[0]
         channel = self._channel(message.channel)
+        if message.plain:
+            return await self._send_plain(channel, message)
+        rendered = render(message.reply, max_messages=1, footer=footer(message.key))[0]
         async with translated():
             try:
                 sent = await self._post(channel, rendered, message.key, rendered.files())
@@ -143,6 +194,21 @@ class DiscordNotifier:
                     channel.id,
                 )
         return message_ref(channel.id, sent.id)
+
+    async def _send_plain(self, channel: discord.PartialMessageable, message: Outgoing) -> str:
+        """Discord refused the embed: the same lines as plain messages, each ending with
+        the delivery's marker (so ``find_sent`` knows them) and sent with its own nonce."""
+        refs = []
+        mentions = allowed_mentions(message.reply.mentions)
+        for index, text in enumerate(plain_texts(message.reply, footer(message.key))):
+            async with translated():
+                sent = await channel.send(
+                    content=text,
+                    allowed_mentions=mentions,
+                    nonce=nonce(message.key if index == 0 else f"{message.key}#{index}"),
+                )
+            refs.append(message_ref(channel.id, sent.id))
+        return refs[0]
 
     async def _post(
         self,
@@ -198,4 +264,34 @@ async def edit(message: discord.PartialMessage | discord.Message, rendered: Rend
 
 
 def _carries(message: discord.Message, marker: str) -> bool:
+    if message.content.endswith(marker):  # a plain-text fallback
+        return True
     return any(marker in (embed.footer.text or "") for embed in message.embeds)
+
+
+def plain_texts(reply: Reply, mark: str, limit: int = CONTENT_MAX) -> list[str]:
+    """The reply as plain messages of at most ``limit`` characters, split at line ends,
+    each ending with ``mark``; at most PLAIN_PARTS of them, the rest counted."""
+    lines = [f"**{escape(reply.title)}**"]
+    for section in reply.sections:
+        if section.heading:
+            lines.append(f"**{escape(section.heading)}**")
+        lines += [line_text(item) for item in section.lines]
+    room = limit - len(mark) - 1
+    texts: list[str] = []
+    current = ""
+    for index, text in enumerate(lines):
+        text = text[:room]
+        joined = f"{current}\n{text}" if current else text
+        if len(joined) <= room:
+            current = joined
+            continue
+        texts.append(current)
+        current = text
+        rest = len(lines) - index - 1
+        if len(texts) == PLAIN_PARTS - 1 and rest:
+            more = f"… and {rest} more lines: `/touchpoint promises` lists them"
+            current = current[: room - len(more) - 1] + "\n" + more
+            break
+    texts.append(current)
+    return [f"{text}\n{mark}" for text in texts if text]

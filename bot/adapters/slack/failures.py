@@ -16,29 +16,44 @@ from bot.core.delivery import DeliveryFailed
 
 T = TypeVar("T")
 
-PERMANENT_ERRORS = frozenset(
-    {
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "token_expired",
-        "not_authed",
-        "missing_scope",
-        "no_permission",
-        "team_access_not_granted",
-        "restricted_action",
+_CHOOSE_CHANNEL = "choose another with `/touchpoint config channel:#channel`"
+_REINSTALL = "reinstall the app in this workspace (an admin may need to approve it)"
+_REPORT = "tell the bot's operator: `touchpoint outbox --team ID` shows them"
+# Slack's error code -> (what went wrong, what to do). Retrying will not help with these:
+# they are recorded as given up, and the team sees them in `/touchpoint config`.
+GIVE_UP: dict[str, tuple[str, str]] = {
+    "channel_not_found": ("the team channel does not exist any more", _CHOOSE_CHANNEL),
+    "not_in_channel": (
+        "the bot is not a member of the team channel",
+        f"invite it with `/invite @Touchpoint` or {_CHOOSE_CHANNEL}",
+    ),
+    "is_archived": ("the team channel is archived", f"unarchive it or {_CHOOSE_CHANNEL}"),
+    "invalid_auth": ("Slack no longer accepts the app's token", _REINSTALL),
+    "account_inactive": ("the app's Slack account was deactivated", _REINSTALL),
+    "token_revoked": ("the app was removed from the workspace", _REINSTALL),
+    "token_expired": ("the app's token expired", _REINSTALL),
+    "not_authed": ("the app has no token for this workspace", _REINSTALL),
+    "missing_scope": ("the app lacks a permission it needs", _REINSTALL),
+    "no_permission": ("the app is not allowed to post there", _CHOOSE_CHANNEL),
+    "team_access_not_granted": ("the app has no access to this workspace", _REINSTALL),
+    "restricted_action": ("posting there is restricted by the workspace", _CHOOSE_CHANNEL),
+    "message_not_found": ("the message was deleted", "nothing: it is not updated any more"),
+    "cant_update_message": ("the message cannot be edited", "nothing"),
+    "edit_window_closed": ("the message can no longer be edited", "nothing"),
+}
+# The message itself was refused: a plain-text version may go through (sent once more).
+CONTENT_ERRORS: dict[str, tuple[str, str]] = {
+    code: ("Slack refused the message as too large or malformed", _REPORT)
+    for code in (
+        "msg_too_long",
+        "msg_blocks_too_long",
         "invalid_blocks",
         "invalid_blocks_format",
-        "msg_too_long",
-        "message_not_found",
-        "cant_update_message",
-        "edit_window_closed",
         "invalid_metadata_format",
-    }
-)
+        "invalid_arguments",
+    )
+}
+PERMANENT_ERRORS = frozenset(GIVE_UP) | frozenset(CONTENT_ERRORS)
 DEFAULT_RETRY_AFTER = 30.0
 
 
@@ -61,8 +76,12 @@ def delivery_failed(exc: BaseException) -> DeliveryFailed:
             )
         if status >= 500:
             return DeliveryFailed(f"Slack answered HTTP {status}")
-        if error in PERMANENT_ERRORS:
-            return DeliveryFailed(f"Slack refused the request: {error}", permanent=True)
+        if error in CONTENT_ERRORS:
+            reason, todo = CONTENT_ERRORS[error]
+            return DeliveryFailed(f"{reason} ({error}) — {todo}", content=True)
+        if error in GIVE_UP:
+            reason, todo = GIVE_UP[error]
+            return DeliveryFailed(f"{reason} ({error}) — {todo}", permanent=True)
         return DeliveryFailed(f"Slack refused the request: {error or f'HTTP {status}'}")
     return DeliveryFailed(f"Slack could not be reached: {type(exc).__name__}")
 

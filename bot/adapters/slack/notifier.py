@@ -38,6 +38,9 @@ HISTORY_PAGES = 10  # 2,000 messages since the delivery was planned: beyond that
 # the bot's, and they disagree a little (a post stamped before the bot planned it would
 # otherwise be missed, and posted again).
 CLOCK_SLACK = timedelta(minutes=2)
+# A plain-text fallback message: Slack takes up to 40,000 characters but truncates long
+# texts in the client; 3,000 shows whole.
+PLAIN_LIMIT = 3000
 MORE_HINT = {
     "reminder": "`/touchpoint promises` lists them all.",
     "digest": "`/touchpoint promises` and `/touchpoint challenges` list them all.",
@@ -62,6 +65,46 @@ def single_open_promise(reply: Reply) -> bool:
     return reply.kind == "reminder" and len(targets) == 1
 
 
+def plain_messages(
+    reply: Reply, names: Mapping[str, str] | None = None, limit: int = PLAIN_LIMIT
+) -> list[render.SlackMessage]:
+    """The reply as mrkdwn text only, no blocks, split at line ends into messages of at
+    most ``limit`` UTF-16 units (at most ``render.MAX_PARTS`` of them; the rest is
+    counted): what Slack still takes when it refused the formatted message."""
+    lines = [render.strong(reply.title)]
+    for section in reply.sections:
+        if section.heading:
+            lines.append(render.strong(section.heading))
+        lines += [render.line_text(item, reply, names) for item in section.lines]
+    messages: list[str] = []
+    current = ""
+    for index, text in enumerate(lines):
+        text = _cut_utf16(text, limit)
+        joined = f"{current}\n{text}" if current else text
+        if _utf16(joined) <= limit:
+            current = joined
+            continue
+        messages.append(current)
+        current = text
+        rest = len(lines) - index - 1
+        if len(messages) == render.MAX_PARTS - 1 and rest:
+            more = f"… and {rest} more lines: `/touchpoint promises` lists them"
+            current = _cut_utf16(current, limit - _utf16(more) - 1) + "\n" + more
+            break
+    messages.append(current)
+    return [render.SlackMessage(text, []) for text in messages if text]
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut_utf16(text: str, limit: int) -> str:
+    while _utf16(text) > limit:
+        text = text[: max(0, len(text) - max(1, (_utf16(text) - limit) // 2))]
+    return text
+
+
 def as_edit(reply: Reply) -> Reply:
     """Slack notifies nobody about mentions added by an edit, so an updated message may
     show everyone as a mention (a name link) without pinging them again."""
@@ -78,7 +121,7 @@ class SlackNotifier:
     async def send(self, message: Outgoing) -> str:
         workspace = workspace_of(message.team.id)
         client = await self._clients.for_workspace(workspace)
-        parts = await self._render(client, workspace, message.reply)
+        parts = await self._render(client, workspace, message.reply, plain=message.plain)
         refs = [
             await self._post(client, message, part, index, len(parts))
             for index, part in enumerate(parts)
@@ -98,7 +141,7 @@ class SlackNotifier:
         channel = next(iter(found.values()))[0]
         parts_total = max(total for _, _, total in found.values())
         if len(found) < parts_total:
-            parts = await self._render(client, workspace, message.reply)
+            parts = await self._render(client, workspace, message.reply, plain=message.plain)
             for index, part in enumerate(parts):
                 if index not in found:
                     ref = await self._post(client, message, part, index, len(parts))
@@ -114,12 +157,14 @@ class SlackNotifier:
     # -- helpers ---------------------------------------------------------------------------
 
     async def _render(
-        self, client: AsyncWebClient, workspace: str, reply: Reply
+        self, client: AsyncWebClient, workspace: str, reply: Reply, *, plain: bool = False
     ) -> list[render.SlackMessage]:
         names: Mapping[str, str] = {}
         quiet = render.users_in(reply)
         if quiet:
             names = await self._directory.names(client, workspace, quiet)
+        if plain:
+            return plain_messages(reply, names)
         return render.to_messages(
             reply,
             names,
@@ -139,7 +184,7 @@ class SlackNotifier:
             client.chat_postMessage(
                 channel=message.channel,
                 text=part.text,
-                blocks=part.blocks,
+                blocks=part.blocks or None,  # plain text: no blocks at all
                 metadata=delivery_metadata(message.key, index, parts),
                 unfurl_links=False,
                 unfurl_media=False,
