@@ -34,7 +34,35 @@ THREE_DATES = (
     "call back tomorrow 10am | they: read brochure before next tue | diff: needs fibre | "
     "code: meeting booked"
 )
-LONG_TAIL = "acme call | we: pay deposit by the 3rd of next month | diff: needs fibre"
+LONG_TAIL = "acme call | we: pay deposit by 2 weeks and 3 days | diff: needs fibre"
+AIM_PHRASE_P50_MS = 1.0
+AIM_TAIL_MS = 3.0
+# One promise each, cycled: the phrases people type most, read by our own rules.
+COMMON_PHRASES = (
+    "by fri",
+    "tomorrow 10am",
+    "3 Dec",
+    "in 2 weeks",
+    "end of month",
+    "next tue",
+    "tomorrow eod",
+    "10/12",
+    "thursday next week",
+    "by 16.12.",
+)
+# The longest phrases of each family, and two that go on to dateparser.
+TAIL_PHRASES = (
+    "second tuesday of next month",
+    "monday of next week at 10am",
+    "tomorrow half past 6 in the evening",
+    "last working day of december",
+    "in a quarter of an hour",
+    "w/c 14 Dec",
+    "this time next week",
+    "by december 3rd at 5:45 in the afternoon",
+    "by 2 weeks and 3 days",
+    "by 1 year and 2 months",
+)
 FORM = FormFields(
     kind="call",
     code="meeting booked",
@@ -92,6 +120,11 @@ def _cold_samples(text: str, runs: int) -> dict[str, list[float]]:
     return samples
 
 
+def _one(phrases: tuple[str, ...], i: int) -> object:
+    item = f"send quote {phrases[i % len(phrases)]}"
+    return parse_form(FormFields(our_promises=item), now=_now(i), tz=TZ, day_start=DAY_START)
+
+
 def _cold(name: str, text: str, runs: int, note: str) -> list[Figure]:
     samples = _cold_samples(text, runs)
     figures = []
@@ -133,7 +166,21 @@ def run(size: str = "small") -> list[Figure]:
             lambda i: parse_quick_entry(LONG_TAIL, now=_now(i), tz=TZ, day_start=DAY_START),
             samples,
             aim_p50_ms=AIM_P50_MS,
-            note="“by the 3rd of next month” goes to dateparser",
+            note="“by 2 weeks and 3 days” goes to dateparser",
+        ),
+        measure(
+            "warm one promise, common due phrases",
+            lambda i: _one(COMMON_PHRASES, i),
+            samples,
+            aim_p50_ms=AIM_PHRASE_P50_MS,
+            note=f"{len(COMMON_PHRASES)} phrases in turn (“by fri”, “10/12”, “tomorrow eod”...)",
+        ),
+        measure(
+            "warm one promise, long-tail due phrases",
+            lambda i: _one(TAIL_PHRASES, i),
+            samples,
+            aim_p50_ms=AIM_TAIL_MS,
+            note=f"{len(TAIL_PHRASES)} phrases in turn, 2 of them read by dateparser",
         ),
         measure(
             "warm when-phrase “fri 2pm”",

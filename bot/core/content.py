@@ -9,6 +9,7 @@ import dataclasses
 from datetime import datetime, timedelta
 
 from bot.core.custom_ids import Verb
+from bot.core.dates import default_date_order
 from bot.core.errors import UserError
 from bot.core.model import (
     WEEKDAYS,
@@ -377,6 +378,7 @@ def team_settings(team: Team, undelivered: Section | None = None) -> Reply:
         line("Timezone: ", team.timezone),
         line("Digest: ", f"{team.digest_time:%H:%M} on {days}"),
         line("Working day starts: ", f"{team.day_start:%H:%M} (dates without a time are due then)"),
+        line("Numeric dates: ", _date_order_shown(team)),
         line("Completion codes: ", ", ".join(team.completion_codes) or "(none)"),
         line(
             "Overdue promises: ",
@@ -385,6 +387,12 @@ def team_settings(team: Team, undelivered: Section | None = None) -> Reply:
     )
     sections = (Section(None, lines),) + ((undelivered,) if undelivered else ())
     return Reply("Settings", sections, kind=ReplyKind.INFO)
+
+
+def _date_order_shown(team: Team) -> str:
+    order = team.date_order or default_date_order(team.timezone)
+    shown = "day first (3/12 is 3 Dec)" if order == "dmy" else "month first (12/3 is 3 Dec)"
+    return shown if team.date_order else f"{shown}, from the time zone"
 
 
 def configured(result: TeamConfigured) -> Reply:
@@ -410,7 +418,7 @@ HELP_LINES = (
     ("/touchpoint calendar [team|revoke]", "your (or the team's) calendar feed link"),
     ("/touchpoint stats [mine|acme]", "promises kept on time, challenge age, recurring needs"),
     (
-        "/touchpoint config [channel|timezone|digest|daystart|days|codes|overdue] ...",
+        "/touchpoint config [channel|timezone|digest|daystart|days|codes|overdue|dates] ...",
         "team settings",
     ),
 )
@@ -421,7 +429,8 @@ def help_reply() -> Reply:
     labels = line(
         "Labels: ch/challenges, we/us/todo (our promises), they/them (their promises), "
         "diff (biggest difference, up to 12 words), code/outcome, note. Due dates go at the end "
-        "of a promise: “by fri”, “tomorrow 10am”, “3 Dec”, “in 2 weeks”, “end of month”."
+        "of a promise: “by fri”, “tomorrow 10am”, “3 Dec”, “in 2 weeks”, “end of month”; "
+        "“no date” keeps one undated."
     )
     kinds = line(
         "Kinds: " + ", ".join(k.value for k in Kind) + ". A customer name starting "

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Literal
 
 from bot.core.errors import UserError
 
@@ -124,6 +125,10 @@ class Event:
     detail: str = ""
 
 
+# How a team writes numeric dates: "dmy" (27/11 is 27 November) or "mdy" (11/27).
+DateOrder = Literal["dmy", "mdy"]
+
+
 @dataclass
 class Team:
     """A tenant: a Slack workspace, a Discord server or the local console team."""
@@ -144,6 +149,8 @@ class Team:
     # Completion-code follow-ups: a code ("no answer") -> the promise it creates
     # ("call back next working day").
     code_followups: dict[str, str] = field(default_factory=dict)
+    # How numeric dates are read: "dmy" (27/11) or "mdy" (11/27); None follows the zone.
+    date_order: DateOrder | None = None
     created_at: datetime | None = None
 
     def find_code(self, text: str) -> str | None:

@@ -50,6 +50,7 @@ from types import MappingProxyType
 from typing import Final
 
 from bot.core.dates import (
+    DateOrder,
     DueContext,
     DueProblem,
     UnknownTimeZone,
@@ -151,12 +152,14 @@ def parse_quick_entry(
     now: datetime,
     tz: str,
     day_start: time,
+    order: DateOrder | None = None,
 ) -> QuickEntry:
     """`acme call | ch: slow internet | we: send quote by fri | diff: needs fibre`.
 
     With ``customer`` (and ``kind``, ``code``) given apart, as typed options, ``text`` is
     only the labelled fields: `ch: slow internet | we: send quote by fri`. A kind: or code:
-    label there must agree with the one given."""
+    label there must agree with the one given. ``order`` is how numeric dates are read
+    ("dmy" or "mdy"); None: the zone's custom."""
     text = _checked_entry(text)
     reader = _QuickReader()
     if customer is None:
@@ -170,7 +173,7 @@ def parse_quick_entry(
         if kind is not None and reader.raw.kind:
             reader.raw.kind.insert(0, kind.value)  # so a different one is "give one kind"
         customer = " ".join(_clean_text(customer).split())
-    return _entry(reader, customer, kind, _context(now, tz, day_start, "entry"))
+    return _entry(reader, customer, kind, _context(now, tz, day_start, "entry", order))
 
 
 def _checked_entry(text: str) -> str:
@@ -195,9 +198,16 @@ def _entry(reader: _QuickReader, customer: str, kind: Kind | None, ctx: DueConte
     return QuickEntry(customer=customer, draft=draft)
 
 
-def parse_form(fields: FormFields, *, now: datetime, tz: str, day_start: time) -> TouchpointDraft:
+def parse_form(
+    fields: FormFields,
+    *,
+    now: datetime,
+    tz: str,
+    day_start: time,
+    order: DateOrder | None = None,
+) -> TouchpointDraft:
     """A submitted modal: one item per line in the lists, single values elsewhere."""
-    ctx = _context(now, tz, day_start, "entry")
+    ctx = _context(now, tz, day_start, "entry", order)
     total = sum(len(getattr(fields, name)) for name in _FORM_FIELDS)
     if total > MAX_ENTRY_CHARS:
         raise ParseError([FieldError("entry", _too_long_entry(total))])
@@ -216,10 +226,16 @@ def parse_form(fields: FormFields, *, now: datetime, tz: str, day_start: time) -
 
 
 def parse_due(
-    phrase: str, *, now: datetime, tz: str, day_start: time, field: str = "when"
+    phrase: str,
+    *,
+    now: datetime,
+    tz: str,
+    day_start: time,
+    field: str = "when",
+    order: DateOrder | None = None,
 ) -> datetime:
     """A standalone when-phrase ("1h", "tomorrow", "fri 2pm", "3 Dec") -> aware UTC, future."""
-    ctx = _context(now, tz, day_start, field)
+    ctx = _context(now, tz, day_start, field, order)
     text = " ".join(_clean_text(phrase).split())
     if not text:
         raise ParseError([FieldError(field, _SAY_WHEN)])
@@ -238,9 +254,11 @@ _NOTHING_IN_FORM = (
 )
 
 
-def _context(now: datetime, tz: str, day_start: time, field_name: str) -> DueContext:
+def _context(
+    now: datetime, tz: str, day_start: time, field_name: str, order: DateOrder | None
+) -> DueContext:
     try:
-        return due_context(now, tz, day_start)
+        return due_context(now, tz, day_start, order)
     except UnknownTimeZone:
         message = (
             f"The team's time zone “{tz}” is unknown, so due dates can't be worked out. "
@@ -502,6 +520,11 @@ def _promise(
         return None
     if split is None:
         return PromiseDraft(text=item)
+    if split.due_at is None:  # "no date", on purpose
+        if split.text:
+            return PromiseDraft(text=split.text)
+        errors.append(FieldError(name, f"“{item}” has no promise. Say what will be done."))
+        return None
     if not split.text:
         message = (
             f"“{item}” has a due date but no promise. Say what will be done, "

@@ -301,6 +301,7 @@ def record_quick_entry(
             now=now,
             tz=team.timezone,
             day_start=team.day_start,
+            order=team.date_order,
         )
         return _record(uow, team, author, entry.customer, entry.draft, author, now)
 
@@ -322,7 +323,9 @@ def record_form(
         errors: list[FieldError] = []
         draft: TouchpointDraft | None = None
         try:
-            draft = parse_form(fields, now=now, tz=team.timezone, day_start=team.day_start)
+            draft = parse_form(
+                fields, now=now, tz=team.timezone, day_start=team.day_start, order=team.date_order
+            )
         except ParseError as exc:
             errors.extend(exc.errors)
         customer = clean_text(customer)  # a form's fields reach here unparsed
@@ -457,7 +460,9 @@ def snooze_promise(
     with uow:
         team, promise = load_team(uow, team_id), _promise_of(uow, team_id, promise_id)
         phrase = SNOOZE_CHOICES.get(when.strip().lower(), when)
-        until = parse_due(phrase, now=now, tz=team.timezone, day_start=team.day_start)
+        until = parse_due(
+            phrase, now=now, tz=team.timezone, day_start=team.day_start, order=team.date_order
+        )
         promise.snooze(until, actor, now)
         return _save_promise(uow, team, promise, "snoozed")
 
@@ -468,7 +473,9 @@ def reschedule_promise(
     now = clock.now()
     with uow:
         team, promise = load_team(uow, team_id), _promise_of(uow, team_id, promise_id)
-        due = parse_due(when, now=now, tz=team.timezone, day_start=team.day_start)
+        due = parse_due(
+            when, now=now, tz=team.timezone, day_start=team.day_start, order=team.date_order
+        )
         promise.reschedule(due, actor, now)
         return _save_promise(uow, team, promise, "rescheduled")
 

@@ -12,6 +12,7 @@ import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.core.dates import DATE_ORDERS, DateOrder
 from bot.core.drafts import FormFields
 from bot.core.errors import UserError
 from bot.core.model import MAX_ITEM_CHARS, WEEKDAYS, Team
@@ -48,10 +49,12 @@ def apply_setting(team: Team, setting: str, value: str, now: datetime) -> tuple[
         team.code_followups = edit_followups(team, value, now)
     elif setting in {"overdue", "repeat"}:
         team.remind_overdue = parse_switch(value, "overdue")
+    elif setting in {"dates", "date", "date_order", "date-order"}:
+        team.date_order = parse_date_order(value)
     else:
         raise UserError(
             f"Unknown setting “{setting}”. Settings: channel, timezone, digest, daystart, "
-            "days, codes, overdue, owner, followup. "
+            "days, codes, overdue, owner, followup, dates. "
             "Example: `/touchpoint config timezone Europe/London`."
         )
     return (setting,)
@@ -108,6 +111,20 @@ def edit_followups(team: Team, value: str, now: datetime) -> dict[str, str]:
         raise UserError(usage)
     parse_followup(rule, team, now)  # a rule that cannot be read fails now, not at recording
     return {**team.code_followups, code.lower(): rule}
+
+
+def parse_date_order(value: str) -> DateOrder | None:
+    """`dmy` (27/11 is 27 November), `mdy` (11/27), or `auto` (follow the time zone)."""
+    word = value.strip().lower().replace("/", "").replace("-", "")
+    if word in DATE_ORDERS:
+        return word
+    if word in {"auto", "default"}:
+        return None
+    raise UserError(
+        "Write `/touchpoint config dates dmy` (27/11 is 27 November), "
+        "`/touchpoint config dates mdy` (11/27 is 27 November) or `dates auto` "
+        "(month first in United States time zones, day first elsewhere)."
+    )
 
 
 def parse_switch(value: str, setting: str) -> bool:
@@ -196,7 +213,11 @@ def parse_followup(rule: str, team: Team, now: datetime) -> tuple[str, datetime 
         text = rule[: -len(NEXT_WORKING_DAY)].strip()
         return text or rule, next_working_day_start(team, now)
     draft = parse_form(
-        FormFields(our_promises=rule), now=now, tz=team.timezone, day_start=team.day_start
+        FormFields(our_promises=rule),
+        now=now,
+        tz=team.timezone,
+        day_start=team.day_start,
+        order=team.date_order,
     )
     promise = draft.our_promises[0]
     return promise.text, promise.due_at

@@ -11,6 +11,7 @@ from bot.core.model import (
     Challenge,
     ChallengeStatus,
     Customer,
+    DateOrder,
     Direction,
     Event,
     JourneyStage,
@@ -42,6 +43,7 @@ def team_values(team: Team) -> dict[str, Any]:
         "remind_overdue": team.remind_overdue,
         "area_owners": dict(team.area_owners),
         "code_followups": dict(team.code_followups),
+        "date_order": team.date_order,
     }
     if team.created_at is not None:  # else the database's clock fills it in
         values["created_at"] = team.created_at
@@ -61,8 +63,13 @@ def to_team(row: TeamRow) -> Team:
         remind_overdue=row.remind_overdue,
         area_owners=dict(row.area_owners or {}),
         code_followups=dict(row.code_followups or {}),
+        date_order=_date_order(row.date_order),
         created_at=row.created_at,
     )
+
+
+def _date_order(value: str | None) -> DateOrder | None:
+    return value if value in ("dmy", "mdy") else None  # type: ignore[return-value]
 
 
 def to_customer(row: CustomerRow, aliases: Iterable[str] = ()) -> Customer:

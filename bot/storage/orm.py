@@ -106,6 +106,7 @@ class TeamRow(Base):
     remind_overdue: Mapped[bool] = mapped_column(Boolean)
     area_owners: Mapped[dict[str, str]] = mapped_column(JSON, server_default=sql_text("'{}'"))
     code_followups: Mapped[dict[str, str]] = mapped_column(JSON, server_default=sql_text("'{}'"))
+    date_order: Mapped[str | None] = mapped_column(String(3))  # "dmy"/"mdy"; NULL: the zone's
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

@@ -21,6 +21,7 @@ def test_a_team_round_trips_with_its_settings(uow_factory: UowFactory) -> None:
         digest_days=(0, 2, 4),
         completion_codes=("no answer", "résolu"),
         remind_overdue=False,
+        date_order="mdy",
         created_at=T0,
     )
     with uow_factory() as uow:

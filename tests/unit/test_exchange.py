@@ -51,6 +51,7 @@ def seeded(clock: ManualClock) -> FakeStore:
         return FakeUnitOfWork(store)
 
     services.configure_team(TEAM, "owner", "billing @U9", uow=uow(), clock=clock)
+    services.configure_team(TEAM, "dates", "mdy", uow=uow(), clock=clock)
     services.configure_team(
         TEAM, "followup", '"no answer" = call back in 2 days', uow=uow(), clock=clock
     )
@@ -120,6 +121,7 @@ def test_json_document_holds_statuses_histories_reminders_and_settings(clock) ->
     assert (document["format"], document["version"]) == ("touchpoint-export", 1)
     assert document["team"]["area_owners"] == {"billing": "U9"}
     assert document["team"]["code_followups"] == {"no answer": "call back in 2 days"}
+    assert document["team"]["date_order"] == "mdy"
     assert document["customers"][0] == {
         "slug": "acme",
         "name": "acme",
@@ -415,3 +417,15 @@ def test_files_are_recognised_by_name_then_content_and_must_be_utf8() -> None:
     assert decode("\ufeffcafé".encode(), "x.csv") == "café"
     with pytest.raises(UserError, match=r"x\.csv is not UTF-8 text"):
         decode("café".encode("cp1252"), "x.csv")
+
+
+def test_a_month_first_teams_sheet_reads_its_dates_and_due_dates_month_first(clock) -> None:
+    store = new_team(clock)
+    services.configure_team(TEAM, "dates", "mdy", uow=FakeUnitOfWork(store), clock=clock)
+    sheet = f"{HEADER}\nAcme,11/2/2026,call,,,book QBR 12/10,,,,U1\n"
+    report = load(store, sheet, clock, Format.CSV)
+    assert report.saved, report.errors
+    (touchpoint,) = store.touchpoints.values()
+    assert touchpoint.occurred_at == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    (promise,) = store.promises.values()
+    assert promise.due_at == datetime(2026, 12, 10, 9, 0, tzinfo=UTC)

@@ -8,6 +8,7 @@ import pytest
 
 from bot.core import queries, services
 from bot.core.clock import ManualClock
+from bot.core.content import team_settings
 from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, NotFound, ParseError, UserError
 from bot.core.model import ChallengeStatus, Direction, Kind, PromiseStatus
@@ -240,6 +241,9 @@ def test_open_promises_for_a_person_only_lists_theirs(uow, clock) -> None:
         ("codes", 'add "Callback booked"', lambda t: "Callback booked" in t.completion_codes),
         ("codes", "remove no answer", lambda t: "no answer" not in t.completion_codes),
         ("overdue", "off", lambda t: t.remind_overdue is False),
+        ("dates", "mdy", lambda t: t.date_order == "mdy"),
+        ("dates", "d/m/y", lambda t: t.date_order == "dmy"),
+        ("dates", "auto", lambda t: t.date_order is None),
     ],
 )
 def test_team_configuration_changes_one_setting(uow, clock, setting, value, check) -> None:
@@ -255,6 +259,7 @@ def test_team_configuration_changes_one_setting(uow, clock, setting, value, chec
         ("days", "someday", "mon-fri"),
         ("codes", "add no answer", "already"),
         ("colour", "blue", "Settings:"),
+        ("dates", "ymd", "config dates mdy"),
     ],
 )
 def test_bad_configuration_is_refused_with_a_hint(
@@ -272,3 +277,31 @@ def test_the_first_channel_used_becomes_the_team_channel_once(uow) -> None:
     with uow:
         team = uow.teams.get(TEAM)
     assert team is not None and team.channel == "C1"
+
+
+def test_a_month_first_team_records_numeric_due_dates_month_first(uow, clock) -> None:
+    services.configure_team(TEAM, "dates", "mdy", uow=uow, clock=clock)
+    recorded = record(uow, clock, "acme | we: book QBR 12/10")
+    assert recorded.touchpoint.promises[0].due_at == datetime(2026, 12, 10, 9, tzinfo=UTC)
+
+
+def test_snooze_and_a_new_due_date_follow_the_teams_date_order(uow, clock) -> None:
+    services.configure_team(TEAM, "dates", "mdy", uow=uow, clock=clock)
+    pid = record(uow, clock, "acme | we: send quote by fri").touchpoint.promises[0].id
+    assert pid is not None
+    snoozed = services.snooze_promise(TEAM, pid, "12/1", "U1", uow=uow, clock=clock)
+    assert snoozed.promise.remind_at == datetime(2026, 12, 1, 9, tzinfo=UTC)
+    moved = services.reschedule_promise(TEAM, pid, "12/3 2pm", "U1", uow=uow, clock=clock)
+    assert moved.promise.due_at == datetime(2026, 12, 3, 14, tzinfo=UTC)
+
+
+def test_the_settings_say_how_numeric_dates_are_read(uow, clock) -> None:
+    def shown() -> str:
+        with uow:
+            team = uow.teams.get(TEAM)
+        assert team is not None
+        return str(team_settings(team))
+
+    assert "day first (3/12 is 3 Dec), from the time zone" in shown()
+    services.configure_team(TEAM, "dates", "mdy", uow=uow, clock=clock)
+    assert "month first (12/3 is 3 Dec)" in shown()

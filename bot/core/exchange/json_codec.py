@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Any, TextIO
 
+from bot.core.dates import DATE_ORDERS
 from bot.core.errors import UserError
 from bot.core.exchange.plan import FORMAT_NAME, FORMAT_VERSION, Format, Plan, Planned, Problem
 from bot.core.model import (
@@ -119,6 +120,12 @@ def _flag(raw: Any) -> bool:
     if not isinstance(raw, bool):
         raise _Bad("must be true or false")
     return raw
+
+
+def _date_order(raw: Any) -> str:
+    if raw not in DATE_ORDERS:
+        raise _Bad("must be “dmy” or “mdy”")
+    return str(raw)
 
 
 def _whole(low: int, high: int) -> Callable[[Any], int]:
@@ -284,6 +291,7 @@ _TEAM = {
     "remind_overdue": _simple(_flag),
     "area_owners": _simple(_pairs(MAX_AREA_CHARS, MAX_PERSON_CHARS), dict),
     "code_followups": _simple(_pairs(MAX_CODE_CHARS, MAX_ITEM_CHARS), dict),
+    "date_order": _nullable(_simple(_date_order)),
     "created_at": _nullable(_INSTANT),
 }
 

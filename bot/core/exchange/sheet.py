@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.core.dates import format_local
+from bot.core.dates import default_date_order, format_local
 from bot.core.drafts import FormFields, TouchpointDraft
 from bot.core.errors import ParseError
 from bot.core.exchange.plan import (
@@ -128,6 +128,10 @@ _DATES = (
 )
 _TIMES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M%p", " %I %p", " %I%p")
 _DATE_FORMATS = tuple(d + t for d in _DATES for t in _TIMES)
+# A month-first team's sheet: 11/19/2026 is 19 November.
+_MDY_DATES = tuple(d.replace("%d/%m", "%m/%d").replace("%d.%m", "%m.%d") for d in _DATES)
+_MDY_DATES = tuple(d.replace("%d-%m", "%m-%d") for d in _MDY_DATES)
+_MDY_FORMATS = tuple(d + t for d in _MDY_DATES for t in _TIMES)
 _PAST = " is in the past. Pick a future date."
 _ISO_T = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d?:\d\d)(?::00)?\s*$", re.MULTILINE)
 
@@ -163,7 +167,10 @@ class Sheet:
         self.plan = Plan(Format.CSV)
         self.columns: dict[int, str] = {}
         self.width = 0
-        self.date_format = _DATE_FORMATS[0]  # the last one that read a date: tried first
+        month_first = (team.date_order or default_date_order(team.timezone)) == "mdy"
+        self.dates = _MDY_DATES if month_first else _DATES
+        self.formats = _MDY_FORMATS if month_first else _DATE_FORMATS
+        self.date_format = self.formats[0]  # the last one that read a date: tried first
 
     def read(self, text: str) -> Plan:
         text = text.lstrip("\ufeff")
@@ -241,7 +248,7 @@ class Sheet:
         """(when the row happened, the ``now`` its promises are read from), aware UTC.
 
         A wall time is the team's, unless it carries an ISO offset ("Z", "+01:00").
-        Numeric dates are day-first, as everywhere in Touchpoint. A date alone happened at
+        Numeric dates follow the team's date order (`config dates`). A date alone happened at
         the team's working-day start (or at the import, if that is still ahead today), and
         its promises are read from the start of that day: a promise due "today", or on the
         row's own date, is due that day, not in the past.
@@ -273,12 +280,12 @@ class Sheet:
             has_clock = len(cleaned) > 10
         except ValueError:
             at, has_clock = None, False
-        for form in (self.date_format, *_DATE_FORMATS) if at is None else ():
+        for form in (self.date_format, *self.formats) if at is None else ():
             try:
                 at = datetime.strptime(cleaned, form)  # noqa: DTZ007 (zone added below)
             except ValueError:
                 continue
-            self.date_format, has_clock = form, form not in _DATES
+            self.date_format, has_clock = form, form not in self.dates
             break
         if at is None:
             return None
@@ -302,7 +309,13 @@ class Sheet:
         )
         team = self.team
         try:
-            return parse_form(fields, now=when[1], tz=team.timezone, day_start=team.day_start)
+            return parse_form(
+                fields,
+                now=when[1],
+                tz=team.timezone,
+                day_start=team.day_start,
+                order=team.date_order,
+            )
         except ParseError as exc:
             row_date = format_local(when[0], team.timezone)
             for error in exc.errors:  # "in the past" means before the row's date here
