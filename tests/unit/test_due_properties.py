@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.core.drafts import FormFields
 from bot.core.errors import ParseError
-from bot.core.parsing import parse_form
+from bot.core.parsing import parse_form, parse_quick_entry
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 
@@ -66,6 +66,23 @@ def test_a_promise_is_due_in_the_future_or_refused_or_holds_no_date_word(text: s
         assert all(e.message for e in refused.errors)
         return
     for promise in draft.our_promises:
+        if promise.due_at is not None:
+            assert promise.due_at > NOW
+        else:
+            assert date_words_in(promise.text) == [], promise
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_quick_entry_holds_the_same_promise(text: str) -> None:
+    try:
+        entry = parse_quick_entry(
+            f"acme | we: {text}", now=NOW, tz="Europe/London", day_start=time(9)
+        )
+    except ParseError as refused:
+        assert {e.field for e in refused.errors} <= {"our_promises", "entry"}
+        return
+    for promise in entry.draft.our_promises:
         if promise.due_at is not None:
             assert promise.due_at > NOW
         else:
