@@ -142,6 +142,16 @@ CHAT_SHORTHAND = [
     ("week commencing 7/12", utc(2026, 12, 7)),
     ("before xmas", utc(2026, 12, 24)),
     ("tomorrow by 3pm", utc(2026, 11, 26, 15)),
+    ("first thing tomorrow", utc(2026, 11, 26)),
+    ("tomorrow first thing", utc(2026, 11, 26)),
+    ("by lunch", utc(2026, 11, 26, 12)),
+    ("around 3pm", utc(2026, 11, 25, 15)),
+    ("later today", utc(2026, 11, 25, 17)),
+    ("later this week", utc(2026, 11, 27)),
+    ("early next week", utc(2026, 11, 30)),
+    ("beginning of next week", utc(2026, 11, 30)),
+    ("mid next week", utc(2026, 12, 2)),
+    ("mid-december", utc(2026, 12, 15)),
 ]
 NUMERIC_AT_THE_END = [
     ("10/12", utc(2026, 12, 10)),
@@ -233,6 +243,8 @@ def test_quick_entry_follows_the_teams_order() -> None:
         ("call Raj at 5pm about pricing", "5pm"),
         ("workshop tuesday to thursday", "tuesday to"),
         ("send figures 3pm, 9 dec maybe", "3pm"),
+        ("call next tuesday or wednesday", "tuesday or"),
+        ("call in the next few days", "few days"),
     ],
 )
 def test_date_words_the_due_date_cannot_account_for_are_refused_with_them_quoted(

@@ -53,6 +53,8 @@ MAX_AHEAD_COUNT = 10_000_000  # more minutes than ten years hold
 _NAMED_CLOCKS = {
     "noon": "noon",
     "midday": "noon",
+    "lunch": "noon",
+    "lunchtime": "noon",
     "midnight": "midnight",
     "eod": "eod",
     "cob": "eod",
@@ -144,7 +146,15 @@ NAMED_DAYS: dict[str, Day] = {
     "next month": NextPeriod("month"),
     "next year": NextPeriod("year"),
     **dict.fromkeys(("next quarter", "the next quarter"), NextPeriod("quarter")),
-    **dict.fromkeys(("eow", "this week", "the end of the week"), EndOf("week", following=False)),
+    **dict.fromkeys(
+        ("eow", "this week", "the end of the week", "later this week"),
+        EndOf("week", following=False),
+    ),
+    **dict.fromkeys(
+        ("early next week", "start of next week", "beginning of next week"), NextPeriod("week")
+    ),
+    "later today": Today("today"),
+    **dict.fromkeys(("mid next week", "the middle of next week"), Weekday(2, "next")),
     **dict.fromkeys(("eom", "this month"), EndOf("month", following=False)),
     **dict.fromkeys(("eoy", "this year"), EndOf("year", following=False)),
     **dict.fromkeys(("eoq", "this quarter"), EndOf("quarter", following=False)),
@@ -409,6 +419,11 @@ def parse_day(words: list[str]) -> DayMatch | None:
 
 def _split_part(words: list[str]) -> tuple[list[str], str]:
     """ "tomorrow evening" -> (["tomorrow"], "evening"); "in the morning" counts too."""
+    if len(words) > 2 and "thing" in (words[1], words[-1]) and "1st" in (words[0], words[-2]):
+        # "first thing tomorrow", "tomorrow first thing": the start of the working day
+        rest = words[2:] if words[:2] == ["1st", "thing"] else words[:-2]
+        if "1st" not in rest:
+            return rest, "morning"
     if len(words) > 1 and words[-1] in PARTS:
         rest = words[:-1]
         if rest[-2:] == ["in", "the"]:
@@ -474,7 +489,7 @@ _BARE_HOUR_TRIGGERS = frozenset({"at", "by", "before", "until", "till", "til", "
 
 def parse_phrase(words: list[str], *, standalone: bool) -> tuple[Spec, int] | None:
     """``words`` read whole as [trigger] date; returns the spec and the trigger's length."""
-    if not words or not (words[0][:1].isdigit() or words[0] in _STARTERS):
+    if not words or not (words[0][:1].isdigit() or words[0].split(" ")[0] in _STARTERS):
         return None
     k = trigger_len(words)
     if k == len(words):

@@ -18,6 +18,7 @@ from bot.core.dates.longtail import dateparser_resolve
 from bot.core.dates.resolution import resolve
 from bot.core.dates.specs import Spec
 from bot.core.dates.words import (
+    MODIFIERS,
     QUOTES,
     Token,
     amounts_of_time,
@@ -188,7 +189,9 @@ def split_due(item: str, ctx: DueContext) -> DueSplit | None:
     before = start
     while before > 0 and in_date_vocabulary(words[before - 1]):
         before -= 1
-    left = sorted(set(date_like(words[before:start]) + amounts_of_time(words[before:start])))
+    run = words[before:start]
+    modifiers = [i for i, w in enumerate(run) if w in MODIFIERS]
+    left = sorted(set(date_like(run) + amounts_of_time(run) + modifiers))
     if left:
         # "tomorrow" in "send report tomorrow by 3pm, the 5th": part of the date went unread.
         first = before + left[0]

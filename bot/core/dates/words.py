@@ -63,6 +63,7 @@ TRIGGERS = (
     ("till",),
     ("til",),
     ("at",),
+    ("around",),
 )
 TRIGGER_WORDS = frozenset(word for trigger in TRIGGERS for word in trigger)
 
@@ -125,6 +126,8 @@ _TOKEN_RE = re.compile(r"\S+")
 QUOTES = "()[]{}\"'“”‘’«»"
 # "16.12." keeps its last dot: a trailing dot makes it a date, never 16:12.
 _DOTTED_DATE_RE = re.compile(r"\d{1,2}\.\d{1,2}\.")
+# "mid-december" reads as "mid december" (one token, two words).
+_HYPHENED_RE = re.compile(r"(mid|early|late)-([a-z]+)")
 
 
 def tokens(text: str) -> list[Token]:
@@ -136,6 +139,8 @@ def tokens(text: str) -> list[Token]:
             word = raw.rstrip(",!?;:")
         word = word.replace("a.m", "am").replace("p.m", "pm")
         word = _ALIASES.get(word, word)
+        if hyphened := _HYPHENED_RE.fullmatch(word):
+            word = f"{hyphened[1]} {hyphened[2]}"
         # Lone punctuation ("-") stays as an empty token so it still separates words.
         out.append(Token(word, m.start(), m.end()))
     return out
@@ -172,7 +177,8 @@ def date_like(words: list[str]) -> list[int]:
     "next week"); ordinary words that can also be dates ("may", "sun", "2nd") are not."""
     found = []
     for i, word in enumerate(words):
-        if word in DATE_WORDS or (word not in NOT_DATES and _DATE_SHAPE_RE.fullmatch(word)):
+        shaped = word not in NOT_DATES and _DATE_SHAPE_RE.fullmatch(word)
+        if shaped or any(part in DATE_WORDS for part in word.split(" ")):
             found.append(i)
         elif word in _PERIODS and i and words[i - 1] in _PERIOD_LEADS:
             found.extend((i - 1, i))
@@ -190,7 +196,9 @@ def amounts_of_time(words: list[str]) -> list[int]:
     found: list[int] = []
     for i in range(1, len(words)):
         amount = words[i - 1]
-        if words[i] in _FULL_UNITS and (amount.isdigit() or amount in NUMBER_WORDS):
+        if words[i] in _FULL_UNITS and (
+            amount.isdigit() or amount in NUMBER_WORDS or amount in ("few", "couple", "several")
+        ):
             found.extend((i - 1, i))
     return found
 
@@ -204,7 +212,11 @@ DATE_VOCABULARY = frozenset(
     | {"last", "end", "and", "after", "from", "now", "early", "mid", "late", "start", "within"}
     | {"beginning", "coming", "following", "morning", "afternoon", "evening", "night"}
     | {"am", "pm", "time", "same", "half", "quarter", "past", "to", "every", "each"}
+    | {"or", "", "few", "couple", "several", "later", "around", "middle", "thing", "lunch"}
 )
+# Words that shift a date ("early next week", "later today"): next to a date but left
+# out of the phrase read, they mean it was read only in part.
+MODIFIERS = frozenset({"beginning", "start", "early", "mid", "middle", "late", "later", "end"})
 
 
 def in_date_vocabulary(word: str) -> bool:
