@@ -152,6 +152,14 @@ CHAT_SHORTHAND = [
     ("beginning of next week", utc(2026, 11, 30)),
     ("mid next week", utc(2026, 12, 2)),
     ("mid-december", utc(2026, 12, 15)),
+    ("by thu latest", utc(2026, 11, 26)),
+    ("by next thursday at the latest", utc(2026, 12, 3)),
+    ("on or before friday", utc(2026, 11, 27)),
+    ("sometime next week", utc(2026, 11, 30)),
+    ("by month end", utc(2026, 11, 30)),
+    ("by year end", utc(2026, 12, 31)),
+    ("by end of play", utc(2026, 11, 25, 17)),
+    ("end of business friday", utc(2026, 11, 27, 17)),
 ]
 NUMERIC_AT_THE_END = [
     ("10/12", utc(2026, 12, 10)),

@@ -61,6 +61,11 @@ _NAMED_CLOCKS = {
     "close of business": "eod",
     "end of day": "eod",
     "end of the day": "eod",
+    "eop": "eod",
+    "end of play": "eod",
+    "close of play": "eod",
+    "end of business": "eod",
+    "eob": "eod",
 }
 
 
@@ -138,6 +143,13 @@ NAMED_DAYS: dict[str, Day] = {
         ("eod", "cob", "close of business", "end of day", "end of the day", "end of today"),
         Today("eod"),
     ),
+    **dict.fromkeys(
+        ("eop", "end of play", "close of play", "end of business", "eob"), Today("eod")
+    ),
+    **dict.fromkeys(("week end", "week-end"), EndOf("week", following=False)),
+    **dict.fromkeys(("month end", "month-end"), EndOf("month", following=False)),
+    **dict.fromkeys(("quarter end", "quarter-end"), EndOf("quarter", following=False)),
+    **dict.fromkeys(("year end", "year-end"), EndOf("year", following=False)),
     "this": Today("this"),  # only with a time: "this afternoon"
     "tomorrow": Offset(1),
     **dict.fromkeys(("day after tomorrow", "the day after tomorrow"), Offset(2)),
@@ -448,6 +460,11 @@ def _with_part(clock: Clock | None, part: str) -> Clock | None:
 
 def _parse_core(words: list[str]) -> tuple[Spec, bool] | None:
     """The date words (trigger removed) as a spec, and whether a trigger is needed."""
+    # "by thu latest", "by 3pm at the latest": the deadline is the date itself
+    if words[-1:] == ["latest"]:
+        words = words[:-3] if words[-3:-1] == ["at", "the"] else words[:-1]
+        if not words:
+            return None
     rest, outer = _split_part(words)
     # "fri at 7 in the evening": the part of day may close the phrase, after the time.
     for base, said in ((words, ""), (rest, outer)) if outer else ((words, ""),):

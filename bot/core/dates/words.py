@@ -52,6 +52,9 @@ UNITS = {
 }
 TRIGGERS = (
     ("no", "later", "than"),
+    ("on", "or", "before"),
+    ("some", "time"),
+    ("sometime",),
     ("due", "by"),
     ("due", "on"),
     ("due", "before"),
@@ -165,7 +168,7 @@ NOT_DATES = frozenset({"1/2", "1/3", "2/3", "1/4", "3/4", "24/7", "9/11", "50/50
 DATE_WORDS = frozenset(
     {w for w in (*MONTHS, *WEEKDAYS) if w not in AMBIGUOUS_MONTHS | AMBIGUOUS_WEEKDAYS}
     | {"today", "tomorrow", "tonight", "yesterday", "eod", "cob", "eow", "eom", "eoy", "eoq"}
-    | {"noon", "midnight", "midday", "weekend", "xmas", "fortnight", "o'clock", "w/c"}
+    | {"noon", "midnight", "midday", "weekend", "xmas", "fortnight", "o'clock", "w/c", "eop"}
 )
 # Words that only mean a date next to another date word: "this week", "next month".
 _PERIODS = frozenset({"week", "month", "year", "quarter", "weekend", "fortnight"})
