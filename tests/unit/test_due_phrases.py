@@ -324,6 +324,7 @@ def test_no_date_alone_is_not_a_promise() -> None:
         ("follow up every other week", "every other week"),
         ("call first monday of each month", "each month"),
         ("stand-up on mondays at 10am", "mondays"),
+        ("team call fridays", "fridays"),
     ],
 )
 def test_a_repeating_promise_is_refused_rather_than_saved_once(item: str, repeat: str) -> None:

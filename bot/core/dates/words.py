@@ -259,7 +259,5 @@ def repetition(words: list[str]) -> tuple[int, int] | None:
                 wider = nxt == "other" or nxt.isdigit() or nxt in NUMBER_WORDS
                 return i, min(len(words), i + (3 if wider else 2))
         if word in _REPEATS and all(in_date_vocabulary(w) for w in words[i + 1 :]):
-            if word.endswith("s") and word[:-1] in WEEKDAYS and i and words[i - 1] != "on":
-                continue  # "mondays" alone may be a plural; "on mondays" repeats
             return i, i + 1
     return None
