@@ -305,6 +305,10 @@ def test_an_amount_of_time_inside_the_text_is_not_a_date() -> None:
     )
 
 
+def test_a_word_like_later_before_a_trigger_word_stays_in_the_text() -> None:
+    assert promise("ping later by mon").text == "ping later"
+
+
 def test_no_date_at_the_end_keeps_a_promise_undated_on_purpose() -> None:
     assert promise("prepare slides for the monday meeting, no date") == PromiseDraft(
         "prepare slides for the monday meeting"

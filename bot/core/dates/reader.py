@@ -190,7 +190,10 @@ def split_due(item: str, ctx: DueContext) -> DueSplit | None:
     while before > 0 and in_date_vocabulary(words[before - 1]):
         before -= 1
     run = words[before:start]
-    modifiers = [i for i, w in enumerate(run) if w in MODIFIERS]
+    # "early" right before "next week" shifts it; before "by mon" ("ping later by mon")
+    # it is the promise's own word.
+    shifts = not trigger_len(words[start:])
+    modifiers = [i for i, w in enumerate(run) if w in MODIFIERS and shifts]
     left = sorted(set(date_like(run) + amounts_of_time(run) + modifiers))
     if left:
         # "tomorrow" in "send report tomorrow by 3pm, the 5th": part of the date went unread.
