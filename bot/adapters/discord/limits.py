@@ -41,6 +41,7 @@ SELECT_OPTIONS = Limit(25, "options in a select menu", _COMPONENTS + "#string-se
 MODAL_TITLE = Limit(45, "a modal's title", _RESPONSES + "#interaction-response-object-modal")
 MODAL_COMPONENTS = Limit(5, "components in a modal", _RESPONSES)
 INPUT_LABEL = Limit(45, "a text input's label", _COMPONENTS + "#text-input")
+LABEL_DESCRIPTION = Limit(100, "a label's description", _COMPONENTS + "#label")
 INPUT_PLACEHOLDER = Limit(100, "a text input's placeholder", _COMPONENTS + "#text-input")
 INPUT_VALUE = Limit(4000, "a text input's value and max_length", _COMPONENTS + "#text-input")
 CHOICES = Limit(25, "autocomplete or option choices", _COMMANDS + "#autocomplete")
@@ -67,6 +68,7 @@ TABLE: tuple[Limit, ...] = (
     MODAL_TITLE,
     MODAL_COMPONENTS,
     INPUT_LABEL,
+    LABEL_DESCRIPTION,
     INPUT_PLACEHOLDER,
     INPUT_VALUE,
     CHOICES,

@@ -326,13 +326,15 @@ def render(reply: Reply, *, max_messages: int = 5, footer: str = "") -> list[Ren
     colour = COLOURS.get(reply.kind)
     out: list[Rendered] = []
     for index, page in enumerate(packer.pages):
+        description = "\n".join(page.description)
         embed = discord.Embed(
             title=page.title,
-            description="\n".join(page.description) or None,
+            description=description if description.strip() else None,
             colour=colour,
         )
         for f in page.fields:
-            embed.add_field(name=f.name, value=f.value or _BLANK, inline=False)
+            # Discord refuses a blank field value ("This field is required").
+            embed.add_field(name=f.name, value=f.value if f.value.strip() else _BLANK, inline=False)
         if page.footer:
             embed.set_footer(text=page.footer)
         out.append(

@@ -46,6 +46,7 @@ MORE_HINTS = {
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
 _BOLD_LOOKALIKE = "∗"  # an asterisk inside bold text would end the bold early
+_NOTHING = "\u200b"  # shown for a blank line that has buttons: Slack refuses empty text
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,8 @@ def users_in(reply: Reply) -> set[str]:
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": _cut(text, limit) or " ", "emoji": True}
+    # Slack refuses a text object with no text; a blank one shows a dash instead.
+    return {"type": "plain_text", "text": _cut(text, limit).strip() or "-", "emoji": True}
 
 
 def mrkdwn_section(text: str, block_id: str | None = None) -> Block:
@@ -163,7 +165,7 @@ def header_block(title: str) -> Block:
 def button(action: Action) -> Block:
     element: Block = {
         "type": "button",
-        "text": plain(action.label, MAX_BUTTON_TEXT),
+        "text": plain(action.label.strip() or action.verb.replace("_", " "), MAX_BUTTON_TEXT),
         "action_id": action.custom_id,
         "value": action.custom_id,
     }
@@ -226,11 +228,12 @@ def _text_units(texts: list[str], *, counts_heading: bool) -> list[_Unit]:
         lines += 1
     if chunk:
         units_.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
-    return units_
+    # Slack refuses a section with no text: blank lines on their own are not shown.
+    return [unit for unit in units_ if unit.blocks[0]["text"]["text"].strip()]
 
 
 def _action_unit(text: str, actions: Sequence[Action], block_id: str) -> _Unit:
-    pieces = _chunks(text, MAX_TEXT)
+    pieces = _chunks(text, MAX_TEXT) if text.strip() else [_NOTHING]
     blocks: list[Block] = [
         mrkdwn_section(piece, f"{block_id}.t{i}" if i else f"{block_id}.t")
         for i, piece in enumerate(pieces)

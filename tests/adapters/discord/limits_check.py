@@ -117,7 +117,13 @@ def _modal(data: Json) -> Iterator[str]:
         yield f"data.components: {len(rows)} {L.MODAL_COMPONENTS.what}"
     seen: set[str] = set()
     for r, row in enumerate(rows):
-        for c, item in enumerate(row.get("components") or []):
+        if "component" in row:  # a label (type 18) around one input
+            yield from _long(f"data.components.{r}.label", row.get("label"), L.INPUT_LABEL)
+            yield from _long(
+                f"data.components.{r}.description", row.get("description"), L.LABEL_DESCRIPTION
+            )
+        items = [row["component"]] if "component" in row else row.get("components") or []
+        for c, item in enumerate(items):
             where = f"data.components.{r}.components.{c}"
             yield from _custom_id(where, item, seen)
             yield from _long(f"{where}.label", item.get("label"), L.INPUT_LABEL)
