@@ -154,8 +154,9 @@ def mrkdwn_section(text: str, block_id: str | None = None) -> Block:
     return block
 
 
-def context_block(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, MAX_TEXT)}]}
+def context_block(text: str, limit: int = MAX_TEXT) -> Block:
+    cut = _cut(text, max(1, min(limit, MAX_TEXT)))
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut}]}
 
 
 def header_block(title: str) -> Block:

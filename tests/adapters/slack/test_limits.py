@@ -8,6 +8,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack import messages, render
 from bot.core.services import MAX_CUSTOMER_NAME
 
 from .fake_slack import FakeSlack
@@ -61,3 +62,14 @@ async def test_a_very_long_command_is_refused_not_opened_as_a_form(tmp_path: Pat
         await rig.command("y" * 61_000)
         assert not rig.fake.calls_to("views.open")
         assert "the most is 60,000" in str(rig.fake.responses[-1]["blocks"])
+
+
+def test_a_note_for_a_pressed_button_keeps_the_message_within_slacks_total_text() -> None:
+    full = [render.mrkdwn_section("x" * 2700, f"l0.{n}.t") for n in range(4)] + [
+        {"type": "actions", "block_id": "l0.3", "elements": []}
+    ]
+    note = render.context_block("✅ " + "kept " * 500)
+    blocks = messages.replace_block(full, "l0.3", note)
+    assert [b.get("block_id") for b in blocks][:4] == ["l0.0.t", "l0.1.t", "l0.2.t", "l0.3.t"]
+    assert blocks[-1]["type"] == "context"
+    assert sum(render.text_units(b) for b in blocks) <= render.MAX_MESSAGE_TEXT
