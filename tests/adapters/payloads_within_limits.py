@@ -16,6 +16,15 @@ with warnings.catch_warnings():  # discord.py imports audioop, deprecated in 3.1
 from bot.adapters.slack import render as slack_render
 from bot.adapters.slack import views
 from bot.core.custom_ids import Verb
+from bot.core.model import (
+    Challenge,
+    ChallengeStatus,
+    Customer,
+    Direction,
+    Promise,
+    PromiseStatus,
+    Team,
+)
 from bot.core.replies import Action, Line, Link, Reply, Section, Span, Strong, Text, UserRef, When
 from tests.adapters.discord.limits_check import message_problems
 from tests.adapters.slack.limits_check import check_message, check_view
@@ -113,3 +122,55 @@ def assert_discord_accepts(reply: Reply) -> None:
         }
         problems = message_problems(payload)
         assert not problems, problems
+
+
+# -- domain data, for the core's own content builders -------------------------------------------
+
+TEAM = Team("slack:T1", "Stress", timezone="Europe/London")
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+@st.composite
+def customers(draw: st.DrawFn) -> dict[int, Customer]:
+    names = draw(st.lists(NAME, min_size=1, max_size=32))
+    return {n + 1: Customer(TEAM.id, name, f"c{n}", id=n + 1) for n, name in enumerate(names)}
+
+
+@st.composite
+def promises(draw: st.DrawFn, known: dict[int, Customer], most: int = 130) -> list[Promise]:
+    count = draw(st.integers(1, most))
+    out = []
+    for n in range(count):
+        out.append(
+            Promise(
+                TEAM.id,
+                draw(st.sampled_from(sorted(known))),
+                draw(st.sampled_from(list(Direction))),
+                draw(ITEM) or "call back",
+                draw(USERS),
+                draw(USERS),
+                NOW - timedelta(days=3),
+                due_at=draw(st.none() | INSTANT),
+                status=draw(st.sampled_from([PromiseStatus.OPEN] * 4 + [PromiseStatus.KEPT])),
+                id=n + 1,
+            )
+        )
+    return out
+
+
+@st.composite
+def challenges(draw: st.DrawFn, known: dict[int, Customer]) -> list[Challenge]:
+    count = draw(st.integers(0, 60))
+    return [
+        Challenge(
+            TEAM.id,
+            draw(st.sampled_from(sorted(known))),
+            draw(ITEM) or "slow internet",
+            draw(USERS),
+            NOW - timedelta(days=draw(st.integers(0, 400))),
+            status=draw(st.sampled_from(list(ChallengeStatus))),
+            passed_to=draw(st.none() | NAME),
+            id=n + 1,
+        )
+        for n in range(count)
+    ]

@@ -11,17 +11,24 @@ from bot.adapters.discord import forms as discord_forms
 from bot.adapters.slack import limits as slack_limits
 from bot.adapters.slack import render as slack_render
 from bot.adapters.slack import views
+from bot.adapters.slack.home import HomeData, home_replies
+from bot.core import content, queries
 from bot.core.model import Kind
 from bot.core.replies import Reply, Section, line
 from tests.adapters.discord.limits_check import modal_problems
 from tests.adapters.payloads_within_limits import (
     ITEM,
     NAME,
+    NOW,
     REPLY,
+    TEAM,
     WORDS,
     assert_discord_accepts,
     assert_home_accepted,
     assert_slack_accepts,
+    challenges,
+    customers,
+    promises,
 )
 from tests.adapters.slack.limits_check import check_message, check_view
 
@@ -80,6 +87,31 @@ def test_the_forms_are_modals_discord_accepts(customer: str, kind: Kind | None, 
         assert modal_problems(modal) == []
         assert discord_forms.FormSpec.parse(modal["custom_id"]) == spec
     assert modal_problems(discord_forms.pass_on_form(2**31 - 1).to_dict()) == []
+
+
+@settings(max_examples=15, deadline=None)  # each example is up to 130 promises
+@given(st.data())
+def test_reminders_lists_and_the_home_tab_from_generated_records_are_accepted(
+    data: st.DataObject,
+) -> None:
+    known = data.draw(customers())
+    due = data.draw(promises(known))
+    raised = data.draw(challenges(known))
+    reminder = content.reminder(TEAM, due, known, NOW)
+    listed = content.promise_list(queries.PromiseList(TEAM, NOW, tuple(due), known, None))
+    open_ones = tuple(c for c in raised if c.is_open)
+    problems = content.challenge_list(queries.ChallengeList(TEAM, NOW, open_ones, known))
+    for reply in (reminder, listed, problems):
+        assert_slack_accepts(reply)
+        assert_discord_accepts(reply)
+    # A grouped reminder is one message (updated in place); each line shown keeps its buttons.
+    [one] = slack_render.to_messages(reminder, split=False)
+    assert check_message(one.blocks, one.text) is None
+    home = HomeData(
+        queries.PromiseList(TEAM, NOW, tuple(p for p in due if p.is_open), known, "U01ABCDEF"),
+        queries.ChallengeList(TEAM, NOW, open_ones, known),
+    )
+    assert_home_accepted(home_replies(home))
 
 
 def test_a_long_list_goes_on_in_more_messages_under_slacks_text_limit() -> None:

@@ -8,7 +8,7 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import messages, render
+from bot.adapters.slack import limits, messages, render
 from bot.core.services import MAX_CUSTOMER_NAME
 
 from .fake_slack import FakeSlack
@@ -73,3 +73,11 @@ def test_a_note_for_a_pressed_button_keeps_the_message_within_slacks_total_text(
     assert [b.get("block_id") for b in blocks][:4] == ["l0.0.t", "l0.1.t", "l0.2.t", "l0.3.t"]
     assert blocks[-1]["type"] == "context"
     assert sum(render.text_units(b) for b in blocks) <= render.MAX_MESSAGE_TEXT
+
+
+def test_lengths_are_counted_in_utf16_units_the_larger_count() -> None:
+    assert limits.units("acme") == 4
+    assert limits.units("café") == 4  # in the BMP: one unit each
+    assert limits.units("🙂👍🏽") == 6  # outside it: two each (and the skin tone is one more)
+    assert limits.fitting("ab🙂cd", 3) == 2  # the emoji would need units 3 and 4
+    assert all(limit.source.startswith("https://") and limit.most > 0 for limit in limits.TABLE)
