@@ -20,7 +20,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.adapters.slack import limits
-from bot.adapters.slack.limits import units
 from bot.core.replies import Action, Line, Link, Reply, Strong, Text, UserRef, When
 
 Block = dict[str, Any]
@@ -183,7 +182,7 @@ def text_units(block: Block) -> int:
         item = stack.pop()
         if isinstance(item, dict):
             if item.get("type") in {"plain_text", "mrkdwn"} and isinstance(item.get("text"), str):
-                total += units(item["text"])
+                total += limits.units(item["text"])
             else:
                 stack.extend(item.values())
         elif isinstance(item, list):
@@ -215,22 +214,22 @@ def _units(reply: Reply, names: Mapping[str, str] | None, prefix: str = "") -> l
 
 def _text_units(texts: list[str], *, counts_heading: bool) -> list[_Unit]:
     """Consecutive plain lines share a section block, up to MAX_TEXT UTF-16 units."""
-    units_: list[_Unit] = []
+    made: list[_Unit] = []
     chunk: list[str] = []
     size = 0
     lines = -1 if counts_heading else 0  # the heading is not a line of content
     for text in [piece for t in texts for piece in _chunks(t, MAX_TEXT)]:
-        length = units(text)
+        length = limits.units(text)
         if chunk and size + 1 + length > MAX_TEXT:
-            units_.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
+            made.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
             chunk, size, lines = [], 0, 0
         chunk.append(text)
         size += length + (1 if size else 0)
         lines += 1
     if chunk:
-        units_.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
+        made.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
     # Slack refuses a section with no text: blank lines on their own are not shown.
-    return [unit for unit in units_ if unit.blocks[0]["text"]["text"].strip()]
+    return [unit for unit in made if unit.blocks[0]["text"]["text"].strip()]
 
 
 def _action_unit(text: str, actions: Sequence[Action], block_id: str) -> _Unit:
@@ -261,10 +260,10 @@ def to_messages(
     text; what still does not fit (or all of it without ``split``) is summarised in the
     last one, with ``more_hint`` (by default the command that lists it for this kind)."""
     hint = MORE_HINTS.get(reply.kind, "") if more_hint is None else more_hint
-    units_ = _units(reply, names)
+    all_units = _units(reply, names)
     parts = MAX_PARTS if split else 1
     messages: list[SlackMessage] = []
-    rest = units_
+    rest = all_units
     for part in range(parts):
         title = reply.title if part == 0 else f"{reply.title} (continued)"
         last = part == parts - 1
@@ -289,11 +288,11 @@ def to_view_blocks(
 ) -> list[Block]:
     """Several replies stacked in one modal or Home tab, summarised past ``max_blocks``;
     each reply's block_ids carry its position, so none repeats across the view."""
-    units_: list[_Unit] = []
+    all_units: list[_Unit] = []
     for index, reply in enumerate(replies):
-        units_.append(_Unit((header_block(reply.title),), 0))
-        units_ += _units(reply, names, prefix=f"r{index}.")
-    blocks, rest = _fill([], units_, max_blocks, summarise=True)
+        all_units.append(_Unit((header_block(reply.title),), 0))
+        all_units += _units(reply, names, prefix=f"r{index}.")
+    blocks, rest = _fill([], all_units, max_blocks, summarise=True)
     if rest:
         _summarise(blocks, rest, more_hint)
     return blocks
@@ -301,7 +300,7 @@ def to_view_blocks(
 
 def _fill(
     blocks: list[Block],
-    units_: list[_Unit],
+    queue: list[_Unit],
     max_blocks: int,
     *,
     summarise: bool,
@@ -311,15 +310,15 @@ def _fill(
     units of text, keeping room for a summary if one may be needed."""
     used = len(blocks)
     text = sum(text_units(block) for block in blocks)
-    for index, unit in enumerate(units_):
-        more_follow = index < len(units_) - 1
+    for index, unit in enumerate(queue):
+        more_follow = index < len(queue) - 1
         reserve = summarise and more_follow
         room = max_blocks - (1 if reserve else 0)
         size = unit.size
         if used + len(unit.blocks) > room:
-            return blocks, units_[index:]
+            return blocks, queue[index:]
         if max_text is not None and text + size > max_text - (_SUMMARY_ROOM if reserve else 0):
-            return blocks, units_[index:]
+            return blocks, queue[index:]
         blocks.extend(unit.blocks)
         used += len(unit.blocks)
         text += size
@@ -357,7 +356,7 @@ def blocks_of(reply: Reply, names: Mapping[str, str] | None = None) -> list[Bloc
 def _chunks(text: str, limit: int) -> list[str]:
     """``text`` in pieces of at most ``limit`` UTF-16 units, cut at a break if possible."""
     pieces: list[str] = []
-    while units(text) > limit:
+    while limits.units(text) > limit:
         cut = _safe_cut(text, limits.fitting(text, limit))
         pieces.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
@@ -367,7 +366,7 @@ def _chunks(text: str, limit: int) -> list[str]:
 
 def _cut(text: str, limit: int) -> str:
     """``text`` shortened with "…" to at most ``limit`` UTF-16 units."""
-    if units(text) <= limit:
+    if limits.units(text) <= limit:
         return text
     return text[: _safe_cut(text, limits.fitting(text, limit - 1))].rstrip() + "…"
 
