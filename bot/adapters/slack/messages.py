@@ -42,12 +42,16 @@ def responder(respond: AsyncRespond) -> Tell:
 
     async def tell(reply: Reply) -> None:
         for part in render.to_messages(reply):
-            await respond(
+            answer = await respond(
                 text=part.text,
                 blocks=part.blocks,
                 response_type="ephemeral" if reply.private else "in_channel",
                 replace_original=False,
             )
+            # A response_url answers a refused payload with an error status, not an
+            # exception: without this the reply would vanish without a trace.
+            if answer.status_code != 200:
+                log.warning("Slack refused a reply: %s %s", answer.status_code, answer.body)
 
     return tell
 
