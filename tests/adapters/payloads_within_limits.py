@@ -25,11 +25,24 @@ from bot.core.model import (
     PromiseStatus,
     Team,
 )
-from bot.core.replies import Action, Line, Link, Reply, Section, Span, Strong, Text, UserRef, When
+from bot.core.replies import (
+    Action,
+    Line,
+    Link,
+    Reply,
+    ReplyKind,
+    Section,
+    Span,
+    Strong,
+    Style,
+    Text,
+    UserRef,
+    When,
+)
 from tests.adapters.discord.limits_check import message_problems
 from tests.adapters.slack.limits_check import check_message, check_view
 
-KINDS = ("confirmation", "record", "list", "digest", "reminder", "help", "error", "info")
+KINDS = tuple(ReplyKind)
 # What people type that renderers must escape or count carefully: markup, entities,
 # emoji outside the BMP (two UTF-16 units each), right-to-left text, mentions.
 PIECES = st.sampled_from(
@@ -62,7 +75,7 @@ def actions(draw: st.DrawFn) -> tuple[Action, ...]:
     verbs = draw(st.lists(st.sampled_from(VERBS), unique=True, max_size=5))
     target = draw(st.integers(1, 2**31 - 1))
     return tuple(
-        Action(v, target, draw(LABELS), style="primary" if i == 0 else "default")
+        Action(v, target, draw(LABELS), style=Style.PRIMARY if i == 0 else Style.DEFAULT)
         for i, v in enumerate(verbs)
     )
 

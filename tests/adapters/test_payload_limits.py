@@ -14,7 +14,7 @@ from bot.adapters.slack import views
 from bot.adapters.slack.home import HomeData, home_replies
 from bot.core import content, queries
 from bot.core.model import Kind
-from bot.core.replies import Reply, Section, line
+from bot.core.replies import Reply, ReplyKind, Section, line
 from tests.adapters.discord.limits_check import modal_problems
 from tests.adapters.payloads_within_limits import (
     ITEM,
@@ -117,7 +117,9 @@ def test_reminders_lists_and_the_home_tab_from_generated_records_are_accepted(
 def test_a_long_list_goes_on_in_more_messages_under_slacks_text_limit() -> None:
     # Each line is 100 emoji (200 UTF-16 units) and 150 escaped "&" (750 characters).
     items = [f"{'🙂' * 100}{'&' * 150} promise {n}." for n in range(129)]
-    reply = Reply("Open promises", (Section("Ours", tuple(line(t) for t in items)),), kind="list")
+    reply = Reply(
+        "Open promises", (Section("Ours", tuple(line(t) for t in items)),), kind=ReplyKind.LIST
+    )
     messages = slack_render.to_messages(reply)
     assert len(messages) == slack_render.MAX_PARTS
     for message in messages:
@@ -127,4 +129,4 @@ def test_a_long_list_goes_on_in_more_messages_under_slacks_text_limit() -> None:
     assert "promise 0." in str(messages[0].blocks)
     assert messages[1].blocks[0]["text"]["text"] == "Open promises (continued)"
     summary = messages[-1].blocks[-1]["elements"][0]["text"]
-    assert summary.endswith("more not shown here. " + slack_render.MORE_HINTS["list"])
+    assert summary.endswith("more not shown here. " + slack_render.MORE_HINTS[ReplyKind.LIST])

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.adapters.slack import limits
-from bot.core.replies import Action, Line, Link, Reply, Strong, Text, UserRef, When
+from bot.core.replies import Action, Line, Link, Reply, ReplyKind, Strong, Text, UserRef, When
 
 Block = dict[str, Any]
 
@@ -36,11 +36,11 @@ MAX_PARTS = 4  # more messages than this in a row is noise: the rest is summaris
 # Room kept in every message's text budget for the closing "N more" line.
 _SUMMARY_ROOM = 400
 MORE_HINTS = {
-    "reminder": "`/touchpoint promises` lists them all.",
-    "digest": "`/touchpoint promises` and `/touchpoint challenges` list them all.",
-    "list": "`/touchpoint promises mine` or `/touchpoint challenges <customer>` lists fewer.",
-    "record": "`/touchpoint show <customer> page 2` shows the next page.",
-    "confirmation": "`/touchpoint show <customer>` shows the whole record.",
+    ReplyKind.REMINDER: "`/touchpoint promises` lists them all.",
+    ReplyKind.DIGEST: "`/touchpoint promises` and `/touchpoint challenges` list them all.",
+    ReplyKind.LIST: "`/touchpoint promises mine` or `/touchpoint challenges <name>` lists fewer.",
+    ReplyKind.RECORD: "`/touchpoint show <customer> page 2` shows the next page.",
+    ReplyKind.CONFIRMATION: "`/touchpoint show <customer>` shows the whole record.",
 }
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
