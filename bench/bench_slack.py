@@ -188,7 +188,9 @@ class Bench:
 
     async def __aenter__(self) -> Bench:
         clock = ManualClock(NOW)
-        self.fake = TimedFakeSlack(now=lambda: clock.now().timestamp(), keep_arguments=False)
+        self.fake = TimedFakeSlack(
+            now=lambda: clock.now().timestamp(), keep_arguments=False, enforce_limits=False
+        )
         await self.fake.start()
         self.fake.tokens["xoxb-bench"] = "T0"
         env = {

@@ -124,10 +124,11 @@ class Fakes:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[Fakes]:
-        self.slack = FakeSlack(keep_arguments=False)
+        self.slack = FakeSlack(keep_arguments=False, enforce_limits=False)
         self.slack.tokens["xoxb-bench"] = "T1"
         await self.slack.start()
         self.discord = FakeDiscord()
+        self.discord.enforce_limits = False  # the tests check payloads; this times start-up
         self.guild = self.discord.add_guild("Bench Server")
         await self.discord.start()
         try:

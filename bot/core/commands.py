@@ -145,10 +145,10 @@ class Commands:
     def run(self, text: str, ctx: Context) -> Routed:
         """Run one command typed as text, saying which promise it changed; a user's
         mistake is raised as a ``UserError`` (``Interactions`` turns it into the reply)."""
-        self.ensure_team(ctx)
-        too_long = _too_long(text)  # before any pattern reads it
+        too_long = _too_long(text)  # before anything, even the team, reads it
         if too_long is not None:
             raise too_long
+        self.ensure_team(ctx)
         return self.execute(requests.read(text), ctx)
 
     def execute(self, request: requests.Request, ctx: Context) -> Routed:
@@ -214,6 +214,7 @@ class Commands:
             customer, kind = split_kind(text)
             if not customer:
                 raise UserError("Name the customer: `/touchpoint acme`.")
+            services.check_new_customer_name(customer)
             return OpenForm(customer=customer, kind=kind)
         recorded = services.record_quick_entry(
             ctx.team_id, ctx.user_id, text, uow=self._uow(), clock=self._clock

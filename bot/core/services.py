@@ -177,6 +177,23 @@ def find_customer(uow: UnitOfWork, team_id: str, text: str) -> Customer:
     raise NotFound(f"No customer is called “{name}”.{hint}")
 
 
+def customer_name_too_long(name: str) -> str:
+    """The one message for an over-long name, whichever way it was typed."""
+    return (
+        f"A customer name can have at most {MAX_CUSTOMER_NAME} characters; "
+        f"“{name[:40].rstrip()}…” has {len(name)}. Use a shorter name: "
+        "`/touchpoint alias` can give it another one later."
+    )
+
+
+def check_new_customer_name(text: str) -> None:
+    """Refuse a name over the limit before a form opens for it. A leading "+" (insist on
+    a new customer) is not part of the name."""
+    name = " ".join(clean_text(text).strip().lstrip("+").split())
+    if len(name) > MAX_CUSTOMER_NAME:
+        raise UserError(customer_name_too_long(name))
+
+
 def resolve_or_create_customer(
     uow: UnitOfWork, team_id: str, text: str, now: datetime
 ) -> tuple[Customer, bool]:
@@ -189,13 +206,7 @@ def resolve_or_create_customer(
             [FieldError("customer", "Name the customer first, e.g. `acme call | ...`.")]
         )
     if len(name) > MAX_CUSTOMER_NAME:
-        raise ParseError(
-            [
-                FieldError(
-                    "customer", f"A customer name can have at most {MAX_CUSTOMER_NAME} characters."
-                )
-            ]
-        )
+        raise ParseError([FieldError("customer", customer_name_too_long(name))])
     slug = slugify(name)
     existing = uow.customers.by_slug(team_id, slug)
     if existing is not None:

@@ -79,6 +79,7 @@ async def discord_bot(tmp_path: Path, *, send_timeout: float | None = None) -> A
         )
         world = World(fake, container, clock, adapter, engine, acme, globex, env)
         yield world
+        assert not fake.refused, f"Discord refuses: {fake.refused}"
     finally:
         if world is not None:
             await world.adapter.stop()

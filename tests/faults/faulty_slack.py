@@ -124,6 +124,7 @@ async def slack_bot(
                 await adapter.start()
                 try:
                     yield SlackRig(fake, adapter, container, clock, session)
+                    assert not fake.refused, f"Slack refuses: {fake.refused}"
                 finally:
                     await adapter.stop()
         finally:

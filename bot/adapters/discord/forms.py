@@ -16,6 +16,7 @@ from typing import Any, cast
 
 import discord
 
+from bot.adapters.discord import limits
 from bot.core.commands import split_kind
 from bot.core.custom_ids import FormId, customer_room
 from bot.core.drafts import FormFields
@@ -24,9 +25,9 @@ from bot.core.model import Kind
 from bot.core.replies import Line, Reply, ReplyKind, Section, Strong, Text, line
 
 PASS_ON_PREFIX = "tpp:"  # noqa: S105 - a custom_id prefix, not a secret
-TITLE_MAX = 45
-CUSTOM_ID_MAX = 100
-INPUT_MAX = 4000
+TITLE_MAX = limits.MODAL_TITLE.most
+CUSTOM_ID_MAX = limits.CUSTOM_ID.most
+INPUT_MAX = limits.INPUT_VALUE.most
 MAX_CUSTOMER_IN_ID = customer_room(CUSTOM_ID_MAX)
 
 

@@ -24,11 +24,11 @@ from bot.adapters.discord.messages import settled_in_place
 from bot.adapters.discord.notifier import message_ref
 from bot.adapters.discord.render import render
 from bot.adapters.discord.respond import edit_in_place, in_time, report_bug, send, send_reply
-from bot.core import custom_ids, queries, services
+from bot.core import content, custom_ids, queries, services
 from bot.core.commands import Context
 from bot.core.custom_ids import CHALLENGE_VERBS, ButtonId, Verb, hash_matches
 from bot.core.delivery import Notifier
-from bot.core.errors import AmbiguousCustomer, FieldError, ParseError
+from bot.core.errors import AmbiguousCustomer, FieldError, ParseError, UserError
 from bot.core.interactions import Core, Press, Result, Submission, publish
 from bot.core.model import DEFAULT_COMPLETION_CODES, Kind
 from bot.core.replies import Reply, ReplyKind, Section, Text, line, message
@@ -428,12 +428,12 @@ class Handlers:
 
 
 def _customer_problem(name: str) -> Reply | None:
+    """The core's own check (the same answer as on every platform); a leading "+" is not
+    counted. Any name it accepts, "+" included, fits the form's custom_id."""
     if not name.lstrip("+").strip():
         return message("Name the customer", "Give the customer's name.", kind=ReplyKind.ERROR)
-    if len(name) > min(services.MAX_CUSTOMER_NAME, forms.MAX_CUSTOMER_IN_ID):
-        return message(
-            "Customer name too long",
-            f"A customer name can have at most {services.MAX_CUSTOMER_NAME} characters.",
-            kind=ReplyKind.ERROR,
-        )
+    try:
+        services.check_new_customer_name(name)
+    except UserError as exc:
+        return content.error_reply(exc)
     return None

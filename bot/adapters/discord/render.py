@@ -22,20 +22,21 @@ from dataclasses import dataclass, field
 
 import discord
 
+from bot.adapters.discord import limits
 from bot.adapters.discord.buttons import ActionButton
 from bot.core.replies import Action, Image, Line, Link, Reply, Span, Strong, Text, UserRef, When
 
-CONTENT_MAX = 2000
-EMBED_TOTAL_MAX = 6000
-FIELDS_MAX = 25
-TITLE_MAX = 256
-DESCRIPTION_MAX = 4096
-FIELD_NAME_MAX = 256
-FIELD_VALUE_MAX = 1024
-FOOTER_MAX = 2048
-ROWS_MAX = 5
-BUTTONS_PER_ROW = 5
-LABEL_MAX = 80
+CONTENT_MAX = limits.CONTENT.most
+EMBED_TOTAL_MAX = limits.EMBEDS_TOTAL.most
+FIELDS_MAX = limits.EMBED_FIELDS.most
+TITLE_MAX = limits.EMBED_TITLE.most
+DESCRIPTION_MAX = limits.EMBED_DESCRIPTION.most
+FIELD_NAME_MAX = limits.FIELD_NAME.most
+FIELD_VALUE_MAX = limits.FIELD_VALUE.most
+FOOTER_MAX = limits.FOOTER.most
+ROWS_MAX = limits.ACTION_ROWS.most
+BUTTONS_PER_ROW = limits.BUTTONS_PER_ROW.most
+LABEL_MAX = limits.BUTTON_LABEL.most
 ATTACHMENT_DESCRIPTION_MAX = 1024
 ALLOWED_USERS_MAX = 100  # Discord caps allowed_mentions.users at 100 ids
 # Room kept free on every page for the closing note ("… and 37 more").
@@ -325,13 +326,15 @@ def render(reply: Reply, *, max_messages: int = 5, footer: str = "") -> list[Ren
     colour = COLOURS.get(reply.kind)
     out: list[Rendered] = []
     for index, page in enumerate(packer.pages):
+        description = "\n".join(page.description)
         embed = discord.Embed(
             title=page.title,
-            description="\n".join(page.description) or None,
+            description=description if description.strip() else None,
             colour=colour,
         )
         for f in page.fields:
-            embed.add_field(name=f.name, value=f.value or _BLANK, inline=False)
+            # Discord refuses a blank field value ("This field is required").
+            embed.add_field(name=f.name, value=f.value if f.value.strip() else _BLANK, inline=False)
         if page.footer:
             embed.set_footer(text=page.footer)
         out.append(

@@ -42,12 +42,16 @@ def responder(respond: AsyncRespond) -> Tell:
 
     async def tell(reply: Reply) -> None:
         for part in render.to_messages(reply):
-            await respond(
+            answer = await respond(
                 text=part.text,
                 blocks=part.blocks,
                 response_type="ephemeral" if reply.private else "in_channel",
                 replace_original=False,
             )
+            # A response_url answers a refused payload with an error status, not an
+            # exception: without this the reply would vanish without a trace.
+            if answer.status_code != 200:
+                log.warning("Slack refused a reply: %s %s", answer.status_code, answer.body)
 
     return tell
 
@@ -84,17 +88,18 @@ def replace_block(
 ) -> list[dict[str, Any]]:
     """The message's blocks with the clicked actions block swapped for ``replacement``;
     appended instead if that block is gone (the message was edited meanwhile)."""
-    out: list[dict[str, Any]] = []
-    replaced = False
-    for block in blocks:
-        if not replaced and block.get("block_id") == block_id:
-            out.append(replacement)
-            replaced = True
-        else:
-            out.append(dict(block))
-    if not replaced:
-        out = [*out[: render.MAX_BLOCKS_MESSAGE - 1], replacement]
-    return out
+    kept = [dict(b) for b in blocks]
+    index = next((i for i, b in enumerate(kept) if b.get("block_id") == block_id), None)
+    if index is None:
+        kept = kept[: render.MAX_BLOCKS_MESSAGE - 1]
+        index = len(kept)
+    else:
+        del kept[index]
+    # Notes pile up as buttons are pressed: keep the message within Slack's total text.
+    room = render.MAX_MESSAGE_TEXT - sum(render.text_units(b) for b in kept)
+    if render.text_units(replacement) > room and replacement.get("type") == "context":
+        replacement = render.context_block(replacement["elements"][0]["text"], room)
+    return [*kept[:index], replacement, *kept[index:]]
 
 
 async def message_blocks(

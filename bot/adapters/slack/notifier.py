@@ -41,10 +41,6 @@ CLOCK_SLACK = timedelta(minutes=2)
 # A plain-text fallback message: Slack takes up to 40,000 characters but truncates long
 # texts in the client; 3,000 shows whole.
 PLAIN_LIMIT = 3000
-MORE_HINT = {
-    "reminder": "`/touchpoint promises` lists them all.",
-    "digest": "`/touchpoint promises` and `/touchpoint challenges` list them all.",
-}
 
 
 def delivery_metadata(key: str, part: int, parts: int) -> dict[str, Any]:
@@ -169,7 +165,6 @@ class SlackNotifier:
             reply,
             names,
             split=reply.kind != "reminder",
-            more_hint=MORE_HINT.get(reply.kind, ""),
         )
 
     async def _post(
@@ -266,9 +261,7 @@ class SlackNotifier:
 async def update_message(client: AsyncWebClient, ref: str, reply: Reply) -> None:
     """Replace a posted message with ``reply`` (one message; the rest summarised)."""
     channel, ts = parse_ref(ref)
-    part = render.to_messages(as_edit(reply), split=False, more_hint=MORE_HINT.get(reply.kind, ""))[
-        0
-    ]
+    part = render.to_messages(as_edit(reply), split=False)[0]
     await delivery_call(
         client.chat_update(channel=channel, ts=ts, text=part.text, blocks=part.blocks)
     )

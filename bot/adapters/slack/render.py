@@ -4,9 +4,11 @@ Everything a person typed travels as ``Text``/``Strong`` and is escaped here (``
 ``>``), so nothing in a touchpoint can ping ``@channel`` or forge a link: the only ``<...>``
 tokens in our output are the mentions and dates we write ourselves.
 
-Slack refuses a message rather than truncating it, so the limits are applied here: a long
-reply is split over several messages (at most ``MAX_PARTS``) or summarised ("… and 37 more"),
-never rejected.
+Slack refuses a message rather than truncating it, so the limits of ``limits`` are applied
+here, lengths counted in UTF-16 units: a long reply is split over several messages (at most
+``MAX_PARTS``) or summarised ("… and 37 more not shown here. `/touchpoint promises` lists
+them all."), never rejected. A line and its buttons always travel together, so every
+button shown still acts on the line above it.
 """
 
 from __future__ import annotations
@@ -17,21 +19,33 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.replies import Action, Line, Link, Reply, Strong, Text, UserRef, When
+from bot.adapters.slack import limits
+from bot.core.replies import Action, Line, Link, Reply, ReplyKind, Strong, Text, UserRef, When
 
 Block = dict[str, Any]
 
-MAX_BLOCKS_MESSAGE = 50
-MAX_BLOCKS_VIEW = 100  # a modal or the Home tab
-MAX_TEXT = 3000  # a section's text, a context element
-MAX_HEADER = 150  # Slack documents 150 characters for a header block's text
+MAX_BLOCKS_MESSAGE = limits.BLOCKS_PER_MESSAGE.most
+MAX_BLOCKS_VIEW = limits.BLOCKS_PER_VIEW.most
+MAX_TEXT = limits.SECTION_TEXT.most
+MAX_HEADER = limits.HEADER_TEXT.most
 MAX_BUTTONS = 5  # per actions block: a reminder line's five buttons fit one
-MAX_BUTTON_TEXT = 75
+MAX_BUTTON_TEXT = limits.BUTTON_TEXT.most
+MAX_MESSAGE_TEXT = limits.MESSAGE_TEXT.most
 MAX_FALLBACK = 3000  # the notification text; Slack truncates long ones anyway
 MAX_PARTS = 4  # more messages than this in a row is noise: the rest is summarised
+# Room kept in every message's text budget for the closing "N more" line.
+_SUMMARY_ROOM = 400
+MORE_HINTS = {
+    ReplyKind.REMINDER: "`/touchpoint promises` lists them all.",
+    ReplyKind.DIGEST: "`/touchpoint promises` and `/touchpoint challenges` list them all.",
+    ReplyKind.LIST: "`/touchpoint promises mine` or `/touchpoint challenges <name>` lists fewer.",
+    ReplyKind.RECORD: "`/touchpoint show <customer> page 2` shows the next page.",
+    ReplyKind.CONFIRMATION: "`/touchpoint show <customer>` shows the whole record.",
+}
 
 _USER_ID = re.compile(r"[UW][A-Z0-9]{1,30}")
 _BOLD_LOOKALIKE = "∗"  # an asterisk inside bold text would end the bold early
+_NOTHING = "\u200b"  # shown for a blank line that has buttons: Slack refuses empty text
 
 
 @dataclass(frozen=True)
@@ -47,7 +61,12 @@ class _Unit:
     """Blocks that must stay together in one message (a line and its buttons)."""
 
     blocks: tuple[Block, ...]
-    lines: int  # how many reply lines it shows, for "… and N more"
+    lines: int  # how many reply lines it shows, for "N more"
+
+    @property
+    def size(self) -> int:
+        """Its text in UTF-16 units, as Slack adds it up against a message's total."""
+        return sum(text_units(block) for block in self.blocks)
 
 
 # -- spans -----------------------------------------------------------------------------------
@@ -123,7 +142,8 @@ def users_in(reply: Reply) -> set[str]:
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": _cut(text, limit) or " ", "emoji": True}
+    # Slack refuses a text object with no text; a blank one shows a dash instead.
+    return {"type": "plain_text", "text": _cut(text, limit).strip() or "-", "emoji": True}
 
 
 def mrkdwn_section(text: str, block_id: str | None = None) -> Block:
@@ -133,8 +153,9 @@ def mrkdwn_section(text: str, block_id: str | None = None) -> Block:
     return block
 
 
-def context_block(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cut(text, MAX_TEXT)}]}
+def context_block(text: str, limit: int = MAX_TEXT) -> Block:
+    cut = _cut(text, max(1, min(limit, MAX_TEXT)))
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": cut}]}
 
 
 def header_block(title: str) -> Block:
@@ -144,7 +165,7 @@ def header_block(title: str) -> Block:
 def button(action: Action) -> Block:
     element: Block = {
         "type": "button",
-        "text": plain(action.label, MAX_BUTTON_TEXT),
+        "text": plain(action.label.strip() or action.verb.replace("_", " "), MAX_BUTTON_TEXT),
         "action_id": action.custom_id,
         "value": action.custom_id,
     }
@@ -153,7 +174,25 @@ def button(action: Action) -> Block:
     return element
 
 
-def _units(reply: Reply, names: Mapping[str, str] | None) -> list[_Unit]:
+def text_units(block: Block) -> int:
+    """The text a block carries (every text object in it), in UTF-16 units."""
+    total = 0
+    stack: list[Any] = [block]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if item.get("type") in {"plain_text", "mrkdwn"} and isinstance(item.get("text"), str):
+                total += limits.units(item["text"])
+            else:
+                stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return total
+
+
+def _units(reply: Reply, names: Mapping[str, str] | None, prefix: str = "") -> list[_Unit]:
+    """The reply as units. ``prefix`` keeps block_ids unique when several replies share
+    one view (Slack refuses a view that repeats one)."""
     units: list[_Unit] = []
     for s, section in enumerate(reply.sections):
         heading = f"*{escape(section.heading)}*" if section.heading else ""
@@ -168,31 +207,33 @@ def _units(reply: Reply, names: Mapping[str, str] | None) -> list[_Unit]:
                 text, pending = f"{heading}\n{text}", []
             units += _text_units(pending, counts_heading=bool(heading and pending))
             pending, heading = [], ""
-            units.append(_action_unit(text, item.actions, f"l{s}.{n}"))
+            units.append(_action_unit(text, item.actions, f"{prefix}l{s}.{n}"))
         units += _text_units(pending, counts_heading=bool(heading and pending))
     return units
 
 
 def _text_units(texts: list[str], *, counts_heading: bool) -> list[_Unit]:
-    """Consecutive plain lines share a section block, up to MAX_TEXT characters."""
-    units: list[_Unit] = []
+    """Consecutive plain lines share a section block, up to MAX_TEXT UTF-16 units."""
+    made: list[_Unit] = []
     chunk: list[str] = []
     size = 0
     lines = -1 if counts_heading else 0  # the heading is not a line of content
     for text in [piece for t in texts for piece in _chunks(t, MAX_TEXT)]:
-        if chunk and size + 1 + len(text) > MAX_TEXT:
-            units.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
+        length = limits.units(text)
+        if chunk and size + 1 + length > MAX_TEXT:
+            made.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
             chunk, size, lines = [], 0, 0
         chunk.append(text)
-        size += len(text) + (1 if size else 0)
+        size += length + (1 if size else 0)
         lines += 1
     if chunk:
-        units.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
-    return units
+        made.append(_Unit((mrkdwn_section("\n".join(chunk)),), max(lines, 0)))
+    # Slack refuses a section with no text: blank lines on their own are not shown.
+    return [unit for unit in made if unit.blocks[0]["text"]["text"].strip()]
 
 
 def _action_unit(text: str, actions: Sequence[Action], block_id: str) -> _Unit:
-    pieces = _chunks(text, MAX_TEXT)
+    pieces = _chunks(text, MAX_TEXT) if text.strip() else [_NOTHING]
     blocks: list[Block] = [
         mrkdwn_section(piece, f"{block_id}.t{i}" if i else f"{block_id}.t")
         for i, piece in enumerate(pieces)
@@ -213,23 +254,28 @@ def to_messages(
     *,
     split: bool = True,
     max_blocks: int = MAX_BLOCKS_MESSAGE,
-    more_hint: str = "",
+    more_hint: str | None = None,
 ) -> list[SlackMessage]:
-    """One message, or several when ``split`` and the reply exceeds ``max_blocks``; what
-    still does not fit (or all of it without ``split``) is summarised in the last one."""
-    units = _units(reply, names)
+    """One message, or several when ``split`` and the reply exceeds a message's blocks or
+    text; what still does not fit (or all of it without ``split``) is summarised in the
+    last one, with ``more_hint`` (by default the command that lists it for this kind)."""
+    hint = MORE_HINTS.get(reply.kind, "") if more_hint is None else more_hint
+    all_units = _units(reply, names)
     parts = MAX_PARTS if split else 1
     messages: list[SlackMessage] = []
-    rest = units
+    rest = all_units
     for part in range(parts):
         title = reply.title if part == 0 else f"{reply.title} (continued)"
         last = part == parts - 1
-        blocks, rest = _fill([header_block(title)], rest, max_blocks, summarise=last)
+        before = len(rest)
+        blocks, rest = _fill(
+            [header_block(title)], rest, max_blocks, summarise=last, max_text=MAX_MESSAGE_TEXT
+        )
         messages.append(SlackMessage(fallback_text(reply, names, title), blocks))
-        if not rest:
+        if not rest or len(rest) == before:
             break
     if rest:
-        _summarise(messages[-1].blocks, rest, more_hint)
+        _summarise(messages[-1].blocks, rest, hint)
     return messages
 
 
@@ -240,29 +286,42 @@ def to_view_blocks(
     max_blocks: int = MAX_BLOCKS_VIEW,
     more_hint: str = "",
 ) -> list[Block]:
-    """Several replies stacked in one modal or Home tab, summarised past ``max_blocks``."""
-    units: list[_Unit] = []
-    for reply in replies:
-        units.append(_Unit((header_block(reply.title),), 0))
-        units += _units(reply, names)
-    blocks, rest = _fill([], units, max_blocks, summarise=True)
+    """Several replies stacked in one modal or Home tab, summarised past ``max_blocks``;
+    each reply's block_ids carry its position, so none repeats across the view."""
+    all_units: list[_Unit] = []
+    for index, reply in enumerate(replies):
+        all_units.append(_Unit((header_block(reply.title),), 0))
+        all_units += _units(reply, names, prefix=f"r{index}.")
+    blocks, rest = _fill([], all_units, max_blocks, summarise=True)
     if rest:
         _summarise(blocks, rest, more_hint)
     return blocks
 
 
 def _fill(
-    blocks: list[Block], units: list[_Unit], max_blocks: int, *, summarise: bool
+    blocks: list[Block],
+    queue: list[_Unit],
+    max_blocks: int,
+    *,
+    summarise: bool,
+    max_text: int | None = None,
 ) -> tuple[list[Block], list[_Unit]]:
-    """Add whole units while they fit, keeping one block free for a summary if needed."""
+    """Add whole units while they fit in ``max_blocks`` blocks and ``max_text`` UTF-16
+    units of text, keeping room for a summary if one may be needed."""
     used = len(blocks)
-    for index, unit in enumerate(units):
-        more_follow = index < len(units) - 1
-        room = max_blocks - (1 if summarise and more_follow else 0)
+    text = sum(text_units(block) for block in blocks)
+    for index, unit in enumerate(queue):
+        more_follow = index < len(queue) - 1
+        reserve = summarise and more_follow
+        room = max_blocks - (1 if reserve else 0)
+        size = unit.size
         if used + len(unit.blocks) > room:
-            return blocks, units[index:]
+            return blocks, queue[index:]
+        if max_text is not None and text + size > max_text - (_SUMMARY_ROOM if reserve else 0):
+            return blocks, queue[index:]
         blocks.extend(unit.blocks)
         used += len(unit.blocks)
+        text += size
     return blocks, []
 
 
@@ -295,9 +354,10 @@ def blocks_of(reply: Reply, names: Mapping[str, str] | None = None) -> list[Bloc
 
 
 def _chunks(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` UTF-16 units, cut at a break if possible."""
     pieces: list[str] = []
-    while len(text) > limit:
-        cut = _safe_cut(text, limit)
+    while limits.units(text) > limit:
+        cut = _safe_cut(text, limits.fitting(text, limit))
         pieces.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     pieces.append(text)
@@ -305,14 +365,16 @@ def _chunks(text: str, limit: int) -> list[str]:
 
 
 def _cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
+    """``text`` shortened with "…" to at most ``limit`` UTF-16 units."""
+    if limits.units(text) <= limit:
         return text
-    return text[: _safe_cut(text, limit - 1)].rstrip() + "…"
+    return text[: _safe_cut(text, limits.fitting(text, limit - 1))].rstrip() + "…"
 
 
 def _safe_cut(text: str, limit: int) -> int:
-    """The last position at or before ``limit`` that splits at a line break or space if
-    possible, and never inside one of our ``<...>`` tokens or an ``&amp;`` entity."""
+    """The last position at or before ``limit`` (in characters) that splits at a line
+    break or space if possible, and never inside one of our ``<...>`` tokens or an
+    ``&amp;`` entity."""
     for separator in ("\n", " "):
         index = text.rfind(separator, 0, limit + 1)
         while index > limit // 2:

@@ -9,14 +9,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.adapters.slack import limits
 from bot.adapters.slack.inbound import Metadata
 from bot.adapters.slack.render import Block, plain
 from bot.core.model import Kind
+from bot.core.services import MAX_CUSTOMER_NAME
 
 RECORD_CALLBACK = "tp_record"
 PASS_ON_CALLBACK = "tp_pass_on"  # noqa: S105 - a callback id, not a password
 MAX_INPUT = 3000  # a plain_text_input's value, initial value and max_length
 MAX_OPTION = 75
+# Room for any name the core accepts, with its leading "+", however Slack counts: an
+# emoji is two UTF-16 units. The core refuses a longer name on submit, naming the limit.
+CUSTOMER_INPUT = 2 * MAX_CUSTOMER_NAME + 1
 KIND_LABELS = {
     Kind.CALL: "Call",
     Kind.VIDEO: "Video call",
@@ -54,7 +59,7 @@ def _text_input(
         "max_length": max_length,
     }
     if initial:
-        element["initial_value"] = initial[:max_length]
+        element["initial_value"] = initial[: limits.fitting(initial, max_length)]
     if placeholder:
         element["placeholder"] = plain(placeholder, 150)
     block: Block = {
@@ -99,7 +104,9 @@ def record_modal(
 ) -> View:
     """The touchpoint form, prefilled; the channel to confirm in rides in the metadata."""
     blocks: list[Block] = [
-        _text_input("customer", "Customer", initial=customer, optional=False, max_length=80),
+        _text_input(
+            "customer", "Customer", initial=customer, optional=False, max_length=CUSTOMER_INPUT
+        ),
         _select(
             "kind",
             "Kind",

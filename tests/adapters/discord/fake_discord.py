@@ -7,6 +7,10 @@ without the Attach Files permission), and a gateway session (HELLO, IDENTIFY -> 
 GUILD_CREATE, heartbeats, dispatches with sequence numbers, RECONNECT -> RESUME with the
 missed events replayed -> RESUMED). Failures can be injected per route.
 
+Like Discord, it refuses a message, modal, autocomplete answer or command list that
+crosses one of Discord's limits (HTTP 400, code 50035 "Invalid Form Body") and keeps the
+refusal in ``refused``, so a test whose payload Discord would not take fails.
+
 Tests drive it as a user would: ``await fake.slash(...)`` dispatches an
 INTERACTION_CREATE and returns the bot's callback once it arrives.
 """
@@ -26,6 +30,13 @@ from typing import Any
 from aiohttp import BodyPartReader, WSMsgType, web
 
 from . import payloads as p
+from .limits_check import (
+    choices_problems,
+    commands_problems,
+    message_problems,
+    modal_problems,
+    refusal_body,
+)
 
 Json = dict[str, Any]
 APP_ID = 1_100_000_000_000_000_001
@@ -90,6 +101,8 @@ class FakeDiscord:
         self.callbacks: dict[int, Callback] = {}
         self.followups: dict[str, list[Json]] = {}  # token -> messages
         self.failures: list[Failure] = []
+        self.enforce_limits = True  # refuse what Discord would refuse
+        self.refused: list[tuple[str, str, list[str]]] = []  # (method, path, problems)
         self.uploads: dict[str, bytes] = {}  # attachment url -> the file's bytes
         self.no_attach_files: set[int] = set()  # channels where the bot may not upload
         self._files: dict[int, bytes] = {}  # the current request's files, by index
@@ -199,11 +212,34 @@ class FakeDiscord:
         for method, pattern, handler in self._routes():
             match = re.fullmatch(pattern, path)
             if match and method == request.method:
+                problems = self._problems(method, pattern, body)
+                if problems:
+                    self.refused.append((method, path, problems))
+                    return self._json(refusal_body(problems), 400)
                 result = handler(request, body, *match.groups())
                 if failure is not None:
                     return self._json(failure.body, failure.status, failure.headers)
                 return result if isinstance(result, web.Response) else self._json(result)
         return self._json({"message": "404: Not Found", "code": 0}, 404)
+
+    def _problems(self, method: str, pattern: str, body: Any) -> list[str]:
+        """What Discord would refuse in this request's body (nothing when not enforcing)."""
+        if not self.enforce_limits or body is None:
+            return []
+        if pattern.endswith("/commands"):
+            return commands_problems(body)
+        if pattern.endswith("/callback"):
+            kind, data = body.get("type"), body.get("data") or {}
+            if kind in (4, 7):
+                return message_problems(data)
+            if kind == 9:
+                return modal_problems(data)
+            if kind == 8:
+                return choices_problems(data)
+            return []
+        if method in {"POST", "PATCH"}:
+            return message_problems(body)
+        return []
 
     async def _read_body(self, request: web.Request) -> tuple[Any, dict[int, bytes]]:
         """JSON, or (with files) multipart: ``payload_json`` and ``files[n]`` parts."""

@@ -78,6 +78,9 @@ async def running(tmp_path: Path, *, sync_to_acme: bool = False) -> AsyncIterato
         engine = ReminderEngine(container.uow_factory, clock, {"discord": adapter.notifier})
         world = World(fake, container, clock, adapter, engine, acme, globex, env)
         yield world
+        # Discord would have refused these: the test passed on payloads that would not
+        # reach anyone.
+        assert not fake.refused, f"Discord refuses: {fake.refused}"
     finally:
         if world is not None:
             await world.adapter.stop()

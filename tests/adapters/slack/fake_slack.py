@@ -3,6 +3,11 @@
 It records every call, keeps posted messages per channel (with their metadata, so history
 searches work), answers the methods the adapter uses in Slack's documented shapes, and can
 be told to fail: HTTP 429 with Retry-After, HTTP 500, or an ``ok: false`` error code.
+
+Like Slack, it refuses a message or view that crosses one of Slack's limits (answering
+``invalid_blocks``, ``msg_blocks_too_long`` or ``invalid_arguments``; a ``response_url``
+post gets HTTP 400) and keeps the refusal in ``refused``, so a test whose payload Slack
+would not take fails.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from .limits_check import Refusal, check_message, check_view
 
 BOT_USER = "UBOT"
 BOT_ID = "BBOT"
@@ -55,6 +62,8 @@ class FakeSlack:
     uploads: dict[str, bytes] = field(default_factory=dict)  # file id -> the bytes sent
     upload_names: dict[str, dict[str, Any]] = field(default_factory=dict)  # file id -> args
     shared_files: list[dict[str, Any]] = field(default_factory=list)  # files.completeUpload…
+    enforce_limits: bool = True  # refuse what Slack would refuse
+    refused: list[tuple[str, Refusal]] = field(default_factory=list)  # (method, why)
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
@@ -160,7 +169,29 @@ class FakeSlack:
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        refusal = self._refusal(method, args)
+        if refusal is not None:
+            self.refused.append((method, refusal))
+            return web.json_response(
+                {
+                    "ok": False,
+                    "error": refusal.error,
+                    "response_metadata": {"messages": [f"[ERROR] {refusal.why}"]},
+                }
+            )
         return web.json_response(handler(args, token))
+
+    def _refusal(self, method: str, args: dict[str, Any]) -> Refusal | None:
+        if not self.enforce_limits:
+            return None
+        if method in {"chat.postMessage", "chat.update", "chat.postEphemeral"}:
+            blocks = args.get("blocks")
+            return check_message(blocks if isinstance(blocks, list) else None, args.get("text", ""))
+        if method in {"views.open", "views.update", "views.publish"} and isinstance(
+            args.get("view"), dict
+        ):
+            return check_view(args["view"])
+        return None
 
     async def _upload(self, request: web.Request) -> web.Response:
         """Where ``files.getUploadURLExternal`` sends the bytes (a multipart form or the
@@ -336,7 +367,14 @@ class FakeSlack:
         }
 
     async def _respond(self, request: web.Request) -> web.Response:
-        self.responses.append({"url": request.match_info["id"], **await request.json()})
+        body = await request.json()
+        refusal = (
+            check_message(body.get("blocks"), body.get("text", "")) if self.enforce_limits else None
+        )
+        if refusal is not None:
+            self.refused.append(("response_url", refusal))
+            return web.Response(status=400, text=refusal.error)
+        self.responses.append({"url": request.match_info["id"], **body})
         self.calls.append(Call("response_url", self.responses[-1], None))
         async with self._changed:
             self._changed.notify_all()

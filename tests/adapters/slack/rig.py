@@ -142,6 +142,9 @@ async def slack_rig(tmp_path: Path, **env: str) -> AsyncIterator[SlackRig]:
                 await adapter.start()
                 try:
                     yield SlackRig(fake, adapter, container, clock, session)
+                    # Slack would have refused these: the test passed on payloads that
+                    # would not reach anyone.
+                    assert not fake.refused, f"Slack refuses: {fake.refused}"
                 finally:
                     await adapter.stop()
         finally:

@@ -1,0 +1,83 @@
+"""Slack's limits, met by the adapter and enforced by the fake Slack as Slack would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack import limits, messages, render
+from bot.core.services import MAX_CUSTOMER_NAME
+
+from .fake_slack import FakeSlack
+from .rig import slack_rig
+
+
+async def test_the_fake_slack_refuses_a_message_with_too_much_text() -> None:
+    fake = FakeSlack()
+    await fake.start()
+    try:
+        client = AsyncWebClient(token="xoxb-T1", base_url=fake.api_url)
+        section = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 2900}}
+        with pytest.raises(SlackApiError) as refused:
+            await client.chat_postMessage(channel="C1", text="t", blocks=[section] * 4)
+        assert refused.value.response["error"] == "msg_blocks_too_long"
+        too_long = {"type": "section", "text": {"type": "mrkdwn", "text": "🙂" * 1501}}
+        with pytest.raises(SlackApiError) as refused:  # 1,501 emoji are 3,002 UTF-16 units
+            await client.chat_postMessage(channel="C1", text="t", blocks=[too_long])
+        assert refused.value.response["error"] == "invalid_blocks"
+        twice = {"type": "section", "block_id": "b", "text": {"type": "mrkdwn", "text": "x"}}
+        with pytest.raises(SlackApiError) as refused:
+            await client.views_publish(user_id="U1", view={"type": "home", "blocks": [twice] * 2})
+        assert refused.value.response["error"] == "invalid_arguments"
+        assert len(fake.refused) == 3 and not fake.messages["C1"]
+    finally:
+        await fake.stop()
+
+
+async def test_a_plus_name_at_the_limit_opens_the_form_with_the_whole_name(
+    tmp_path: Path,
+) -> None:
+    async with slack_rig(tmp_path) as rig:
+        name = "+" + "n" * MAX_CUSTOMER_NAME
+        await rig.command(name)
+        view = rig.fake.last("views.open").args["view"]
+        assert view["blocks"][0]["element"]["initial_value"] == name
+
+
+async def test_a_plus_name_over_the_limit_is_refused_with_the_limit_stated(
+    tmp_path: Path,
+) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await rig.command("+" + "n" * (MAX_CUSTOMER_NAME + 1))
+        assert not rig.fake.calls_to("views.open")
+        said = str(rig.fake.responses[-1]["blocks"])
+        assert f"at most {MAX_CUSTOMER_NAME} characters" in said
+
+
+async def test_a_very_long_command_is_refused_not_opened_as_a_form(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await rig.command("y" * 61_000)
+        assert not rig.fake.calls_to("views.open")
+        assert "the most is 60,000" in str(rig.fake.responses[-1]["blocks"])
+
+
+def test_a_note_for_a_pressed_button_keeps_the_message_within_slacks_total_text() -> None:
+    full = [render.mrkdwn_section("x" * 2700, f"l0.{n}.t") for n in range(4)] + [
+        {"type": "actions", "block_id": "l0.3", "elements": []}
+    ]
+    note = render.context_block("✅ " + "kept " * 500)
+    blocks = messages.replace_block(full, "l0.3", note)
+    assert [b.get("block_id") for b in blocks][:4] == ["l0.0.t", "l0.1.t", "l0.2.t", "l0.3.t"]
+    assert blocks[-1]["type"] == "context"
+    assert sum(render.text_units(b) for b in blocks) <= render.MAX_MESSAGE_TEXT
+
+
+def test_lengths_are_counted_in_utf16_units_the_larger_count() -> None:
+    assert limits.units("acme") == 4
+    assert limits.units("café") == 4  # in the BMP: one unit each
+    assert limits.units("🙂👍🏽") == 6  # outside it: two each (and the skin tone is one more)
+    assert limits.fitting("ab🙂cd", 3) == 2  # the emoji would need units 3 and 4
+    assert all(limit.source.startswith("https://") and limit.most > 0 for limit in limits.TABLE)
