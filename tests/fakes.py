@@ -29,7 +29,7 @@ from bot.core.model import (
     Touchpoint,
     slugify,
 )
-from bot.core.ports import Window
+from bot.core.ports import LastChange, Window
 from bot.core.values import CalendarFeed, DifferenceCount, PromiseTally, Scope, TouchpointGroup
 
 T = TypeVar("T")
@@ -151,7 +151,26 @@ class FakeTouchpoints(_Repo):
 
     def get(self, team_id: str, touchpoint_id: int) -> Touchpoint | None:
         t = self.store.touchpoints.get(touchpoint_id)
-        return copy.deepcopy(t) if t and t.team_id == team_id else None
+        if not t or t.team_id != team_id:
+            return None
+        found = copy.deepcopy(t)
+        found.challenges = [
+            copy.deepcopy(c) for c in self.store.challenges.values() if c.touchpoint_id == t.id
+        ]
+        found.promises = [
+            copy.deepcopy(p) for p in self.store.promises.values() if p.touchpoint_id == t.id
+        ]
+        return found
+
+    def delete(self, team_id: str, touchpoint_id: int) -> bool:
+        t = self.store.touchpoints.get(touchpoint_id)
+        if not t or t.team_id != team_id:
+            return False
+        for items in (self.store.challenges, self.store.promises):
+            for number in [n for n, i in items.items() if i.touchpoint_id == touchpoint_id]:
+                del items[number]
+        del self.store.touchpoints[touchpoint_id]
+        return True
 
     def _of(self, team_id: str, customer_id: int) -> list[Touchpoint]:
         return sorted(
@@ -190,7 +209,29 @@ class FakeTouchpoints(_Repo):
         return out
 
 
+def _last_change(
+    items: Mapping[int, Challenge] | Mapping[int, Promise],
+    team_id: str,
+    actor: str,
+    since: datetime,
+) -> LastChange | None:
+    changes = [
+        (event.at, item.id or 0)
+        for item in items.values()
+        if item.team_id == team_id
+        for event in item.history
+        if event.actor == actor and event.at >= since
+    ]
+    if not changes:
+        return None
+    latest = max(at for at, _ in changes)
+    return LastChange(latest, tuple(sorted({i for at, i in changes if at == latest})))
+
+
 class FakeChallenges(_Repo):
+    def last_change_by(self, team_id: str, actor: str, since: datetime) -> LastChange | None:
+        return _last_change(self.store.challenges, team_id, actor, since)
+
     def get(self, team_id: str, challenge_id: int) -> Challenge | None:
         c = self.store.challenges.get(challenge_id)
         return copy.deepcopy(c) if c and c.team_id == team_id else None
@@ -253,6 +294,9 @@ class FakeChallenges(_Repo):
 
 
 class FakePromises(_Repo):
+    def last_change_by(self, team_id: str, actor: str, since: datetime) -> LastChange | None:
+        return _last_change(self.store.promises, team_id, actor, since)
+
     def get(self, team_id: str, promise_id: int) -> Promise | None:
         p = self.store.promises.get(promise_id)
         return copy.deepcopy(p) if p and p.team_id == team_id else None

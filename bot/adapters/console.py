@@ -42,7 +42,21 @@ FORM_FIELDS = (
 
 
 class Cancelled(Exception):
-    """The user typed `cancel` inside the form."""
+    """The user typed `cancel` inside the form, or a command (``then``) that leaves it."""
+
+    def __init__(self, then: str = "") -> None:
+        super().__init__(then)
+        self.then = then
+
+
+# What to type for each button: the command and the letter of the item it acts on.
+HINTS = {
+    "kept": "kept P{}",
+    "not_kept": "notkept P{}",
+    "snooze": "snooze P{} tomorrow",
+    "addressed": "addressed C{}",
+    "pass_on": "pass C{} <to whom>",
+}
 
 
 def render(reply: Reply, tz: str) -> str:
@@ -79,7 +93,7 @@ def render_line(item: Line, tz: str) -> str:
     text = "".join(_span(span, tz) for span in item.spans)
     if item.actions:
         hints = " · ".join(
-            f"{a.verb.replace('_', '')} {a.target}" + (f" {a.option}" if a.option else "")
+            HINTS.get(a.verb, a.verb + " {}").format(a.target)
             for a in item.actions
             if a.verb != "snooze" or a.option == "tomorrow"
         )
@@ -185,7 +199,10 @@ class ConsoleAdapter:
     def _walk_form(self, form: OpenForm) -> None:
         """Ask for each field in turn; on errors, ask again for the fields that were wrong."""
         team = self._facade.team(self.ctx)
-        self.say(f"Touchpoint with {form.customer} (type `cancel` to stop, blank to skip)")
+        self.say(
+            f"Touchpoint with {form.customer} (blank to skip; `cancel` or any `/touchpoint` "
+            "command leaves the form)"
+        )
         try:
             values = {
                 "kind": self._ask_kind(form.kind),
@@ -206,8 +223,10 @@ class ConsoleAdapter:
                         self.show(result.reply)
                     return
             self.say("Too many attempts; nothing was saved.")
-        except Cancelled:
+        except Cancelled as left:
             self.say("Cancelled; nothing was saved.")
+            if left.then:
+                self.handle(left.then)
 
     def _ask(self, question: str, multi: bool) -> str:
         if not multi:
@@ -222,8 +241,11 @@ class ConsoleAdapter:
             lines.append(answer)
 
     def _checked(self, answer: str | None) -> str:
-        if answer is None or answer.strip().lower() == "cancel":
+        """An answer; `cancel`, the end of input or a new command leaves the form."""
+        if answer is None or answer.strip().lower() in {"cancel", "/cancel"}:
             raise Cancelled
+        if answer.strip().lower().startswith(PREFIXES):
+            raise Cancelled(then=answer)
         return answer
 
     def _ask_kind(self, preset: Kind | None) -> str:

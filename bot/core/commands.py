@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from bot.core import (
     calendar,
     content,
+    corrections,
+    editing,
+    items,
     measures,
     measures_content,
     outbox,
@@ -22,11 +25,13 @@ from bot.core import (
     record_view,
     requests,
     services,
+    words,
 )
 from bot.core.errors import NotFound, UserError
-from bot.core.model import Kind, parse_kind
-from bot.core.parsing import MAX_ENTRY_CHARS
+from bot.core.model import Kind, parse_kind, slugify
+from bot.core.parsing import MAX_ENTRY_CHARS, unquoted
 from bot.core.ports import Clock, UnitOfWork
+from bot.core.refs import ItemKind, Ref, parse_ref, split_refs
 from bot.core.replies import Reply, Section, line, message
 from bot.core.services import TeamDefaults
 
@@ -58,11 +63,16 @@ class PromiseUpdated:
     reminder showing it can be brought up to date)."""
 
     reply: Reply
-    promise_id: int | None
+    promise_ids: tuple[int, ...]
 
 
 Outcome = Reply | OpenForm
 Routed = Outcome | PromiseUpdated
+
+
+def _updated(reply: Reply, promise_id: int | None) -> Routed:
+    return PromiseUpdated(reply, (promise_id,)) if promise_id is not None else reply
+
 
 # The longest command text read (the longest quick entry: three lists of 50 items of 300
 # characters fit), and the most parts (lines or "|" pieces) in it; more is refused unread.
@@ -72,16 +82,14 @@ Routed = Outcome | PromiseUpdated
 MAX_COMMAND_CHARS = MAX_ENTRY_CHARS
 MAX_COMMAND_PARTS = 300
 
-_ID = re.compile(r"#?(\d{1,18})")
 
-
-def _id(text: str, usage: str) -> tuple[int, str]:
-    """The leading id of ``text`` and what follows it."""
+def _one_ref(text: str, usage: str) -> tuple[Ref, str]:
+    """The one reference a verb acts on ("P12", "#12", "12") and what follows it."""
     word, _, rest = text.strip().partition(" ")
-    match = _ID.fullmatch(word)
-    if not match:
+    ref = parse_ref(word)
+    if ref is None:
         raise UserError(f"Give the number shown in the list, e.g. `{usage}`.")
-    return int(match.group(1)), rest.strip()
+    return ref, rest.strip()
 
 
 def split_kind(text: str) -> tuple[str, Kind | None]:
@@ -112,16 +120,19 @@ class Commands:
         self._known_teams: set[str] = set()
         # The verbs read as words (``requests.WORD_VERBS``); the rest are typed requests.
         self._routes: dict[str, Callable[[str, Context], Routed]] = {
-            "kept": self._settle("kept"),
-            "done": self._settle("kept"),
-            "notkept": self._settle("not_kept"),
-            "not-kept": self._settle("not_kept"),
-            "cancel": self._settle("cancelled"),
+            "kept": self._items("kept"),
+            "done": self._items("kept"),
+            "notkept": self._items("not_kept"),
+            "not-kept": self._items("not_kept"),
+            "cancel": self._items("cancelled"),
             "snooze": self._snooze,
             "due": self._reschedule,
-            "addressed": self._challenge("addressed"),
-            "reopen": self._challenge("reopened"),
+            "addressed": self._items("addressed"),
+            "reopen": self._items("reopened"),
             "pass": self._pass_on,
+            "undo": self._undo,
+            "delete": self._delete,
+            "edit": self._edit,
             "alias": self._alias,
         }
         assert self._routes.keys() == requests.WORD_VERBS
@@ -159,12 +170,13 @@ class Commands:
                 return content.help_reply()
             case requests.Show():
                 return self._show(request, ctx)
-            case requests.Promises(mine=mine, direction=direction):
+            case requests.Promises(mine=mine, direction=direction, customer=customer):
                 owner = ctx.user_id if mine else None
                 listed = queries.open_promises(
                     ctx.team_id,
                     owner=owner,
                     direction=direction,
+                    customer_text=customer,
                     uow=self._uow(),
                     clock=self._clock,
                 )
@@ -211,7 +223,11 @@ class Commands:
 
     def _record_or_form(self, text: str, ctx: Context) -> Outcome:
         if not _looks_like_entry(text):
+            hint = self._did_you_mean(text, ctx)
+            if hint is not None:
+                return hint
             customer, kind = split_kind(text)
+            customer = unquoted(customer)
             if not customer:
                 raise UserError("Name the customer: `/touchpoint acme`.")
             services.check_new_customer_name(customer)
@@ -220,6 +236,33 @@ class Commands:
             ctx.team_id, ctx.user_id, text, uow=self._uow(), clock=self._clock
         )
         return self.confirm(recorded, ctx)
+
+    def _did_you_mean(self, text: str, ctx: Context) -> Reply | None:
+        """A question or a mistyped command gets the nearest commands, not a form for a
+        customer of that name. A quoted or "+" name is always a customer."""
+        if text[:1] in "+\"'“‘":
+            return None
+        if words.is_question(text):
+            named = self._customers_named_in(text, ctx)
+            return content.did_you_mean(text, words.question_suggestions(text, named), True)
+        suggested = words.suggestions(text, requests.VERBS)
+        if not suggested:
+            return None
+        with self._uow() as uow:
+            if uow.customers.by_slug(ctx.team_id, slugify(text)) is not None:
+                return None  # a customer really is called that
+        return content.did_you_mean(text, suggested, False)
+
+    def _customers_named_in(self, text: str, ctx: Context) -> list[str]:
+        names: list[str] = []
+        with self._uow() as uow:
+            for word in re.findall(r"[\w'’&.-]{3,}", text)[:12]:
+                if word.lower() in words.QUESTION_WORDS:
+                    continue
+                customer = uow.customers.by_slug(ctx.team_id, slugify(word))
+                if customer is not None and customer.name not in names:
+                    names.append(customer.name)
+        return names[:3]
 
     def confirm(self, recorded: services.Recorded, ctx: Context) -> Reply:
         """The private confirmation, noting when this channel became the team channel."""
@@ -268,51 +311,94 @@ class Commands:
 
     # -- acting ------------------------------------------------------------------------------
 
-    def _settle(self, verb: str) -> Callable[[str, Context], Routed]:
+    def _items(self, verb: str) -> Callable[[str, Context], Routed]:
         def run(rest: str, ctx: Context) -> Routed:
-            pid, _ = _id(rest, f"/touchpoint {verb.replace('_', '')} 12")
-            result = services.settle_promise(
-                ctx.team_id, pid, verb, ctx.user_id, uow=self._uow(), clock=self._clock
+            refs, note = split_refs(rest)
+            results = items.act(
+                ctx.team_id, refs, verb, ctx.user_id, note=note, uow=self._uow(), clock=self._clock
             )
-            return PromiseUpdated(content.promise_changed(result, ctx.user_id), result.promise.id)
+            changed = tuple(
+                r.promise.id
+                for r in results
+                if isinstance(r, services.PromiseChanged) and r.promise.id is not None
+            )
+            reply = content.items_changed(results, ctx.user_id)
+            return PromiseUpdated(reply, changed) if changed else reply
 
         return run
 
+    def _one(
+        self, rest: str, kind: ItemKind, verb: str, usage: str, ctx: Context
+    ) -> tuple[int, str]:
+        ref, after = _one_ref(rest, usage)
+        if ref.kind not in (None, kind):
+            items.refuse_wrong_kind(ctx.team_id, ref, kind, verb, uow=self._uow())
+        return ref.number, after
+
     def _snooze(self, rest: str, ctx: Context) -> Routed:
-        pid, when = _id(rest, "/touchpoint snooze 12 tomorrow")
+        usage = "/touchpoint snooze P12 tomorrow"
+        pid, when = self._one(rest, ItemKind.PROMISE, "snooze", usage, ctx)
         if not when:
-            raise UserError("Say until when: `/touchpoint snooze 12 tomorrow` (or 1h, next week).")
+            raise UserError("Say until when: `/touchpoint snooze P12 tomorrow` (or 1h, next week).")
         result = services.snooze_promise(
             ctx.team_id, pid, when, ctx.user_id, uow=self._uow(), clock=self._clock
         )
-        return PromiseUpdated(content.promise_changed(result, ctx.user_id), result.promise.id)
+        return _updated(content.promise_changed(result, ctx.user_id), result.promise.id)
 
     def _reschedule(self, rest: str, ctx: Context) -> Routed:
-        pid, when = _id(rest, "/touchpoint due 12 fri 3pm")
+        pid, when = self._one(rest, ItemKind.PROMISE, "due", "/touchpoint due P12 fri 3pm", ctx)
         if not when:
-            raise UserError("Say the new due date: `/touchpoint due 12 fri 3pm`.")
+            raise UserError("Say the new due date: `/touchpoint due P12 fri 3pm`.")
         result = services.reschedule_promise(
             ctx.team_id, pid, when, ctx.user_id, uow=self._uow(), clock=self._clock
         )
-        return PromiseUpdated(content.promise_changed(result, ctx.user_id), result.promise.id)
-
-    def _challenge(self, verb: str) -> Callable[[str, Context], Outcome]:
-        def run(rest: str, ctx: Context) -> Outcome:
-            cid, _ = _id(rest, f"/touchpoint {verb.removesuffix('ed')} 7")
-            result = services.change_challenge(
-                ctx.team_id, cid, verb, ctx.user_id, uow=self._uow(), clock=self._clock
-            )
-            return content.challenge_changed(result, ctx.user_id)
-
-        return run
+        return _updated(content.promise_changed(result, ctx.user_id), result.promise.id)
 
     def _pass_on(self, rest: str, ctx: Context) -> Outcome:
-        cid, to = _id(rest, "/touchpoint pass 7 billing team")
+        usage = "/touchpoint pass C7 billing team"
+        cid, to = self._one(rest, ItemKind.CHALLENGE, "pass", usage, ctx)
         to = to.removeprefix("to ").strip()
         result = services.change_challenge(
             ctx.team_id, cid, "passed_on", ctx.user_id, to=to, uow=self._uow(), clock=self._clock
         )
         return content.challenge_changed(result, ctx.user_id)
+
+    def _undo(self, rest: str, ctx: Context) -> Outcome:
+        if rest:
+            raise UserError("Write `/touchpoint undo` alone: it reverts your last change.")
+        undone = corrections.undo_last(ctx.team_id, ctx.user_id, uow=self._uow(), clock=self._clock)
+        return content.undone(undone, ctx.user_id)
+
+    def _delete(self, rest: str, ctx: Context) -> Outcome:
+        ref, after = _one_ref(rest, "/touchpoint delete T12")
+        if ref.kind not in (None, ItemKind.TOUCHPOINT):
+            raise UserError(
+                f"{ref.shown(ItemKind.TOUCHPOINT)} is a {ref.kind.noun if ref.kind else ''}: "
+                f"`delete` removes a whole touchpoint (T12). To close a "
+                f"{ref.kind.noun if ref.kind else 'item'}, use `cancel P12` or `addressed C12`."
+            )
+        if after.lower() not in {"", "confirm", "yes"}:
+            raise UserError(f"Write `/touchpoint delete T{ref.number} confirm` to delete it.")
+        if not after:
+            found = corrections.find_touchpoint(ctx.team_id, ref.number, uow=self._uow())
+            return content.confirm_delete(found)
+        found = corrections.delete_touchpoint(ctx.team_id, ref.number, uow=self._uow())
+        return content.deleted(found, ctx.user_id)
+
+    def _edit(self, rest: str, ctx: Context) -> Outcome:
+        ref, entry = _one_ref(rest, "/touchpoint edit T12")
+        if ref.kind not in (None, ItemKind.TOUCHPOINT):
+            raise UserError(
+                f"`edit` corrects a whole touchpoint (T12); {ref.shown(ItemKind.TOUCHPOINT)} is "
+                "not one. Change a promise with `due P12 fri` or `cancel P12`."
+            )
+        if not entry:
+            found = editing.editable(ctx.team_id, ref.number, uow=self._uow())
+            return content.edit_form(found)
+        edited = editing.edit_touchpoint(
+            ctx.team_id, ref.number, entry, uow=self._uow(), clock=self._clock
+        )
+        return content.edited(edited)
 
     def _alias(self, rest: str, ctx: Context) -> Outcome:
         customer, sep, alias = rest.partition("=")
@@ -324,6 +410,8 @@ class Commands:
         )
 
     def _config(self, request: requests.Configure, ctx: Context) -> Outcome:
+        if request.setting.lower() in {"help", "?"}:
+            return content.config_help()
         if not request.setting:
             with self._uow() as uow:
                 team = services.load_team(uow, ctx.team_id)

@@ -6,10 +6,13 @@ Adapters only render these; the wording lives here once for every platform.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from bot.core.corrections import Found, Undone
 from bot.core.custom_ids import Verb
 from bot.core.dates import default_date_order
+from bot.core.editing import Editable, Edited
 from bot.core.errors import UserError
 from bot.core.model import (
     WEEKDAYS,
@@ -23,7 +26,9 @@ from bot.core.model import (
     Team,
     Touchpoint,
 )
+from bot.core.parsing import LABEL_HELP
 from bot.core.queries import ChallengeList, Digest, PromiseList
+from bot.core.refs import challenge_ref, promise_ref, touchpoint_ref
 from bot.core.replies import (
     Action,
     Line,
@@ -106,7 +111,7 @@ def promise_line(
     who = "" if customer is None else f"{customer.name}: "
     status = "" if promise.is_open else f" [{STATUS_WORDS[promise.status]}]"
     spans: list[Text | When | Strong | UserRef] = [
-        Strong(f"#{promise.id}"),
+        Strong(promise_ref(promise.id)),
         Text(f" {who}{promise.text}"),
         *_due_spans(promise, team, now),
     ]
@@ -130,7 +135,7 @@ def challenge_line(
     elif challenge.status is ChallengeStatus.ADDRESSED:
         extra = " [addressed]"
     spans = (
-        Strong(f"#{challenge.id}"),
+        Strong(challenge_ref(challenge.id)),
         Text(f" {who}{challenge.text} ({age(now - challenge.opened_at())}){extra}"),
     )
     actions = challenge_actions(challenge) if with_actions and challenge.is_open else ()
@@ -143,7 +148,9 @@ def challenge_line(
 def confirmation(recorded: Recorded) -> Reply:
     tp, team, customer = recorded.touchpoint, recorded.team, recorded.customer
     head = f"{tp.kind.value.replace('-', ' ').capitalize()} with {customer.name}"
-    lines = [line("Recorded: ", Strong(head), f" (touchpoint #{tp.id})")]
+    lines = [line("Recorded: ", Strong(head), f" ({touchpoint_ref(tp.id)})")]
+    if recorded.backdated:
+        lines.append(line("Happened: ", When(tp.occurred_at, team.timezone)))
     if recorded.customer_created:
         lines.append(line(f"New customer “{customer.name}” added."))
     if tp.code:
@@ -156,7 +163,7 @@ def confirmation(recorded: Recorded) -> Reply:
         sections.append(
             Section(
                 "Challenges",
-                tuple(line(Strong(f"#{c.id}"), f" {c.text}") for c in tp.challenges),
+                tuple(line(Strong(challenge_ref(c.id)), f" {c.text}") for c in tp.challenges),
             )
         )
     for direction, heading in (
@@ -180,8 +187,20 @@ def confirmation(recorded: Recorded) -> Reply:
     if tp.difference:
         sections.append(Section("Biggest difference", (line(tp.difference),)))
     if tp.notes:
-        sections.append(Section("Notes", (line(tp.notes),)))
+        sections.append(Section("Notes", (line(notes_preview(tp.notes)),)))
     return Reply("Touchpoint recorded", tuple(sections), kind=ReplyKind.CONFIRMATION)
+
+
+NOTES_PREVIEW = 280
+
+
+def notes_preview(notes: str) -> str:
+    """The start of long notes, saying how long they are: a pasted email is saved whole
+    but would drown a confirmation."""
+    if len(notes) <= NOTES_PREVIEW:
+        return notes
+    cut = notes[:NOTES_PREVIEW].rsplit(maxsplit=1)[0]
+    return f"{cut} … ({len(notes):,} characters saved)"
 
 
 def _touchpoint_measures(tp: Touchpoint) -> str:
@@ -201,7 +220,7 @@ def passed_on_notice(team: Team, challenge: Challenge, customer: Customer, owner
     spans: list[Text | Strong | When | UserRef] = [
         UserRef(owner),
         Text(f": {customer.name}'s challenge "),
-        Strong(f"#{challenge.id} {challenge.text}"),
+        Strong(f"{challenge_ref(challenge.id)} {challenge.text}"),
         Text(f" was passed on to {challenge.passed_to}"),
     ]
     if passed is not None:
@@ -224,7 +243,7 @@ def promise_changed(result: PromiseChanged, actor: str) -> Reply:
         "rescheduled": "now due",
     }
     spans: list[Text | Strong | When | UserRef] = [
-        Strong(f"#{p.id}"),
+        Strong(promise_ref(p.id)),
         Text(f" {result.customer.name}: {p.text} — {words.get(result.change, result.change)}"),
     ]
     if result.change == "snoozed" and p.remind_at is not None:
@@ -243,11 +262,97 @@ def challenge_changed(result: ChallengeChanged, actor: str) -> Reply:
         "passed_on": f"passed on to {c.passed_to}",
     }[result.change]
     spans = (
-        Strong(f"#{c.id}"),
+        Strong(challenge_ref(c.id)),
         Text(f" {result.customer.name}: {c.text} — {what} by "),
         UserRef(actor),
     )
     return Reply("Challenge updated", (Section(None, (Line(spans),)),), kind=ReplyKind.INFO)
+
+
+def items_changed(results: Sequence[PromiseChanged | ChallengeChanged], actor: str) -> Reply:
+    """One line per item a verb changed, each naming its customer."""
+    lines: list[Line] = []
+    for result in results:
+        reply = (
+            promise_changed(result, actor)
+            if isinstance(result, PromiseChanged)
+            else challenge_changed(result, actor)
+        )
+        lines += [item for section in reply.sections for item in section.lines]
+    if len(results) == 1:
+        only = results[0]
+        title = "Promise updated" if isinstance(only, PromiseChanged) else "Challenge updated"
+    else:
+        title = f"{len(results)} items updated"
+    return Reply(title, (Section(None, tuple(lines)),), kind=ReplyKind.INFO)
+
+
+def undone(result: Undone, actor: str) -> Reply:
+    lines = []
+    for change in result.changes:
+        item = change.item
+        ref = promise_ref(item.id) if isinstance(item, Promise) else challenge_ref(item.id)
+        customer = result.customers.get(item.customer_id)
+        whose = f"{customer.name}: " if customer else ""
+        what = change.action.replace("_", " ")
+        spans: list[Text | Strong | When | UserRef] = [
+            Strong(ref),
+            Text(f" {whose}{item.text} — “{what}” undone by "),
+            UserRef(actor),
+            Text(f"; it is {STATUS_WORDS[item.status]} again."),
+        ]
+        lines.append(Line(tuple(spans)))
+    return Reply("Undone", (Section(None, tuple(lines)),), kind=ReplyKind.INFO)
+
+
+def edit_form(found: Editable) -> Reply:
+    """The touchpoint's entry, to be sent back corrected."""
+    ref = touchpoint_ref(found.touchpoint.id)
+    lines = (
+        line(f"To correct {ref}, send its entry back changed:"),
+        line(f"`{COMMAND} edit {ref} {found.entry}`"),
+        line(
+            "It replaces the touchpoint as a whole, keeping when it happened and who recorded "
+            "it; dates are written out in full (change them as you would type them)."
+        ),
+    )
+    return Reply(f"Edit {ref}", (Section(None, lines),), kind=ReplyKind.INFO)
+
+
+def edited(result: Edited) -> Reply:
+    reply = confirmation(result.recorded)
+    note = line(
+        f"This replaces {touchpoint_ref(result.replaced)}, which was removed "
+        f"(now {touchpoint_ref(result.recorded.touchpoint.id)})."
+    )
+    first = Section(None, (*reply.sections[0].lines, note))
+    return Reply("Touchpoint edited", (first, *reply.sections[1:]), kind=ReplyKind.CONFIRMATION)
+
+
+def _touchpoint_summary(found: Found) -> str:
+    tp = found.touchpoint
+    counts = f"{_count(len(tp.challenges), 'challenge')}, {_count(len(tp.promises), 'promise')}"
+    return f"{touchpoint_ref(tp.id)}, a {tp.kind.value} with {found.customer.name} ({counts})"
+
+
+def confirm_delete(found: Found) -> Reply:
+    tp = found.touchpoint
+    lines = (
+        line(
+            f"Delete {_touchpoint_summary(found)}, recorded ",
+            When(tp.occurred_at, found.team.timezone),
+            " by ",
+            UserRef(tp.author),
+            "? Its challenges and promises go with it and stop counting in the stats.",
+        ),
+        line(f"To delete it, write `{COMMAND} delete {touchpoint_ref(tp.id)} confirm`."),
+    )
+    return Reply("Delete this touchpoint?", (Section(None, lines),), kind=ReplyKind.INFO)
+
+
+def deleted(found: Found, actor: str) -> Reply:
+    spans = (Text(f"Deleted {_touchpoint_summary(found)}, by "), UserRef(actor), Text("."))
+    return Reply("Touchpoint deleted", (Section(None, (Line(spans),)),), kind=ReplyKind.INFO)
 
 
 # -- lists and the record ----------------------------------------------------------------
@@ -373,7 +478,7 @@ def _owner_sections(result: Digest) -> list[Section]:
 def team_settings(team: Team, undelivered: Section | None = None) -> Reply:
     """The team's settings; ``undelivered`` says what could not be sent lately and why."""
     days = ",".join(WEEKDAYS[d] for d in team.digest_days)
-    lines = (
+    lines = [
         line("Team channel: ", team.channel or "(not set: the first channel used becomes it)"),
         line("Timezone: ", team.timezone),
         line("Digest: ", f"{team.digest_time:%H:%M} on {days}"),
@@ -384,8 +489,18 @@ def team_settings(team: Team, undelivered: Section | None = None) -> Reply:
             "Overdue promises: ",
             "reminded again each working day" if team.remind_overdue else "reminded once",
         ),
-    )
-    sections = (Section(None, lines),) + ((undelivered,) if undelivered else ())
+    ]
+    if team.area_owners:
+        owners: list[Text | UserRef] = [Text("Area owners: ")]
+        for n, (area, owner) in enumerate(sorted(team.area_owners.items())):
+            owners += [Text(f"{', ' if n else ''}{area} → "), UserRef(owner)]
+        lines.append(Line(tuple(owners)))
+    else:
+        lines.append(line("Area owners: (none; `/touchpoint config owner billing @someone`)"))
+    followups = ", ".join(f"“{c}” → {r}" for c, r in sorted(team.code_followups.items()))
+    lines.append(line("Code follow-ups: ", followups or "(none)"))
+    lines.append(line(f"`{COMMAND} config help` explains each setting and how to change it."))
+    sections = (Section(None, tuple(lines)),) + ((undelivered,) if undelivered else ())
     return Reply("Settings", sections, kind=ReplyKind.INFO)
 
 
@@ -400,47 +515,108 @@ def configured(result: TeamConfigured) -> Reply:
     return Reply(f"Updated {', '.join(result.changed)}", base.sections, kind=ReplyKind.INFO)
 
 
+CONFIG_HELP = (
+    ("config", "show every setting"),
+    ("config channel #customers", "the team channel for reminders and the digest"),
+    ("config timezone Europe/London", "the team's timezone (an IANA name)"),
+    ("config digest 08:30", "when the daily digest is posted"),
+    ("config days mon-fri", "the working days: digest days, and what “working day” means"),
+    ("config daystart 09:00", "when a date without a time is due"),
+    ("config overdue off", "remind an overdue promise once, not every working day (`on` again)"),
+    (
+        "config dates mdy · dates dmy · dates auto",
+        "read 10/12 as 12 October, as 10 December, or as the time zone's custom",
+    ),
+    (
+        'config codes add "callback booked" · codes remove "no answer"',
+        "the completion codes a touchpoint can end with",
+    ),
+    (
+        "config owner billing @priya · owner billing none",
+        "an area's owner, who is told of challenges passed on to it (`pass C7 billing`)",
+    ),
+    (
+        'config followup "no answer" = call back next working day · followup "no answer" = none',
+        "a promise a completion code adds by itself, with its due date",
+    ),
+)
+
+
+def config_help() -> Reply:
+    lines = tuple(line(Strong(f"{COMMAND} {cmd}"), f" — {what}") for cmd, what in CONFIG_HELP)
+    return Reply("Team settings", (Section(None, lines),), kind=ReplyKind.HELP)
+
+
 HELP_LINES = (
-    ("/touchpoint acme", "open the form for a touchpoint with Acme"),
+    ("/touchpoint acme", "open the form for a touchpoint with Acme (`+acme`: a new customer)"),
     (
         "/touchpoint acme call | ch: slow internet | we: send quote by fri | they: read "
         "brochure | diff: needs fibre | code: meeting booked",
         "record in one line (or one `label: items` per line; items separated by ;)",
     ),
     ("/touchpoint show acme [page 2]", "the customer record (a long one page by page)"),
-    ("/touchpoint promises [mine]", "open promises (yours with `mine`)"),
+    ("/touchpoint promises [mine|ours|theirs|acme]", "open promises"),
     ("/touchpoint challenges [acme]", "open challenges"),
-    ("/touchpoint kept 12 · notkept 12 · cancel 12", "settle promise #12"),
-    ("/touchpoint snooze 12 tomorrow · due 12 fri 3pm", "remind later / change the due date"),
-    ("/touchpoint addressed 7 · reopen 7 · pass 7 billing team", "act on challenge #7"),
+    (
+        "/touchpoint kept P12 · notkept P12 · cancel P12",
+        "settle promise P12 (several at once: `kept P12 P13`; a note may follow)",
+    ),
+    ("/touchpoint reopen P12", "reopen a settled promise (or an addressed challenge: C7)"),
+    ("/touchpoint snooze P12 tomorrow · due P12 fri 3pm", "remind later / change the due date"),
+    (
+        "/touchpoint addressed C7 [note] · reopen C7 · pass C7 billing team",
+        "act on challenge C7",
+    ),
+    ("/touchpoint undo", "revert your last change (within 15 minutes)"),
+    ("/touchpoint edit T12", "correct a touchpoint: its entry comes back to change and resend"),
+    ("/touchpoint delete T12", "delete a touchpoint recorded by mistake (asks first)"),
     ("/touchpoint alias acme corp = ACME Ltd", "another name for a customer"),
     ("/touchpoint digest", "today's digest, now"),
     ("/touchpoint calendar [team|revoke]", "your (or the team's) calendar feed link"),
     ("/touchpoint stats [mine|acme]", "promises kept on time, challenge age, recurring needs"),
-    (
-        "/touchpoint config [channel|timezone|digest|daystart|days|codes|overdue|dates] ...",
-        "team settings",
-    ),
+    ("/touchpoint config", "the team's settings; `config help` explains each one"),
+    *((f"{COMMAND} {cmd}", what) for cmd, what in CONFIG_HELP[1:]),
+    ("/touchpoint help", "all of the above"),
 )
 
 
 def help_reply() -> Reply:
     usage = tuple(line(Strong(cmd), f" — {what}") for cmd, what in HELP_LINES)
     labels = line(
-        "Labels: ch/challenges, we/us/todo (our promises), they/them (their promises), "
-        "diff (biggest difference, up to 12 words), code/outcome, note. Due dates go at the end "
-        "of a promise: “by fri”, “tomorrow 10am”, “3 Dec”, “in 2 weeks”, “end of month”; "
-        "“no date” keeps one undated."
+        f"Labels: {LABEL_HELP}. Due dates go at the end of a promise: “by fri”, "
+        "“tomorrow 10am”, “3 Dec”, “in 2 weeks”, “end of month”; “no date” keeps one undated. "
+        "`we: @priya send quote` gives a promise to a colleague. Numbers: P12 a promise, "
+        "C7 a challenge, T3 a touchpoint."
     )
     kinds = line(
-        "Kinds: " + ", ".join(k.value for k in Kind) + ". A customer name starting "
-        "with + is added as new even if it resembles an existing one."
+        "Kinds: " + ", ".join(k.value for k in Kind) + ". Journey stages: pre-purchase, "
+        "purchase, post-purchase (`stage: post`); satisfaction `csat: 1-5`; effort `ces: 1-7`."
     )
     return Reply(
         "How to use Touchpoint",
         (Section(None, usage), Section(None, (labels, kinds))),
         kind=ReplyKind.HELP,
     )
+
+
+def did_you_mean(text: str, commands: Sequence[str], question: bool) -> Reply:
+    """The nearest commands for a question or a mistyped command."""
+    shown = " or ".join(f"`{COMMAND} {c}`" for c in commands)
+    quoted = text if len(text) <= 60 else text[:59] + "…"
+    if question:
+        lines = [
+            line(f"Touchpoint answers commands rather than questions. Did you mean {shown}?"),
+            line(f"`{COMMAND} help` lists every command."),
+        ]
+    else:
+        lines = [
+            line(f"“{quoted}” is not a command. Did you mean {shown}?"),
+            line(
+                f"To record a touchpoint with a customer called “{quoted}”, write "
+                f"`{COMMAND} +{quoted}`."
+            ),
+        ]
+    return Reply("Did you mean…?", (Section(None, tuple(lines)),), kind=ReplyKind.ERROR)
 
 
 def error_reply(exc: UserError) -> Reply:
@@ -499,7 +675,7 @@ def reminder(
 
 def _reminder_line(promise: Promise, team: Team, now: datetime, customer: Customer | None) -> Line:
     name = customer.name if customer else "?"
-    spans: list[Text | Strong | When | UserRef] = [Strong(f"#{promise.id}"), Text(" ")]
+    spans: list[Text | Strong | When | UserRef] = [Strong(promise_ref(promise.id)), Text(" ")]
     if promise.direction is Direction.THEIRS:
         spans += [Text(f"{name} said they would: {promise.text}")]
     else:

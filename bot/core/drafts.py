@@ -16,6 +16,7 @@ class PromiseDraft:
     text: str  # the promise without its date phrase: "send fibre quote"
     due_at: datetime | None = None  # timezone-aware UTC
     due_phrase: str = ""  # what the user wrote for the date: "by fri"
+    owner: str | None = None  # "we: @priya send quote": given to someone else
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class TouchpointDraft:
     stage: JourneyStage | None = None
     satisfaction: int | None = None
     effort: int | None = None
+    occurred_at: datetime | None = None  # "when: fri 4pm": logged after the fact
+    owner: str | None = None  # "owner: @priya": who owns our promises
 
     def touchpoint(
         self,
@@ -44,6 +47,9 @@ class TouchpointDraft:
         """The touchpoint this draft describes, recorded by ``author`` at ``at``, with the
         team's own spelling of ``code``. Our promises are ``owner``'s (the author's unless
         said), theirs are followed up by the author. Recording and import both build here."""
+
+        at = self.occurred_at or at  # "when: fri 4pm" logs it after the fact
+        owner = self.owner or owner
 
         def promise(direction: Direction, p: PromiseDraft, held_by: str) -> Promise:
             return Promise(team_id, customer_id, direction, p.text, held_by, author, at, p.due_at)
@@ -65,7 +71,10 @@ class TouchpointDraft:
                 for text in self.challenges
             ],
             promises=[
-                *(promise(Direction.OURS, p, owner or author) for p in self.our_promises),
+                *(
+                    promise(Direction.OURS, p, p.owner or owner or author)
+                    for p in self.our_promises
+                ),
                 *(promise(Direction.THEIRS, p, author) for p in self.their_promises),
             ],
         )

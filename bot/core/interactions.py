@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core import content, reminders, services
@@ -133,11 +133,9 @@ class Interactions:
             outcome = routed()
             if isinstance(outcome, OpenForm):
                 return Result(None, form=outcome)
-            if isinstance(outcome, PromiseUpdated) and outcome.promise_id is not None:
-                edits = self._reminder_edits(ctx.team_id, [], outcome.promise_id)
-                return Result(outcome.reply, edits)
             if isinstance(outcome, PromiseUpdated):
-                return Result(outcome.reply)
+                edits = self._reminder_edits(ctx.team_id, [], outcome.promise_ids)
+                return Result(outcome.reply, edits)
             return Result(outcome)
 
         return self._guarded(ctx, what, run)
@@ -166,7 +164,8 @@ class Interactions:
             note, promise_id = self._apply(ctx, press)
             settling = press.button.verb in SETTLING_VERBS
             refs = [press.message_ref] if press.message_ref else []
-            edits = self._reminder_edits(ctx.team_id, refs, promise_id if settling else None)
+            changed = (promise_id,) if settling and promise_id is not None else ()
+            edits = self._reminder_edits(ctx.team_id, refs, changed)
             pressed = next((e for e in edits if e.ref == press.message_ref), None)
             if pressed is not None and press.button.verb is Verb.SNOOZE:
                 # Still open: say until when, under the reminder.
@@ -189,7 +188,8 @@ class Interactions:
             )
             if changed is None:
                 return Result(None)
-            edits = self._reminder_edits(ctx.team_id, [message_ref], changed.promise.id)
+            kept = (changed.promise.id,) if changed.promise.id is not None else ()
+            edits = self._reminder_edits(ctx.team_id, [message_ref], kept)
             return Result(None, edits)
 
         return self._guarded(ctx, "a check-mark reaction", run)
@@ -261,20 +261,22 @@ class Interactions:
         return content.challenge_changed(changed, actor), None
 
     def _reminder_edits(
-        self, team_id: str, refs: list[str], promise_id: int | None
+        self, team_id: str, refs: list[str], promise_ids: Sequence[int]
     ) -> tuple[Edit, ...]:
         """The current content of each posted reminder: ``refs`` first (those that are
-        reminders), then every other sent reminder still showing ``promise_id``. The change
-        is saved by now: a failure here costs the edits, not the answer."""
+        reminders), then every other sent reminder still showing one of ``promise_ids``.
+        The change is saved by now: a failure here costs the edits, not the answer."""
         try:
-            return self._rebuilt(team_id, refs, promise_id)
+            return self._rebuilt(team_id, refs, promise_ids)
         except Exception:
-            log.exception("could not rebuild the reminders showing promise %s", promise_id)
+            log.exception("could not rebuild the reminders showing promises %s", promise_ids)
             return ()
 
-    def _rebuilt(self, team_id: str, refs: list[str], promise_id: int | None) -> tuple[Edit, ...]:
+    def _rebuilt(
+        self, team_id: str, refs: list[str], promise_ids: Sequence[int]
+    ) -> tuple[Edit, ...]:
         wanted = list(refs)
-        if promise_id is not None:
+        for promise_id in promise_ids:
             for delivery in reminders.reminders_showing(team_id, promise_id, uow=self._uow()):
                 if delivery.message_ref and delivery.message_ref not in wanted:
                     wanted.append(delivery.message_ref)

@@ -107,7 +107,7 @@ DEFAULT_COMPLETION_CODES = (
 )
 MAX_DIFFERENCE_WORDS = 12
 MAX_ITEM_CHARS = 300
-MAX_NOTES_CHARS = 4000
+MAX_NOTES_CHARS = 10_000  # a real meeting note or a pasted email thread
 MAX_ITEMS_PER_LIST = 50
 
 
@@ -212,14 +212,14 @@ class Challenge:
 
     def address(self, actor: str, at: datetime, note: str = "") -> None:
         if self.status is ChallengeStatus.ADDRESSED:
-            raise InvalidTransition(f"Challenge #{self.id} is already addressed.")
+            raise InvalidTransition(f"Challenge C{self.id} is already addressed.")
         self.status = ChallengeStatus.ADDRESSED
         self.history.append(Event(at, actor, "addressed", note))
 
     def reopen(self, actor: str, at: datetime, note: str = "") -> None:
         if self.status is not ChallengeStatus.ADDRESSED:
             raise InvalidTransition(
-                f"Challenge #{self.id} is still open; only addressed ones reopen."
+                f"Challenge C{self.id} is still open; only addressed ones reopen."
             )
         self.status = ChallengeStatus.PASSED_ON if self.passed_to else ChallengeStatus.OPEN
         self.history.append(Event(at, actor, "reopened", note))
@@ -227,7 +227,8 @@ class Challenge:
     def pass_on(self, to: str, actor: str, at: datetime) -> None:
         if self.status is ChallengeStatus.ADDRESSED:
             raise InvalidTransition(
-                f"Challenge #{self.id} is already addressed; reopen it before passing it on."
+                f"Challenge C{self.id} is already addressed; reopen it first "
+                f"(`/touchpoint reopen C{self.id}`), then pass it on."
             )
         to = to.strip()
         if not to:
@@ -235,6 +236,30 @@ class Challenge:
         self.status = ChallengeStatus.PASSED_ON
         self.passed_to = to
         self.history.append(Event(at, actor, "passed_on", to))
+
+    def undo(self, actor: str, at: datetime) -> str:
+        """Revert the last change (``actor``'s, checked by the caller); the history keeps
+        both it and an "undone" event. Returns the action undone."""
+        action = _undoable(self.history, actor, f"C{self.id}")
+        # Undoing an address is a reopening, and the reverse, in the history too: the
+        # measures count open challenges from those events.
+        if action == "addressed":
+            self.status = ChallengeStatus.PASSED_ON if self.passed_to else ChallengeStatus.OPEN
+            self.history.append(Event(at, actor, "reopened", UNDO))
+            return action
+        if action == "reopened":
+            self.status = ChallengeStatus.ADDRESSED
+            self.history.append(Event(at, actor, "addressed", UNDO))
+            return action
+        if action == "passed_on":
+            earlier = [e.detail for e in self.history[:-1] if e.action == "passed_on"]
+            self.passed_to = earlier[-1] if earlier else None
+            if self.status is not ChallengeStatus.ADDRESSED:
+                self.status = ChallengeStatus.PASSED_ON if earlier else ChallengeStatus.OPEN
+        else:
+            raise InvalidTransition(f"C{self.id} was last {action}; that can't be undone.")
+        self.history.append(Event(at, actor, "undone", action))
+        return action
 
     def opened_at(self) -> datetime:
         """When the challenge last became open (its age counts from here)."""
@@ -288,7 +313,7 @@ class Promise:
             settled = self.settled()
             by = f" by {settled.actor}" if settled else ""
             raise InvalidTransition(
-                f"Promise #{self.id} is already {self.status.value.replace('_', ' ')}{by}."
+                f"Promise P{self.id} is already {self.status.value.replace('_', ' ')}{by}."
             )
         self.status = status
         self.remind_at = None
@@ -305,14 +330,35 @@ class Promise:
 
     def reopen(self, actor: str, at: datetime) -> None:
         if self.is_open:
-            raise InvalidTransition(f"Promise #{self.id} is already open.")
+            raise InvalidTransition(f"Promise P{self.id} is already open.")
         self.status = PromiseStatus.OPEN
         self.remind_at = self.due_at if self.due_at and self.due_at > at else at
         self.history.append(Event(at, actor, "reopened"))
 
+    def undo(self, actor: str, at: datetime) -> str:
+        """Revert the last change (``actor``'s, checked by the caller); the history keeps
+        both it and an "undone" event. Returns the action undone."""
+        action = _undoable(self.history, actor, f"P{self.id}")
+        if action in {"kept", "not_kept", "cancelled"}:
+            self.status = PromiseStatus.OPEN
+            self.remind_at = self.due_at if self.due_at and self.due_at > at else None
+        elif action == "reopened":
+            settles = [e.action for e in self.history[:-1] if e.action in _SETTLED]
+            self.status = PromiseStatus(settles[-1]) if settles else PromiseStatus.KEPT
+            self.remind_at = None
+        elif action == "snoozed":
+            earlier = [e.detail for e in self.history[:-1] if e.action == "snoozed"]
+            self.remind_at = datetime.fromisoformat(earlier[-1]) if earlier else self.due_at
+        else:
+            raise InvalidTransition(
+                f"P{self.id}'s due date was changed; set it again with `due P{self.id} ...`."
+            )
+        self.history.append(Event(at, actor, "undone", action))
+        return action
+
     def snooze(self, until: datetime, actor: str, at: datetime) -> None:
         if not self.is_open:
-            raise InvalidTransition(f"Promise #{self.id} is settled; there is nothing to snooze.")
+            raise InvalidTransition(f"Promise P{self.id} is settled; there is nothing to snooze.")
         if until <= at:
             raise UserError("A snooze must end in the future.")
         self.remind_at = until
@@ -320,7 +366,10 @@ class Promise:
 
     def reschedule(self, due: datetime, actor: str, at: datetime) -> None:
         if not self.is_open:
-            raise InvalidTransition(f"Promise #{self.id} is settled; reopen it to change its date.")
+            raise InvalidTransition(
+                f"Promise P{self.id} is settled; reopen it first (`/touchpoint reopen P{self.id}`) "
+                "to change its date."
+            )
         if due <= at:
             raise UserError("The new due date is in the past; pick a future one.")
         self.due_at = due
@@ -332,6 +381,21 @@ class Promise:
         if self.due_at is None or now <= self.due_at:
             return timedelta(0)
         return now - self.due_at
+
+
+_SETTLED = ("kept", "not_kept", "cancelled")
+
+
+UNDO = "undo"  # the detail of an event that undid the one before it
+
+
+def _undoable(history: list[Event], actor: str, ref: str) -> str:
+    last = history[-1] if history else None
+    if last is None or last.actor != actor:
+        raise InvalidTransition(f"{ref} was not last changed by you; nothing was undone.")
+    if last.action == "undone" or last.detail == UNDO:
+        raise InvalidTransition(f"Your last change to {ref} is already undone.")
+    return last.action
 
 
 @dataclass

@@ -42,6 +42,8 @@ than ten years ahead, or has no promise text with it.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -72,6 +74,7 @@ from bot.core.model import (
     parse_kind,
     parse_stage,
 )
+from bot.core.occurred import NotInThePast, resolve_past
 
 __all__ = ["LABELS", "clean_text", "parse_due", "parse_form", "parse_quick_entry"]
 
@@ -91,17 +94,28 @@ LABELS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
 )
 """Canonical field -> the labels that fill it (the first is the short one help shows)."""
 
+# Labels of quick entry only (a spreadsheet has its own date and author columns).
+ENTRY_LABELS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
+    {
+        "when": ("when", "at", "happened"),
+        "owner": ("owner", "assign", "assigned to"),
+    }
+)
+
 # The whole input, generously: fifty 300-character items in three lists plus notes.
 MAX_ENTRY_CHARS = 60_000
 
 _LISTS = ("challenges", "our_promises", "their_promises")
 _SCORES = ("stage", "satisfaction", "effort")
 _FORM_FIELDS = (*_LISTS, "difference", "code", "kind", "notes", *_SCORES)
-_SINGLES = ("difference", "code", "kind", *_SCORES)
-_LABEL_HELP = (
+_FORM_SINGLES = ("difference", "code", "kind", *_SCORES)
+_SINGLES = ("difference", "code", "kind", *_SCORES, "when", "owner")
+LABEL_HELP = (
     "ch (challenges), we (our promises), they (their promises), "
-    "diff (biggest difference), code (completion code), notes, kind, "
-    "stage (journey stage), csat (satisfaction 1-5), ces (effort 1-7)"
+    "diff (biggest difference), code (completion code), kind, "
+    "stage (journey stage), csat (satisfaction 1-5), ces (effort 1-7), "
+    "when (a past moment it happened), owner (@who owns our promises), notes (last: the rest "
+    "of the entry is notes)"
 )
 _EXAMPLE = "/touchpoint acme call | ch: slow internet | we: send quote by fri | they: read brochure"
 _USAGE = (
@@ -121,9 +135,13 @@ _SINGLE_NOUNS = {
     "stage": "journey stage",
     "satisfaction": "satisfaction score",
     "effort": "effort score",
+    "when": "time it happened",
+    "owner": "owner",
 }
 
-_ALIAS_FIELD = {alias: name for name, aliases in LABELS.items() for alias in aliases}
+_ALIAS_FIELD = {
+    alias: name for name, aliases in [*LABELS.items(), *ENTRY_LABELS.items()] for alias in aliases
+}
 _ALIASES = "|".join(
     re.escape(alias).replace(r"\ ", r"\s+") for alias in sorted(_ALIAS_FIELD, key=len, reverse=True)
 )
@@ -162,17 +180,20 @@ def parse_quick_entry(
     ("dmy" or "mdy"); None: the zone's custom."""
     text = _checked_entry(text)
     reader = _QuickReader()
+    body, notes = _split_notes(text)
     if customer is None:
-        head = reader.read(text)
+        head = reader.read(body)
         customer, kind = _customer_and_kind(head, explicit_kind=bool(reader.raw.kind))
     else:
         if code:
             reader.raw.code.append(code)
-        for segment in re.split(r"[|\n]", text):
+        for segment in re.split(r"[|\n]", body):
             reader.segment(segment)
         if kind is not None and reader.raw.kind:
             reader.raw.kind.insert(0, kind.value)  # so a different one is "give one kind"
         customer = " ".join(_clean_text(customer).split())
+    if notes is not None:
+        reader.raw.notes.extend(notes.split("\n"))
     return _entry(reader, customer, kind, _context(now, tz, day_start, "entry", order))
 
 
@@ -182,12 +203,12 @@ def _checked_entry(text: str) -> str:
         raise ParseError([FieldError("entry", _too_long_entry(len(text)))])
     if not text.strip():
         raise ParseError([FieldError("entry", _USAGE)])
-    return text
+    return _NAMED_MENTION.sub(r"<@\g<id>>", text)  # Slack's "<@U1|sam>": its "|" is no separator
 
 
 def _entry(reader: _QuickReader, customer: str, kind: Kind | None, ctx: DueContext) -> QuickEntry:
-    draft, errors = _build(reader.raw, ctx, kind)
-    errors = reader.errors + errors
+    draft, errors = _build(reader.raw, ctx, kind, owners=True)
+    errors = reader.errors + reader.unknown_labels() + errors
     if not customer:
         errors.insert(0, FieldError("customer", f"Start with the customer's name: `{_EXAMPLE}`."))
     elif reader.raw.is_empty() and not errors:
@@ -214,10 +235,10 @@ def parse_form(
     raw = _Raw()
     for name in _LISTS:
         raw.lists[name].extend(_clean_text(getattr(fields, name)).split("\n"))
-    for name in _SINGLES:
+    for name in _FORM_SINGLES:
         raw.single(name).append(_clean_text(getattr(fields, name)))
     raw.notes.extend(_clean_text(fields.notes).split("\n"))
-    draft, errors = _build(raw, ctx, None)
+    draft, errors = _build(raw, ctx, None, owners=False)
     if raw.is_empty() and not errors:
         errors.append(FieldError("entry", _NOTHING_IN_FORM))
     if errors:
@@ -319,6 +340,8 @@ class _Raw:
     stage: list[str] = field(default_factory=list)
     satisfaction: list[str] = field(default_factory=list)
     effort: list[str] = field(default_factory=list)
+    when: list[str] = field(default_factory=list)
+    owner: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # lines
 
     def single(self, name: str) -> list[str]:
@@ -340,7 +363,20 @@ class _QuickReader:
     def __init__(self) -> None:
         self.raw = _Raw()
         self.errors: list[FieldError] = []
+        self.unknown: list[str] = []  # labels not known, reported once together
         self.current: str | None = None  # the field unlabelled text continues
+
+    def unknown_labels(self) -> list[FieldError]:
+        """One error for every unknown label, each with its nearest known one."""
+        if not self.unknown:
+            return []
+        named = []
+        for label in dict.fromkeys(self.unknown):
+            near = _nearest_label(label)
+            named.append(f"“{label}:”" + (f" (did you mean “{near}:”?)" if near else ""))
+        noun = "label" if len(named) == 1 else "labels"
+        message = f"Unknown {noun} {', '.join(named)}. Known labels: {LABEL_HELP}."
+        return [FieldError("entry", message)]
 
     def read(self, text: str) -> str:
         """Reads everything; returns the head (customer and kind)."""
@@ -349,7 +385,16 @@ class _QuickReader:
         head = ""
         if first < len(segments):
             head, rest = _split_head(segments[first])
-            self.segment(rest)
+            segment = segments[first]
+            known = _LABEL_IN_HEAD.search(segment, 0, _HEAD_SEARCH_CHARS)
+            plain = known is None and _HEAD_COLON.search(segment)
+            typo = _label_typo_in_head(head) if plain else None
+            if typo is not None:  # "acme chalenges: slow internet"
+                head, label = typo
+                self.unknown.append(label)
+                self.current = _LOST
+            else:
+                self.segment(rest)
         for segment in segments[first + 1 :]:
             self.segment(segment)
         return head
@@ -365,8 +410,7 @@ class _QuickReader:
             return
         unknown = _UNKNOWN_LABEL.match(text[:80])
         if unknown:
-            message = f"Unknown label “{unknown['label']}:”. Known labels: {_LABEL_HELP}."
-            self.errors.append(FieldError("entry", message))
+            self.unknown.append(unknown["label"])
             self.current = _LOST
             return
         self._continue(text)
@@ -381,11 +425,11 @@ class _QuickReader:
             label = LABELS[self.current][0]
             message = (
                 f"“{_quote(text)}” follows {label}: which takes one value. Put it on the "
-                f"{label}: line, or start the line with a label: {_LABEL_HELP}."
+                f"{label}: line, or start the line with a label: {LABEL_HELP}."
             )
             self.errors.append(FieldError(self.current, message))
         elif self.current is None:
-            message = f"“{_quote(text)}” has no label. Start it with one of: {_LABEL_HELP}."
+            message = f"“{_quote(text)}” has no label. Start it with one of: {LABEL_HELP}."
             self.errors.append(FieldError("entry", message))
 
     def _switch(self, name: str) -> None:
@@ -431,6 +475,60 @@ def _split_head(segment: str) -> tuple[str, str]:
     return segment.strip(), ""
 
 
+def reads_as_entry(text: str) -> bool:
+    """Whether text has the shape of a quick entry: fields after "|" or a known label."""
+    return "|" in text or _LABEL_IN_HEAD.search(text, 0, _HEAD_SEARCH_CHARS) is not None
+
+
+_NAMED_MENTION = re.compile(r"<@(?P<id>[A-Za-z0-9]+)\|[^>|]{0,80}>")
+_NOTES_LABEL = re.compile(r"(?<![\w+])notes?\s*:(?!//)", re.IGNORECASE)
+
+
+def _split_notes(text: str) -> tuple[str, str | None]:
+    """The entry before its ``notes:`` label, and everything after it: notes are free text
+    to the end of the entry, so a pasted email's "To:" or "Type:" lines are not labels.
+
+    ``notes:`` counts as a label where any label would: in the first segment after the
+    customer, or at the start of a segment or after a ``;``."""
+    first = len(text) - len(text.lstrip())
+    head_end = min((i for i in (text.find("|", first), text.find("\n", first)) if i >= 0),
+                   default=len(text))  # fmt: skip
+    for match in _NOTES_LABEL.finditer(text):
+        before = text[: match.start()]
+        segment_start = max(before.rfind("|"), before.rfind("\n"), before.rfind(";"))
+        if match.start() < head_end or not before[segment_start + 1 :].strip():
+            return before, text[match.end() :]
+    return text, None
+
+
+def _nearest_label(word: str) -> str | None:
+    """The known label a typo most likely meant; swapped letters ("thye") first."""
+    typed = " ".join(word.lower().split())
+    swapped = [alias for alias in _ALIAS_FIELD if sorted(alias) == sorted(typed)]
+    near = swapped or difflib.get_close_matches(typed, _ALIAS_FIELD, 1, 0.7)
+    return near[0] if near else None
+
+
+def _label_typo_in_head(head: str) -> tuple[str, str] | None:
+    """ "acme chalenges" before a colon: the customer, and a mistyped label."""
+    words = head.split()
+    if len(words) > 1 and _nearest_label(words[-1]) and words[-1].lower() not in _ALIAS_FIELD:
+        return " ".join(words[:-1]), words[-1]
+    return None
+
+
+_QUOTES = "\"'“”‘’"
+
+
+def unquoted(name: str) -> str:
+    """ "\"Due North Outdoors\"" -> "Due North Outdoors": quotes only mark a name."""
+    plus = "+" if name.startswith("+") else ""
+    bare = name.removeprefix("+").strip()
+    if len(bare) >= 2 and bare[0] in _QUOTES and bare[-1] in _QUOTES:
+        bare = bare[1:-1].strip()
+    return plus + bare
+
+
 def _customer_and_kind(head: str, *, explicit_kind: bool) -> tuple[str, Kind | None]:
     """ "acme corp video call" -> ("acme corp", VIDEO): the longest kind that leaves a name.
 
@@ -441,20 +539,22 @@ def _customer_and_kind(head: str, *, explicit_kind: bool) -> tuple[str, Kind | N
         for k in (2, 1):
             kind = parse_kind(" ".join(words[-k:])) if len(words) > k else None
             if kind is not None:
-                return " ".join(words[:-k]), kind
-    return " ".join(words), None
+                return unquoted(" ".join(words[:-k])), kind
+    return unquoted(" ".join(words)), None
 
 
 # -- building and checking the draft ------------------------------------------------------
 
 
 def _build(
-    raw: _Raw, ctx: DueContext, head_kind: Kind | None
+    raw: _Raw, ctx: DueContext, head_kind: Kind | None, *, owners: bool
 ) -> tuple[TouchpointDraft, list[FieldError]]:
+    """``owners``: a promise of ours may start with the colleague it is given to (quick
+    entry; a form has its own owner field, and its lines are taken as written)."""
     errors: list[FieldError] = []
     challenges = _items(raw.lists["challenges"], "challenges", errors)
-    ours = _promises(raw.lists["our_promises"], "our_promises", ctx, errors)
-    theirs = _promises(raw.lists["their_promises"], "their_promises", ctx, errors)
+    ours = _promises(raw.lists["our_promises"], "our_promises", ctx, errors, owners=owners)
+    theirs = _promises(raw.lists["their_promises"], "their_promises", ctx, errors, owners=False)
     kind_text = _single(raw.kind, "kind", errors)
     kind = _kind(kind_text, errors) if kind_text else head_kind
     draft = TouchpointDraft(
@@ -470,8 +570,43 @@ def _build(
             _single(raw.satisfaction, "satisfaction", errors), "satisfaction", errors
         ),
         effort=_score(_single(raw.effort, "effort", errors), "effort", errors),
+        occurred_at=_occurred(_single(raw.when, "when", errors), ctx, errors),
+        owner=_owner(_single(raw.owner, "owner", errors), errors),
     )
     return draft, errors
+
+
+_NOT_PEOPLE = {"everyone", "here", "channel"}  # a promise can't be given to a crowd
+MENTION = re.compile(r"<@!?(?P<id>[A-Za-z0-9]+)(?:\|[^>]*)?>|@(?P<name>[A-Za-z0-9._-]+)")
+_MENTION_FIRST = re.compile(rf"(?:{MENTION.pattern})[\s,:]*(?:to\s+)?", re.IGNORECASE)
+
+
+def mentioned(text: str) -> str | None:
+    """The user a whole ``text`` mentions ("<@U123>", "<@U1|sam>", "@sam"), or None."""
+    match = MENTION.fullmatch(text.strip())
+    return (match["id"] or match["name"]) if match else None
+
+
+def _owner(text: str | None, errors: list[FieldError]) -> str | None:
+    if not text:
+        return None
+    who = mentioned(text)
+    if who is not None and who.lower() in _NOT_PEOPLE:
+        who = None
+    if who is None:
+        message = f"Name the owner by mention: `owner: @priya` (not “{_quote(text, 40)}”)."
+        errors.append(FieldError("owner", message))
+    return who
+
+
+def _occurred(text: str | None, ctx: DueContext, errors: list[FieldError]) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return resolve_past(text, ctx)
+    except NotInThePast as exc:
+        errors.append(FieldError("when", str(exc)))
+        return None
 
 
 def _strip_bullet(text: str) -> str:
@@ -498,15 +633,27 @@ def _items(pieces: list[str], name: str, errors: list[FieldError]) -> tuple[str,
 
 
 def _promises(
-    pieces: list[str], name: str, ctx: DueContext, errors: list[FieldError]
+    pieces: list[str],
+    name: str,
+    ctx: DueContext,
+    errors: list[FieldError],
+    *,
+    owners: bool,
 ) -> tuple[PromiseDraft, ...]:
     promises = []
     for item in _items(pieces, name, errors):
         if len(item) > MAX_ITEM_CHARS:
             continue  # already reported; its date would only add noise
+        owner = None
+        mention = _MENTION_FIRST.match(item) if owners else None
+        if mention is not None and (mention["name"] or "").lower() in _NOT_PEOPLE:
+            mention = None
+        if mention is not None and item[mention.end() :].strip():
+            owner = mention["id"] or mention["name"]  # "we: @priya to send the quote"
+            item = item[mention.end() :].strip()
         promise = _promise(item, name, ctx, errors)
         if promise is not None:
-            promises.append(promise)
+            promises.append(dataclasses.replace(promise, owner=owner) if owner else promise)
     return tuple(promises)
 
 

@@ -34,6 +34,15 @@ class Window:
     limit: int = 0
 
 
+@dataclass(frozen=True)
+class LastChange:
+    """Someone's last change: when, and every item it touched (one command can change
+    several: ``kept P12 P13``)."""
+
+    at: datetime
+    item_ids: tuple[int, ...]
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current instant, timezone-aware UTC."""
@@ -89,6 +98,11 @@ class TouchpointRepository(Protocol):
         ...
 
     def get(self, team_id: str, touchpoint_id: int) -> Touchpoint | None: ...
+    def delete(self, team_id: str, touchpoint_id: int) -> bool:
+        """Remove the touchpoint with its challenges and promises, their histories and
+        reminder links; False when the team has no such touchpoint."""
+        ...
+
     def recent_for_customer(
         self, team_id: str, customer_id: int, limit: int = 10, offset: int = 0
     ) -> list[Touchpoint]:
@@ -110,6 +124,11 @@ class TouchpointRepository(Protocol):
 
 class ChallengeRepository(Protocol):
     def get(self, team_id: str, challenge_id: int) -> Challenge | None: ...
+    def last_change_by(self, team_id: str, actor: str, since: datetime) -> LastChange | None:
+        """When ``actor`` last changed one of the team's challenges at or after ``since``,
+        and which one."""
+        ...
+
     def save(self, challenge: Challenge) -> None:
         """Persist status fields and append history events not yet stored."""
         ...
@@ -162,6 +181,11 @@ class PromiseRepository(Protocol):
 
     def get_many(self, team_id: str, promise_ids: Sequence[int]) -> dict[int, Promise]:
         """The team's stored promises among ``promise_ids``, by id."""
+        ...
+
+    def last_change_by(self, team_id: str, actor: str, since: datetime) -> LastChange | None:
+        """When ``actor`` last changed one of the team's promises at or after ``since``,
+        and which one."""
         ...
 
     def save(self, promise: Promise) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
@@ -335,12 +335,21 @@ def open_promises(
     *,
     owner: str | None = None,
     direction: Direction | None = None,
+    customer_text: str | None = None,
     uow: UnitOfWork,
     clock: Clock,
 ) -> PromiseList:
     with uow:
         team = load_team(uow, team_id)
-        promises = uow.promises.open_for_team(team_id, owner=owner, direction=direction)
+        if customer_text:  # one customer's: "promises hooli"
+            customer = find_customer(uow, team_id, customer_text)
+            everything = uow.promises.for_customer(team_id, customer.id or 0)
+            far = datetime.max.replace(tzinfo=UTC)
+            promises = sorted(
+                (p for p in everything if p.is_open), key=lambda p: (p.due_at or far, p.id or 0)
+            )
+        else:
+            promises = uow.promises.open_for_team(team_id, owner=owner, direction=direction)
         customers = uow.customers.get_many(team_id, _ids(p.customer_id for p in promises))
         return PromiseList(team, clock.now(), tuple(promises), customers, owner)
 

@@ -23,6 +23,7 @@ from bot.core.queries import (
     Part,
     normalised,
 )
+from bot.core.refs import challenge_ref, promise_ref, touchpoint_ref
 from bot.core.replies import (
     Line,
     Reply,
@@ -46,7 +47,12 @@ EVENT_WORDS = {
     "cancelled": "cancelled",
     "snoozed": "snoozed",
     "rescheduled": "rescheduled",
+    "undone": "undid “{detail}”",
 }
+
+# Actions whose detail is the note someone typed ("addressed C7 invoice resent"); a
+# reaction's detail only says how it was done.
+NOTED = {"addressed", "kept", "not_kept", "cancelled", "reopened"}
 
 
 def customer_record(record: CustomerRecord) -> Reply:
@@ -233,7 +239,8 @@ def _history(events: list[Event], team: Team) -> list[Span]:
     for event in events:
         # Only our own templates are formatted: an action read from an import is text.
         template = EVENT_WORDS.get(event.action)
-        words = template.format(detail=event.detail) if template else event.action
+        detail = event.detail.replace("_", " ") if event.action == "undone" else event.detail
+        words = template.format(detail=detail) if template else event.action
         if event.action in {"snoozed", "rescheduled"}:
             continue  # noise in a handover brief; the due date shows the outcome
         spans += [
@@ -242,13 +249,15 @@ def _history(events: list[Event], team: Team) -> list[Span]:
             Text(" "),
             When(event.at, team.timezone, with_time=False),
         ]
+        if event.detail and event.action in NOTED and event.detail != "reaction":
+            spans.append(Text(f": “{event.detail}”"))
     return spans
 
 
 def _challenge(challenge: Challenge, team: Team, now: datetime) -> Line:
     status = STATUS_WORDS[challenge.status]
     spans: list[Span] = [
-        Strong(f"#{challenge.id}"),
+        Strong(challenge_ref(challenge.id)),
         Text(f" {challenge.text} — {status}"),
     ]
     if challenge.is_open:
@@ -264,13 +273,16 @@ def _challenge(challenge: Challenge, team: Team, now: datetime) -> Line:
 
 
 def _promise(promise: Promise, team: Team, now: datetime) -> Line:
-    spans: list[Span] = [Strong(f"#{promise.id}"), Text(f" {promise.text}")]
+    spans: list[Span] = [Strong(promise_ref(promise.id)), Text(f" {promise.text}")]
     if promise.due_at is not None:
         spans += [Text(" — due "), When(promise.due_at, team.timezone)]
     settled = promise.settled()
     if settled is None:
         if promise.is_overdue(now):
             spans.append(Strong(f" (overdue {age(promise.overdue_by(now))})"))
+        snoozed = promise.history and promise.history[-1].action == "snoozed"
+        if snoozed and promise.remind_at is not None and promise.remind_at > now:
+            spans += [Text(" · snoozed until "), When(promise.remind_at, team.timezone)]
     else:
         spans.append(Strong(f" — {STATUS_WORDS[promise.status]}"))
         if promise.due_at is not None and promise.status.value == "kept":
@@ -300,6 +312,8 @@ def _touchpoint(touchpoint: Touchpoint, team: Team) -> Line:
     if touchpoint.effort is not None:
         details.append(f"ces {touchpoint.effort}/7")
     spans: list[Span] = [
+        Strong(touchpoint_ref(touchpoint.id)),
+        Text(" "),
         When(touchpoint.occurred_at, team.timezone),
         Text(f" {' · '.join(details)} by "),
         UserRef(touchpoint.author),

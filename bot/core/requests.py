@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from bot.core import calendar
-from bot.core.errors import UserError
 from bot.core.measures import PERSON_WORDS, TEAM_WORDS
 from bot.core.model import Direction, Kind
-from bot.core.parsing import clean_text
+from bot.core.parsing import clean_text, reads_as_entry
+from bot.core.refs import parse_ref
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class Show:
 class Promises:
     mine: bool = False
     direction: Direction | None = None
+    customer: str | None = None  # one customer's: "promises hooli"
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ def read(text: str) -> Request:
         verb, _, more = verb.partition("\n")
         rest = f"{more}\n{rest}".strip()
     verb, rest = verb.lower(), rest.strip()
+    if _names_a_customer(verb, rest):  # "Due North Outdoors call | ch: ..."
+        return Words("", text)
     if not text or verb == "help":
         return Help()
     if verb in {"show", "record"}:
@@ -171,8 +174,33 @@ def read(text: str) -> Request:
 
 
 # Verbs whose arguments only the text routes read (no platform offers them as options).
-_WORD_VERBS = "kept done notkept not-kept cancel snooze due addressed reopen pass alias"
+_WORD_VERBS = (
+    "kept done notkept not-kept cancel snooze due addressed reopen pass alias undo delete edit"
+)
 WORD_VERBS = frozenset(_WORD_VERBS.split(" "))
+
+
+# Verbs whose argument is never a quick entry: their text may hold anything.
+_TAKES_ANY_TEXT = {"config", "alias", "help"}
+_COMMAND_WORDS = {
+    *("help", "show", "record", "promises", "todo", "challenges", "digest", "stats"),
+    *("calendar",),
+}
+
+
+# Every command word, whichever way it is read.
+VERBS = frozenset(WORD_VERBS | _COMMAND_WORDS | {"config"})
+
+
+def _names_a_customer(verb: str, rest: str) -> bool:
+    """ "Due North Outdoors call | ch: ..." is an entry for a customer whose name starts
+    with a command word: the rest reads as an entry, and no item number follows the verb."""
+    if verb not in WORD_VERBS | _COMMAND_WORDS or verb in _TAKES_ANY_TEXT:
+        return False
+    first = rest[:40].split(maxsplit=1)
+    if first and parse_ref(first[0]) is not None:
+        return False  # "pass 7 ...": an item's number, never a name
+    return reads_as_entry(rest)
 
 
 def _promises(rest: str) -> Promises:
@@ -181,5 +209,5 @@ def _promises(rest: str) -> Promises:
     if word in PERSON_WORDS:
         return Promises(mine=True)
     if word and direction is None:
-        raise UserError("Write `/touchpoint promises`, `promises mine`, `ours` or `theirs`.")
+        return Promises(customer=rest)
     return Promises(direction=direction)

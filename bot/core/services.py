@@ -67,6 +67,7 @@ class Recorded:
     touchpoint: Touchpoint
     # Promises the completion code's follow-up rule added ("no answer" -> "call back").
     followups: tuple[Promise, ...] = ()
+    backdated: bool = False  # "when: ..." said when it happened
 
 
 @dataclass(frozen=True)
@@ -347,6 +348,19 @@ def record_form(
         return _record(uow, team, author, customer, draft, owner or author, now)
 
 
+def record_parsed(
+    uow: UnitOfWork,
+    team: Team,
+    author: str,
+    customer_text: str,
+    draft: TouchpointDraft,
+    owner: str,
+    now: datetime,
+) -> Recorded:
+    """Save an understood touchpoint in ``uow`` (which this commits)."""
+    return _record(uow, team, author, customer_text, draft, owner, now)
+
+
 def _record(
     uow: UnitOfWork,
     team: Team,
@@ -366,11 +380,12 @@ def _record(
     touchpoint = draft.touchpoint(
         team.id, customer.id, author=author, at=now, code=code, owner=owner
     )
-    followups = _followups(team, customer, code, owner, author, now)
+    followups = _followups(team, customer, code, draft.owner or owner, author, now)
     touchpoint.promises.extend(followups)
     uow.touchpoints.add(touchpoint)
     uow.commit()
-    return Recorded(team, customer, created, touchpoint, tuple(followups))
+    backdated = draft.occurred_at is not None
+    return Recorded(team, customer, created, touchpoint, tuple(followups), backdated)
 
 
 def _followups(
@@ -498,7 +513,7 @@ def _promise_of(uow: UnitOfWork, team_id: str, promise_id: int) -> Promise:
     promise = uow.promises.get_for_update(team_id, promise_id) if found else None
     if promise is None:
         raise NotFound(
-            f"There is no promise #{promise_id} in this team. "
+            f"There is no promise P{promise_id} in this team. "
             "`/touchpoint promises` lists the open ones with their numbers."
         )
     return promise
@@ -547,7 +562,7 @@ def change_challenge(
         challenge = uow.challenges.get(team_id, challenge_id) if found else None
         if challenge is None:
             raise NotFound(
-                f"There is no challenge #{challenge_id} in this team. "
+                f"There is no challenge C{challenge_id} in this team. "
                 "`/touchpoint challenges` lists the open ones with their numbers."
             )
         if verb == "addressed":

@@ -47,11 +47,22 @@ def scheduler_in_background(
         yield
     finally:
 
-        def stop() -> None:
+        async def stop() -> None:
+            # Every task still pending (a scan in progress, the HTTP server's) is cancelled
+            # and awaited before the loop stops: a loop closed over pending tasks prints
+            # "Task was destroyed but it is pending!" when piped input ends the console.
             for scheduler in schedulers:
                 scheduler.shutdown(wait=False)
+            current = asyncio.current_task()
+            pending = [task for task in asyncio.all_tasks() if task is not current]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            await loop.shutdown_asyncgens()
             loop.stop()
 
-        loop.call_soon_threadsafe(stop)
-        thread.join(timeout=10)
-        loop.close()
+        if thread.is_alive():
+            asyncio.run_coroutine_threadsafe(stop(), loop)
+            thread.join(timeout=10)
+        if not thread.is_alive():  # a loop still running cannot be closed
+            loop.close()

@@ -16,7 +16,9 @@ from typing import cast
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     bindparam,
+    delete,
     distinct,
     func,
     insert,
@@ -38,7 +40,7 @@ from bot.core.model import (
     Team,
     Touchpoint,
 )
-from bot.core.ports import Window
+from bot.core.ports import LastChange, Window
 from bot.storage.customers import SqlCustomerRepository
 from bot.storage.deliveries import SqlDeliveryRepository
 from bot.storage.history import History, HistoryLedger
@@ -164,6 +166,24 @@ class SqlChallengeRepository:
             )
         )
         return found[0] if found else None
+
+    def last_change_by(self, team_id: str, actor: str, since: datetime) -> LastChange | None:
+        event = ChallengeEventRow
+        mine = and_(ChallengeRow.team_id == team_id, event.actor == actor)
+        latest = self._session.scalar(
+            select(func.max(event.at))
+            .join(ChallengeRow, ChallengeRow.id == event.challenge_id)
+            .where(mine, event.at >= since)
+        )
+        if latest is None:
+            return None
+        ids = self._session.scalars(
+            select(event.challenge_id)
+            .join(ChallengeRow, ChallengeRow.id == event.challenge_id)
+            .where(mine, event.at == latest)
+            .distinct()
+        ).all()
+        return LastChange(latest, tuple(sorted(ids)))
 
     def save(self, challenge: Challenge) -> None:
         if challenge.id is None:
@@ -354,6 +374,24 @@ class SqlPromiseRepository:
                 assert promise.id is not None
                 found[promise.id] = promise
         return found
+
+    def last_change_by(self, team_id: str, actor: str, since: datetime) -> LastChange | None:
+        event = PromiseEventRow
+        mine = and_(PromiseRow.team_id == team_id, event.actor == actor)
+        latest = self._session.scalar(
+            select(func.max(event.at))
+            .join(PromiseRow, PromiseRow.id == event.promise_id)
+            .where(mine, event.at >= since)
+        )
+        if latest is None:
+            return None
+        ids = self._session.scalars(
+            select(event.promise_id)
+            .join(PromiseRow, PromiseRow.id == event.promise_id)
+            .where(mine, event.at == latest)
+            .distinct()
+        ).all()
+        return LastChange(latest, tuple(sorted(ids)))
 
     def save(self, promise: Promise) -> None:
         if promise.id is None:
@@ -557,6 +595,19 @@ class SqlTouchpointRepository:
             .order_by(PromiseRow.id)
         )
         return touchpoint
+
+    def delete(self, team_id: str, touchpoint_id: int) -> bool:
+        """Histories and reminder links go with the items, by their foreign keys' cascades."""
+        for row in (ChallengeRow, PromiseRow):
+            self._session.execute(
+                delete(row).where(row.team_id == team_id, row.touchpoint_id == touchpoint_id)
+            )
+        result = self._session.execute(
+            delete(TouchpointRow).where(
+                TouchpointRow.team_id == team_id, TouchpointRow.id == touchpoint_id
+            )
+        )
+        return rowcount(result) > 0
 
     def recent_for_customer(
         self, team_id: str, customer_id: int, limit: int = 10, offset: int = 0

@@ -321,7 +321,7 @@ def test_another_teams_ids_are_not_found_and_their_records_stay_as_they_were(
             text = f"{verb} {pid}" if "{}" not in verb else verb.format(pid)
             outcome = world.handle(text, ME)
             assert isinstance(outcome, Reply) and outcome.kind == "error"
-            assert f"no promise #{pid} in this team" in reply_text(outcome)
+            assert f"no promise P{pid} in this team" in reply_text(outcome)
     assert world.team_rows(THEM.team_id) == theirs
 
 

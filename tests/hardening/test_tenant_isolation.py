@@ -180,7 +180,7 @@ def act_on_every_id(teams: Teams, ctx: Context) -> int:
     mine_p = {p for p in w.ids("promises") if _owner(w, "promises", p) == ctx.team_id}
     mine_c = {c for c in w.ids("challenges") if _owner(w, "challenges", c) == ctx.team_id}
     promise_verbs = ("kept {}", "notkept {}", "cancel {}", "snooze {} 1h", "due {} fri")
-    challenge_verbs = ("addressed {}", "reopen {}", "pass {} billing")
+    challenge_verbs = ("addressed {}", "reopen C{}", "pass {} billing")
     tries = 0
     for verbs, ids, mine, noun in (
         (promise_verbs, w.ids("promises"), mine_p, "promise"),
@@ -193,7 +193,7 @@ def act_on_every_id(teams: Teams, ctx: Context) -> int:
             assert isinstance(outcome, Reply)
             if target not in mine:
                 assert outcome.kind == "error", command
-                assert f"no {noun} #{target} in this team" in reply_text(outcome)
+                assert f"no {noun} {noun[0].upper()}{target} in this team" in reply_text(outcome)
     c = w.container
     with c.uow_factory() as uow:
         refs = [

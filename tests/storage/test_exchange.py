@@ -62,7 +62,7 @@ def record_some(uow_factory: UowFactory, clock: ManualClock) -> None:
     services.record_quick_entry(
         TEAM,
         "U2",
-        "Café Zoë email-in | notes: one\ntwo | they: pay; invoice",
+        "Café Zoë email-in | they: pay; invoice | notes: one\ntwo",
         uow=uow_factory(),
         clock=clock,
     )

@@ -174,7 +174,7 @@ def test_a_bare_name_opens_the_form_and_labelled_fields_record(way_in: Interacti
 
 def test_a_mistake_comes_back_as_a_reply_that_says_how_to_fix_it(way_in: Interactions) -> None:
     result = typed(way_in, "kept twelve")
-    assert result.error is not None and "/touchpoint kept 12" in said(result)
+    assert result.error is not None and "/touchpoint kept P12" in said(result)
 
 
 # -- the other ways in -----------------------------------------------------------------------

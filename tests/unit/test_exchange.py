@@ -80,7 +80,7 @@ def seeded(clock: ManualClock) -> FakeStore:
     services.record_quick_entry(
         TEAM,
         "U2",
-        "globex email-in | notes: first line\nsecond line | we: =SUM(A1)",
+        "globex email-in | we: =SUM(A1) | notes: first line\nsecond line",
         uow=uow(),
         clock=clock,
     )

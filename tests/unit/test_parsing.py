@@ -214,8 +214,10 @@ def test_an_unknown_label_is_refused_listing_the_known_ones() -> None:
         FieldError(
             "entry",
             "Unknown label “foo:”. Known labels: ch (challenges), we (our promises), they "
-            "(their promises), diff (biggest difference), code (completion code), notes, kind, "
-            "stage (journey stage), csat (satisfaction 1-5), ces (effort 1-7).",
+            "(their promises), diff (biggest difference), code (completion code), kind, "
+            "stage (journey stage), csat (satisfaction 1-5), ces (effort 1-7), when (a past "
+            "moment it happened), owner (@who owns our promises), notes (last: the rest of the "
+            "entry is notes).",
         )
     ]
 
@@ -233,7 +235,7 @@ def test_a_url_is_not_mistaken_for_a_label() -> None:
 
 
 def test_a_semicolon_in_notes_or_the_difference_is_just_text() -> None:
-    draft = quick("acme | notes: called twice; no answer | diff: fibre; or 5G").draft
+    draft = quick("acme | diff: fibre; or 5G | notes: called twice; no answer").draft
     assert (draft.notes, draft.difference) == ("called twice; no answer", "fibre; or 5G")
 
 

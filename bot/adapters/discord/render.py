@@ -278,7 +278,8 @@ class _Packer:
     def _label(self, action: Action, *, first: bool) -> str:
         label = action.label
         if self.label_ids and first:
-            label = f"{label} #{action.target}"
+            letter = "C" if action.verb in {"addressed", "pass_on"} else "P"
+            label = f"{label} {letter}{action.target}"
         return label[:LABEL_MAX]
 
     def finish(self, kind: str) -> None:

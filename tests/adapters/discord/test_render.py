@@ -113,7 +113,7 @@ def test_a_big_digest_keeps_one_button_per_item_up_to_twenty_five() -> None:
     [msg] = render(Reply("Daily digest", (Section("Due", lines),), kind="digest"), max_messages=1)
     check_limits(msg)
     labels = [label for row in msg.rows for _, label in row]
-    assert len(labels) == 25 and labels[0] == "Kept #0"
+    assert len(labels) == 25 and labels[0] == "Kept P0"
     assert "have no buttons here" in visible(msg)
 
 

@@ -49,7 +49,7 @@ async def test_a_due_promise_is_reminded_in_the_team_channel_and_a_check_mark_ke
         assert posted["channel"] == "C1"
         assert posted["metadata"]["event_type"] == "touchpoint_delivery"
         assert posted["metadata"]["event_payload"]["key"].startswith("reminder:slack:T1:")
-        assert posted["text"].startswith("Reminder: a promise is due: *#1* <@U1>")
+        assert posted["text"].startswith("Reminder: a promise is due: *P1* <@U1>")
         actions = next(b for b in posted["blocks"] if b["type"] == "actions")
         assert actions["elements"][0]["action_id"] == "tp:kept:1"
         ts = rig.fake.messages["C1"][-1]["ts"]
@@ -172,7 +172,7 @@ async def test_the_digest_lists_open_challenges_and_addressed_marks_one(tmp_path
         assert actions[0]["block_id"] not in [b.get("block_id") for b in blocks]
         note = blocks[[b.get("type") for b in blocks].index("context")]
         assert note["elements"][0]["text"].startswith(
-            "✅ *#1* acme: slow internet — marked addressed by <@U2>"
+            "✅ *C1* acme: slow internet — marked addressed by <@U2>"
         )
         assert challenge(rig, 2).status is ChallengeStatus.OPEN
 

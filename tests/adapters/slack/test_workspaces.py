@@ -122,7 +122,7 @@ async def test_a_button_forged_for_another_workspaces_promise_is_not_found(tmp_p
         await rig.interact(click)
         said = rig.fake.responses[-1]
         assert said["url"] == "forged"
-        assert "There is no promise #1 in this team" in str(said["blocks"])
+        assert "There is no promise P1 in this team" in str(said["blocks"])
         with rig.container.uow_factory() as uow:
             kept = uow.promises.get("slack:T1", 1)
             assert kept is not None and kept.status is PromiseStatus.OPEN

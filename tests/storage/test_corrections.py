@@ -1,0 +1,73 @@
+"""Deleting a touchpoint and finding someone's last change, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from bot.core.delivery import Delivery, DeliveryKind
+
+from .conftest import Seed, UowFactory, at
+
+
+def test_deleting_a_touchpoint_removes_its_items_histories_and_reminder_links(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    acme = seed.customer("t1", "Acme")
+    kept = seed.touchpoint(acme, challenges=("slow",), promises=(("send quote", at(48)),))
+    twin = seed.touchpoint(acme, challenges=("slow",), promises=(("send quote", at(48)),))
+    assert twin.id is not None and kept.id is not None
+    with uow_factory() as uow:
+        promise = uow.promises.get("t1", twin.promises[0].id or 0)
+        assert promise is not None
+        promise.keep("U1", at(1), "done")
+        uow.promises.save(promise)
+        uow.deliveries.add_if_absent(
+            Delivery(
+                team_id="t1",
+                kind=DeliveryKind.REMINDER,
+                key="reminder:twin",
+                channel="C1",
+                due_at=at(48),
+                created_at=at(1),
+                promise_ids=(promise.id or 0,),
+            )
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        assert not uow.touchpoints.delete("t2", twin.id)  # another team's number: nothing
+        assert uow.touchpoints.delete("t1", twin.id)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.touchpoints.get("t1", twin.id) is None
+        assert uow.touchpoints.get("t1", kept.id) is not None
+        assert [c.text for c in uow.challenges.for_customer("t1", acme.id or 0)] == ["slow"]
+        assert len(uow.promises.for_customer("t1", acme.id or 0)) == 1
+        assert uow.deliveries.by_key("reminder:twin") is not None
+
+
+def test_the_last_change_by_someone_is_found_within_the_team_and_the_window(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    seed.team("t2")
+    acme = seed.customer("t1", "Acme")
+    other = seed.customer("t2", "Other")
+    first = seed.touchpoint(acme, challenges=("slow", "billing"))
+    theirs = seed.touchpoint(other, challenges=("outage",))
+    with uow_factory() as uow:
+        for challenge, when in ((first.challenges[0], 1), (first.challenges[1], 2)):
+            loaded = uow.challenges.get("t1", challenge.id or 0)
+            assert loaded is not None
+            loaded.address("U1", at(when))
+            uow.challenges.save(loaded)
+        foreign = uow.challenges.get("t2", theirs.challenges[0].id or 0)
+        assert foreign is not None
+        foreign.address("U1", at(3))
+        uow.challenges.save(foreign)
+        uow.commit()
+    with uow_factory() as uow:
+        last = uow.challenges.last_change_by("t1", "U1", at(0))
+        assert last is not None and last.item_ids == (first.challenges[1].id,)
+        assert last.at == at(2)
+        assert uow.challenges.last_change_by("t1", "U1", at(2.5)) is None
+        assert uow.challenges.last_change_by("t1", "U2", at(0)) is None
+        assert uow.promises.last_change_by("t1", "U1", at(0)) is None
