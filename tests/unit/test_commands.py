@@ -253,3 +253,14 @@ def test_a_bug_is_logged_with_an_id_and_answered_in_one_wording(
     assert result.error_id and f"error id {result.error_id}" in said(result)
     assert "database on fire" not in said(result)
     assert result.error_id in caplog.text and "database on fire" in caplog.text
+
+
+def test_kept_for_several_promises_edits_the_reminders_showing_any_of_them(
+    way_in: Interactions, store: FakeStore
+) -> None:
+    recorded(way_in)
+    posted_reminder(store, "C1:100", ours(store))
+    posted_reminder(store, "C1:300", theirs(store))
+    result = typed(way_in, f"kept P{ours(store)} P{theirs(store)}")
+    assert result.reply is not None and result.reply.title == "2 items updated"
+    assert sorted(e.ref for e in result.edits) == ["C1:100", "C1:300"]
