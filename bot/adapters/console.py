@@ -20,6 +20,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.core.commands import Context, OpenForm
+from bot.core.custom_ids import Verb
 from bot.core.delivery import Outgoing
 from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, ParseError
@@ -51,11 +52,11 @@ class Cancelled(Exception):
 
 # What to type for each button: the command and the letter of the item it acts on.
 HINTS = {
-    "kept": "kept P{}",
-    "not_kept": "notkept P{}",
-    "snooze": "snooze P{} tomorrow",
-    "addressed": "addressed C{}",
-    "pass_on": "pass C{} <to whom>",
+    Verb.KEPT: "kept P{}",
+    Verb.NOT_KEPT: "notkept P{}",
+    Verb.SNOOZE: "snooze P{} tomorrow",
+    Verb.ADDRESSED: "addressed C{}",
+    Verb.PASS_ON: "pass C{} <to whom>",
 }
 
 
@@ -95,7 +96,7 @@ def render_line(item: Line, tz: str) -> str:
         hints = " · ".join(
             HINTS.get(a.verb, a.verb + " {}").format(a.target)
             for a in item.actions
-            if a.verb != "snooze" or a.option == "tomorrow"
+            if a.verb is not Verb.SNOOZE or a.option == "tomorrow"
         )
         text += f"   [{hints}]"
     return text

@@ -24,6 +24,7 @@ import discord
 
 from bot.adapters.discord import limits
 from bot.adapters.discord.buttons import ActionButton
+from bot.core.custom_ids import CHALLENGE_VERBS
 from bot.core.replies import Action, Image, Line, Link, Reply, Span, Strong, Text, UserRef, When
 
 CONTENT_MAX = limits.CONTENT.most
@@ -278,7 +279,7 @@ class _Packer:
     def _label(self, action: Action, *, first: bool) -> str:
         label = action.label
         if self.label_ids and first:
-            letter = "C" if action.verb in {"addressed", "pass_on"} else "P"
+            letter = "C" if action.verb in CHALLENGE_VERBS else "P"
             label = f"{label} {letter}{action.target}"
         return label[:LABEL_MAX]
 
