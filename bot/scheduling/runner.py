@@ -13,6 +13,14 @@ from bot.core.ports import Clock
 from bot.scheduling.engine import ReminderEngine
 from bot.scheduling.scheduler import start_scheduler
 
+JOB_GRACE_SECONDS = 10  # how long a scan in progress may take to finish at shutdown
+
+
+def _is_job(task: asyncio.Task[object], current: asyncio.Task[object] | None) -> bool:
+    """A periodic job APScheduler is running (its executor wraps each in this coroutine)."""
+    coro = task.get_coro()
+    return task is not current and getattr(coro, "__qualname__", "") == "run_coroutine_job"
+
 
 @contextmanager
 def scheduler_in_background(
@@ -48,12 +56,18 @@ def scheduler_in_background(
     finally:
 
         async def stop() -> None:
-            # Every task still pending (a scan in progress, the HTTP server's) is cancelled
-            # and awaited before the loop stops: a loop closed over pending tasks prints
-            # "Task was destroyed but it is pending!" when piped input ends the console.
+            # A scan in progress finishes first (cancelling it would log its traceback);
+            # then every task still pending (the HTTP server's) is cancelled and awaited
+            # before the loop stops: a loop closed over pending tasks prints "Task was
+            # destroyed but it is pending!" when piped input ends the console.
+            current = asyncio.current_task()
+            for scheduler in schedulers:
+                scheduler.pause()
+            running = [task for task in asyncio.all_tasks() if _is_job(task, current)]
+            if running:
+                await asyncio.wait(running, timeout=JOB_GRACE_SECONDS)
             for scheduler in schedulers:
                 scheduler.shutdown(wait=False)
-            current = asyncio.current_task()
             pending = [task for task in asyncio.all_tasks() if task is not current]
             for task in pending:
                 task.cancel()
