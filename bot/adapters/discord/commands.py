@@ -213,8 +213,8 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
             request = requests.Configure(setting.value, (value or "").strip())
         await run_config(handlers, interaction, request)
 
-    @group.command(name="text", description="Any Touchpoint command as text: kept 12, …")
-    @app_commands.describe(command="e.g. kept 12 · snooze 12 tomorrow · alias acme = ACME Ltd")
+    @group.command(name="text", description="Any Touchpoint command as text: kept P12, …")
+    @app_commands.describe(command="e.g. kept P12 · snooze P12 tomorrow · alias acme = ACME Ltd")
     async def text(
         interaction: discord.Interaction[Any], command: app_commands.Range[str, 1, 4000]
     ) -> None:

@@ -46,7 +46,7 @@ DISCORD_HELP = Section(
         ),
         line("/touchpoint show · promises · challenges · digest · stats · config · help"),
         line("/touchpoint calendar — your calendar feed link, privately (or the team's)"),
-        line("/touchpoint text command:kept 12 — any of the commands below"),
+        line("/touchpoint text command:kept P12 — any of the commands below"),
         line("A message's ⋯ menu → Apps → Record touchpoint — record it with the message as notes"),
         line("React ✅ on a one-promise reminder to mark it kept."),
     ),

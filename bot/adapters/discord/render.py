@@ -291,7 +291,7 @@ class _Packer:
         if self.without_buttons:
             notes.append(
                 f"{self.without_buttons} item(s) have no buttons here (Discord allows 25 a "
-                "message): use `/touchpoint text kept 12` and the like."
+                "message): use `/touchpoint text kept P12` and the like."
             )
         if notes:
             self.page.fields.append(_Field(_BLANK, ["\n".join(notes)[:FIELD_VALUE_MAX]]))
