@@ -62,7 +62,7 @@ def undo_last(team_id: str, actor: str, *, uow: UnitOfWork, clock: Clock) -> Und
                 continue
             for item_id in change.item_ids:
                 item = (
-                    uow.promises.get(team_id, item_id)
+                    uow.promises.get_for_update(team_id, item_id)
                     if kind == "promise"
                     else uow.challenges.get(team_id, item_id)
                 )

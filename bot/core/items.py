@@ -122,7 +122,9 @@ def _load(uow: UnitOfWork, team_id: str, kind: ItemKind, number: int) -> Item | 
     if not 0 < number <= MAX_ID:
         return None
     if kind is ItemKind.PROMISE:
-        return uow.promises.get(team_id, number)
+        # Locked, as every settle is: of two people settling it at once, the second reads
+        # what the first saved and is told who settled it.
+        return uow.promises.get_for_update(team_id, number)
     if kind is ItemKind.CHALLENGE:
         return uow.challenges.get(team_id, number)
     return None
