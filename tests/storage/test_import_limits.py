@@ -118,7 +118,7 @@ BAD_DOCUMENTS = {
     "a 100 kB name": (json.dumps(_document(customer={"name": "A" * 100_000})), "the most is 80"),
     "30 MB of notes": (
         json.dumps(_document(touchpoint={"notes": "x" * 30_000_000})),
-        "the most is 4,000",
+        "the most is 10,000",
     ),
     "a 300-character channel": (
         json.dumps(_document(team={**SETTINGS, "channel": "C" * 300})),
