@@ -60,7 +60,7 @@ def test_metrics_show_the_outbox_the_lag_and_what_the_engine_sent(tmp_path: Path
             services.configure_team(team, "channel", channel, uow=container.uow_factory(),
                                     clock=clock)  # fmt: skip
         services.record_quick_entry(
-            team, "U1", "acme | we: send the quote today 9:00", uow=container.uow_factory(),
+            team, "U1", "acme | we: send the quote today 9am", uow=container.uow_factory(),
             clock=clock,
         )  # fmt: skip
     engine = ReminderEngine(
