@@ -619,7 +619,7 @@ class FakeMeasures(_Repo):
             p.status is PromiseStatus.KEPT
             and p.due_at is not None
             and settled is not None
-            and settled.at <= p.due_at
+            and settled.at <= (p.keep_by or p.due_at)
         )
 
     @classmethod
@@ -726,7 +726,8 @@ class FakeMeasures(_Repo):
             if due is None or not bounds[0] <= due < bounds[-1]:
                 continue
             n = next(i for i in range(len(weeks)) if due < bounds[i + 1])
-            counted = p.status in {PromiseStatus.KEPT, PromiseStatus.NOT_KEPT} or due <= now
+            deadline = p.keep_by or due
+            counted = p.status in {PromiseStatus.KEPT, PromiseStatus.NOT_KEPT} or deadline <= now
             on_time, total = weeks[n]
             weeks[n] = (on_time + self._on_time(p), total + counted)
         return weeks

@@ -39,6 +39,7 @@ from bot.core.parsing import (
 )
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.team_settings import apply_setting, parse_followup, unknown_code_message
+from bot.core.workdays import keep_by
 
 MAX_CUSTOMER_NAME = 80
 # Longer than any name or alias can be: a longer search cannot match, so it is not run
@@ -380,6 +381,8 @@ def _record(
     touchpoint = draft.touchpoint(
         team.id, customer.id, author=author, at=now, code=code, owner=owner
     )
+    for promise in touchpoint.promises:  # a date without a time is on time all that day
+        promise.keep_by = keep_by(team, promise.due_at)
     followups = _followups(team, customer, code, draft.owner or owner, author, now)
     touchpoint.promises.extend(followups)
     uow.touchpoints.add(touchpoint)
@@ -397,7 +400,9 @@ def _followups(
         return []
     text, due = parse_followup(rule, team, now)
     assert customer.id is not None
-    return [Promise(team.id, customer.id, Direction.OURS, text, owner, author, now, due)]
+    followup = Promise(team.id, customer.id, Direction.OURS, text, owner, author, now, due)
+    followup.keep_by = keep_by(team, due)
+    return [followup]
 
 
 # -- promises and challenges -------------------------------------------------------------
@@ -502,7 +507,7 @@ def reschedule_promise(
         due = parse_due(
             when, now=now, tz=team.timezone, day_start=team.day_start, order=team.date_order
         )
-        promise.reschedule(due, actor, now)
+        promise.reschedule(due, actor, now, keep_by(team, due))
         return _save_promise(uow, team, promise, "rescheduled")
 
 

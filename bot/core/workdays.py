@@ -30,3 +30,18 @@ def next_working_day_start(team: Team, after: datetime) -> datetime:
 
 def digest_instant(team: Team, day: date) -> datetime:
     return local_instant(team, day, team.digest_time.hour, team.digest_time.minute)
+
+
+def keep_by(team: Team, due: datetime | None) -> datetime | None:
+    """Until when keeping a promise due at ``due`` counts as on time. A date written without
+    a time is due at the start of the working day (so the reminder comes then), but the
+    promise is for that day: it is on time until the day ends (local midnight)."""
+    if due is None:
+        return None
+    zone = ZoneInfo(team.timezone)
+    local = due.astimezone(zone)
+    start = team.day_start
+    if (local.hour, local.minute, local.second) != (start.hour, start.minute, 0):
+        return due
+    end = local.date() + timedelta(days=1)
+    return local_instant(team, end, 0, 0)

@@ -158,6 +158,7 @@ def promise_values(promise: Promise) -> dict[str, Any]:
         "status": promise.status.value,
         "remind_at": promise.remind_at,
         "reminders_sent": promise.reminders_sent,
+        "keep_by": promise.keep_by,
     }
 
 
@@ -177,6 +178,7 @@ def to_promise(row: PromiseRow, history: list[Event]) -> Promise:
         reminders_sent=row.reminders_sent,
         history=history,
         id=row.id,
+        keep_by=row.keep_by,
     )
     # __post_init__ fills a missing remind_at from due_at for a brand-new promise; a stored
     # one keeps exactly what was saved (None means no reminder is pending).

@@ -240,6 +240,8 @@ class PromiseRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     remind_at: Mapped[datetime | None]
     reminders_sent: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    # Until when keeping it counts as on time (the end of the day for a date without a time).
+    keep_by: Mapped[datetime | None]
 
 
 class _EventColumns:
