@@ -141,7 +141,8 @@ def test_json_document_holds_statuses_histories_reminders_and_settings(clock) ->
     passed = first["challenges"][1]
     assert (passed["status"], passed["passed_to"]) == ("passed_on", "billing")
     followup = document["touchpoints"][1]["promises"][0]
-    assert followup["text"] == "call back" and followup["due_at"] == "2026-11-21T09:00:00Z"
+    # two working days from Thursday 19 Nov: Monday
+    assert followup["text"] == "call back" and followup["due_at"] == "2026-11-23T09:00:00Z"
 
 
 def test_importing_the_same_json_twice_adds_nothing_the_second_time(clock) -> None:

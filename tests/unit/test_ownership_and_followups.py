@@ -60,9 +60,26 @@ def test_a_code_with_a_follow_up_creates_the_promise_visibly(store, clock) -> No
 def test_a_follow_up_rule_can_use_any_due_phrase_and_be_removed(store, clock) -> None:
     configure(store, clock, "followup", '"left message" = chase reply in 2 days')
     first = record(store, clock, "acme | code: left message")
-    assert first.followups[0].due_at == datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    assert first.followups[0].text == "chase reply"
+    assert first.followups[0].due_at == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday
     configure(store, clock, "followup", '"left message" = none')
     assert record(store, clock, "acme | code: left message").followups == ()
+
+
+@pytest.mark.parametrize(
+    ("rule", "due"),
+    [
+        ("try again in 2 days", datetime(2026, 11, 24, 9, 0, tzinfo=UTC)),  # Fri -> Tue
+        ("try again in one working day", datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),
+        ("try again tomorrow", datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),  # not Saturday
+        ("try again by sat", datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),  # a day off moves on
+        ("try again tue 3pm", datetime(2026, 11, 24, 15, 0, tzinfo=UTC)),
+    ],
+)
+def test_follow_ups_from_codes_count_working_days(store, clock, rule, due) -> None:
+    configure(store, clock, "followup", f'"no answer" = {rule}')
+    (followup,) = record(store, clock, "acme | code: no answer").followups
+    assert followup.text == "try again" and followup.due_at == due
 
 
 @pytest.mark.parametrize(
