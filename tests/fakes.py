@@ -292,6 +292,15 @@ class FakeChallenges(_Repo):
         passed = [c for c in self.open_for_team(team_id) if c.passed_to == area]
         return passed[:limit], len(passed)
 
+    def route_to_area(self, team_id: str, area: str) -> int:
+        changed = 0
+        for c in self.store.challenges.values():
+            to = c.passed_to or ""
+            passed = c.team_id == team_id and c.status is ChallengeStatus.PASSED_ON
+            if passed and to != area and " ".join(to.split()).lower() == area:
+                c.passed_to, changed = area, changed + 1
+        return changed
+
 
 class FakePromises(_Repo):
     def last_change_by(self, team_id: str, actor: str, since: datetime) -> LastChange | None:

@@ -266,7 +266,26 @@ def challenge_changed(result: ChallengeChanged, actor: str) -> Reply:
         Text(f" {result.customer.name}: {c.text} — {what} by "),
         UserRef(actor),
     )
-    return Reply("Challenge updated", (Section(None, (Line(spans),)),), kind=ReplyKind.INFO)
+    lines = [Line(spans)]
+    if result.change == "passed_on":
+        lines.append(_passed_on_note(result, actor))
+    return Reply("Challenge updated", (Section(None, tuple(lines)),), kind=ReplyKind.INFO)
+
+
+def _passed_on_note(result: ChallengeChanged, actor: str) -> Line:
+    """Who hears about a challenge passed on: its area's owner, you (your own area), or
+    nobody yet, with the command that names an owner."""
+    area = result.challenge.passed_to or ""
+    if result.owner is None:
+        return line(
+            f"Nobody owns “{area}” yet, so nobody was told. Name its owner and they will "
+            f"see it in the digest: `{COMMAND} config owner {area} @someone`."
+        )
+    if result.owner == actor:
+        return line(f"You own “{area}”: it is in your list in the digest.")
+    if result.notified:
+        return line("Its owner ", UserRef(result.owner), " has been told.")
+    return line("Its owner ", UserRef(result.owner), " will see it in the digest.")
 
 
 def items_changed(results: Sequence[PromiseChanged | ChallengeChanged], actor: str) -> Reply:

@@ -85,6 +85,10 @@ class ChallengeChanged:
     customer: Customer
     challenge: Challenge
     change: str  # "addressed", "reopened", "passed_on"
+    # Passed on: the area's owner (None: the area has no owner) and whether they were told
+    # (not when they passed it on themselves).
+    owner: str | None = None
+    notified: bool = False
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,11 @@ def configure_team(
     """Change one setting: channel, timezone, digest, daystart, days, codes add|remove."""
     with uow:
         team = _team_for_update(uow, team_id)
+        owners = dict(team.area_owners)
         changed = apply_setting(team, setting.strip().lower(), value.strip(), clock.now())
+        for area in team.area_owners.keys() - owners.keys():
+            # Challenges passed on before the area had an owner join the owner's list.
+            uow.challenges.route_to_area(team.id, area)
         uow.teams.save(team)
         uow.commit()
         return TeamConfigured(team, changed)
@@ -532,11 +540,14 @@ def _save_promise(uow: UnitOfWork, team: Team, promise: Promise, change: str) ->
     return PromiseChanged(team, customer, promise, change)
 
 
-def _notify_owner(uow: UnitOfWork, team: Team, challenge: Challenge, now: datetime) -> None:
-    """A challenge passed on to an area with an owner: tell the owner, through the outbox."""
+def _notify_owner(
+    uow: UnitOfWork, team: Team, challenge: Challenge, actor: str, now: datetime
+) -> bool:
+    """A challenge passed on to an area with an owner: tell the owner, through the outbox,
+    unless the owner is the one who passed it on. True when a notice was planned."""
     owner = team.area_owners.get(challenge.passed_to or "")
-    if owner is None or not team.channel or challenge.id is None:
-        return
+    if owner is None or owner == actor or not team.channel or challenge.id is None:
+        return False
     uow.deliveries.add_if_absent(
         Delivery(
             team_id=team.id,
@@ -547,6 +558,7 @@ def _notify_owner(uow: UnitOfWork, team: Team, challenge: Challenge, now: dateti
             created_at=now,
         )
     )
+    return True
 
 
 def change_challenge(
@@ -578,13 +590,16 @@ def change_challenge(
             to = clean_text(to)
             if len(to) > MAX_ITEM_CHARS:
                 raise UserError(f"Say who takes it on in at most {MAX_ITEM_CHARS} characters.")
-            area = to.strip().lower()
+            area = " ".join(to.split()).lower()
             challenge.pass_on(area if area in team.area_owners else to, actor, now)
-            _notify_owner(uow, team, challenge, now)
+            owner = team.area_owners.get(area)
+            notified = _notify_owner(uow, team, challenge, actor, now)
         else:
             raise UserError(f"Unknown action “{verb}”.")
         uow.challenges.save(challenge)
         customer = uow.customers.get(team_id, challenge.customer_id)
         assert customer is not None
         uow.commit()
+        if verb == "passed_on":
+            return ChallengeChanged(team, customer, challenge, verb, owner, notified)
         return ChallengeChanged(team, customer, challenge, verb)

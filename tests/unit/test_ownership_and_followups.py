@@ -9,10 +9,11 @@ import pytest
 
 from bot.core import queries, services
 from bot.core.clock import ManualClock
-from bot.core.content import confirmation, digest
-from bot.core.delivery import DeliveryKind
+from bot.core.content import challenge_changed, confirmation, digest
+from bot.core.delivery import Delivery, DeliveryKind
 from bot.core.errors import UserError
 from bot.core.model import Direction, JourneyStage
+from bot.core.replies import Reply
 from bot.core.services import TeamDefaults
 from bot.scheduling.engine import ReminderEngine
 from tests.fakes import FakeStore, FakeUnitOfWork
@@ -145,3 +146,37 @@ def test_stage_and_scores_are_recorded_and_confirmed(store, clock) -> None:
     assert (tp.stage, tp.satisfaction, tp.effort) == (JourneyStage.POST_PURCHASE, 4, 2)
     assert "Stage: post-purchase · satisfaction 4/5 · effort 2/7" in flatten(confirmation(recorded))
     clock.advance(timedelta(hours=1))
+
+
+def pass_on(store: FakeStore, clock: ManualClock, cid: int, to: str, actor: str = "U1") -> str:
+    changed = services.change_challenge(
+        TEAM, cid, "passed_on", actor, to=to, uow=FakeUnitOfWork(store), clock=clock
+    )
+    return flatten(challenge_changed(changed, actor))
+
+
+def notices(store: FakeStore) -> list[Delivery]:
+    return [d for d in store.deliveries.values() if d.kind is DeliveryKind.NOTICE]
+
+
+def test_passing_on_to_an_area_with_no_owner_says_so_and_offers_to_name_one(store, clock) -> None:
+    cid = record(store, clock, "acme | ch: invoice wrong").touchpoint.challenges[0].id
+    assert cid is not None
+    said = pass_on(store, clock, cid, "Billing  Team")
+    assert "Nobody owns “Billing  Team” yet, so nobody was told" in said
+    assert "/touchpoint config owner Billing  Team @someone" in said and not notices(store)
+    configure(store, clock, "owner", "billing team @U77")  # the offer taken up
+    reply = digest(queries.digest(TEAM, uow=FakeUnitOfWork(store), clock=clock))
+    assert reply is not None and reply.mentions == ("U77",)
+    section = next(s for s in reply.sections if s.heading == "Passed on to billing team")
+    assert "invoice wrong" in flatten(Reply("", (section,)))
+
+
+def test_passing_on_to_your_own_area_does_not_notify_yourself(store, clock) -> None:
+    configure(store, clock, "owner", "billing @U1")
+    cid = record(store, clock, "acme | ch: invoice wrong").touchpoint.challenges[0].id
+    assert cid is not None
+    said = pass_on(store, clock, cid, "billing", actor="U1")
+    assert "You own “billing”" in said and not notices(store)
+    said = pass_on(store, clock, cid, "billing", actor="U2")
+    assert "has been told" in said and len(notices(store)) == 1
