@@ -134,6 +134,7 @@ class Commands:
             "delete": self._delete,
             "edit": self._edit,
             "alias": self._alias,
+            "reminders": self._reminders,
         }
         assert self._routes.keys() == requests.WORD_VERBS
 
@@ -421,6 +422,10 @@ class Commands:
             ctx.team_id, request.setting, request.value, uow=self._uow(), clock=self._clock
         )
         return content.configured(result)
+
+    def _reminders(self, rest: str, ctx: Context) -> Outcome:
+        team = services.set_reminder_route(ctx.team_id, ctx.user_id, rest, uow=self._uow())
+        return content.reminder_route(team, ctx.user_id)
 
     def _calendar(self, request: requests.CalendarFeed, ctx: Context) -> Outcome:
         owner = None if request.team else ctx.user_id

@@ -27,7 +27,7 @@ from bot.core.model import (
     Touchpoint,
 )
 from bot.core.parsing import LABEL_HELP
-from bot.core.queries import ChallengeList, Digest, PromiseList
+from bot.core.queries import ChallengeList, Digest, PromiseList, local_day_bounds
 from bot.core.refs import challenge_ref, promise_ref, touchpoint_ref
 from bot.core.replies import (
     Action,
@@ -463,8 +463,28 @@ def digest(result: Digest) -> Reply | None:
             )
         )
     title = f"Daily digest — {result.day.strftime('%a %d %b')}"
-    owners = tuple(dict.fromkeys(entry.owner for entry in result.passed_on))
+    owners = tuple(
+        dict.fromkeys([*(entry.owner for entry in result.passed_on), *_reminded(result)])
+    )
     return Reply(title, tuple(sections), private=False, mentions=owners, kind=ReplyKind.DIGEST)
+
+
+def _reminded(result: Digest) -> list[str]:
+    """Whom the digest pings about promises: it carries the morning's reminders, so the
+    owners of those due today, and of overdue ones while overdue repeats are on. Owners
+    who take their reminders by direct message got them there."""
+    team = result.team
+    promises = [*result.ours_due_today.items, *result.theirs_due.items]
+    if team.remind_overdue:
+        promises += result.ours_overdue.items
+    start = local_day_bounds(team, result.day)[0]
+    return [
+        p.owner
+        for p in promises
+        if p.due_at is not None
+        and (team.remind_overdue or p.due_at >= start)
+        and not (p.direction is Direction.OURS and team.reminds_by_dm(p.owner))
+    ]
 
 
 def _count(n: int, noun: str) -> str:
@@ -508,6 +528,11 @@ def team_settings(team: Team, undelivered: Section | None = None) -> Reply:
             "Overdue promises: ",
             "reminded again each working day" if team.remind_overdue else "reminded once",
         ),
+        line(
+            "Reminders of our promises: ",
+            "by direct message to each owner" if team.dm_reminders else "in the team channel",
+            " (anyone can choose for themselves: `/touchpoint reminders dm|channel|team`)",
+        ),
     ]
     if team.area_owners:
         owners: list[Text | UserRef] = [Text("Area owners: ")]
@@ -527,6 +552,18 @@ def _date_order_shown(team: Team) -> str:
     order = team.date_order or default_date_order(team.timezone)
     shown = "day first (3/12 is 3 Dec)" if order == "dmy" else "month first (12/3 is 3 Dec)"
     return shown if team.date_order else f"{shown}, from the time zone"
+
+
+def reminder_route(team: Team, user: str) -> Reply:
+    """Where the person's reminders go now, and whose choice that is."""
+    where = "by direct message" if team.reminds_by_dm(user) else "in the team channel"
+    whose = "your choice" if user in team.reminder_prefs else "the team's choice"
+    change = "`/touchpoint reminders dm`, `channel`, or `team` to follow the team"
+    return Reply(
+        "Your reminders",
+        (Section(None, (line(f"Your reminders come {where} ({whose}). Change with {change}."),)),),
+        kind=ReplyKind.INFO,
+    )
 
 
 def configured(result: TeamConfigured) -> Reply:
@@ -592,6 +629,7 @@ HELP_LINES = (
     ("/touchpoint alias acme corp = ACME Ltd", "another name for a customer"),
     ("/touchpoint digest", "today's digest, now"),
     ("/touchpoint calendar [team|revoke]", "your (or the team's) calendar feed link"),
+    ("/touchpoint reminders dm|channel|team", "where your reminders come"),
     ("/touchpoint stats [mine|acme]", "promises kept on time, challenge age, recurring needs"),
     ("/touchpoint config", "the team's settings; `config help` explains each one"),
     *((f"{COMMAND} {cmd}", what) for cmd, what in CONFIG_HELP[1:]),

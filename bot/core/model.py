@@ -152,6 +152,11 @@ class Team:
     # How numeric dates are read: "dmy" (27/11) or "mdy" (11/27); None follows the zone.
     date_order: DateOrder | None = None
     created_at: datetime | None = None
+    # Where reminders of our promises go: the team channel, or each owner's direct
+    # messages. ``dm_reminders`` is the team's choice; a person's own choice
+    # (user -> "dm" or "channel") wins over it.
+    dm_reminders: bool = False
+    reminder_prefs: dict[str, str] = field(default_factory=dict)
 
     def find_code(self, text: str) -> str | None:
         wanted = " ".join(text.lower().split())
@@ -162,6 +167,11 @@ class Team:
 
     def is_working_day(self, weekday: int) -> bool:
         return weekday in self.digest_days
+
+    def reminds_by_dm(self, user: str) -> bool:
+        """Whether ``user``'s reminders go to their direct messages."""
+        choice = self.reminder_prefs.get(user)
+        return self.dm_reminders if choice is None else choice == "dm"
 
 
 def slugify(name: str) -> str:
@@ -341,6 +351,7 @@ class Promise:
             raise InvalidTransition(f"Promise P{self.id} is already open.")
         self.status = PromiseStatus.OPEN
         self.remind_at = self.due_at if self.due_at and self.due_at > at else at
+        self.reminders_sent = 0
         self.history.append(Event(at, actor, "reopened"))
 
     def undo(self, actor: str, at: datetime) -> str:
@@ -370,6 +381,9 @@ class Promise:
         if until <= at:
             raise UserError("A snooze must end in the future.")
         self.remind_at = until
+        # A reminder someone asked for is a fresh one, not an overdue repeat (which
+        # `config overdue off` drops).
+        self.reminders_sent = 0
         self.history.append(Event(at, actor, "snoozed", until.isoformat()))
 
     def reschedule(

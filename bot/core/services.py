@@ -38,7 +38,12 @@ from bot.core.parsing import (
     parse_quick_entry,
 )
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.team_settings import apply_setting, parse_followup, unknown_code_message
+from bot.core.team_settings import (
+    apply_setting,
+    parse_followup,
+    parse_route,
+    unknown_code_message,
+)
 from bot.core.workdays import keep_by
 
 MAX_CUSTOMER_NAME = 80
@@ -166,6 +171,21 @@ def _team_for_update(uow: UnitOfWork, team_id: str) -> Team:
     if team is None:
         raise NotFound("This workspace is not set up yet; run `/touchpoint help` to start.")
     return team
+
+
+def set_reminder_route(team_id: str, user: str, value: str, *, uow: UnitOfWork) -> Team:
+    """A person's own choice of where their reminders go: "dm", "channel", or "team" (the
+    team's choice, ``config reminders``)."""
+    with uow:
+        team = _team_for_update(uow, team_id)  # prefs are saved whole
+        route = parse_route(value, "reminders", allow_team=True)
+        prefs = {u: r for u, r in team.reminder_prefs.items() if u != user}
+        if route != "team":
+            prefs[user] = route
+        team.reminder_prefs = prefs
+        uow.teams.save(team)
+        uow.commit()
+        return team
 
 
 # -- customers -------------------------------------------------------------------------

@@ -51,10 +51,12 @@ def apply_setting(team: Team, setting: str, value: str, now: datetime) -> tuple[
         team.remind_overdue = parse_switch(value, "overdue")
     elif setting in {"dates", "date", "date_order", "date-order"}:
         team.date_order = parse_date_order(value)
+    elif setting in {"reminders", "reminder"}:
+        team.dm_reminders = parse_route(value, "config reminders") == "dm"
     else:
         raise UserError(
             f"Unknown setting “{setting}”. Settings: channel, timezone, digest, daystart, "
-            "days, codes, overdue, owner, followup, dates. "
+            "days, codes, overdue, owner, followup, dates, reminders. "
             "Example: `/touchpoint config timezone Europe/London`."
         )
     return (setting,)
@@ -125,6 +127,30 @@ def parse_date_order(value: str) -> DateOrder | None:
         "`/touchpoint config dates mdy` (11/27 is 27 November) or `dates auto` "
         "(month first in United States time zones, day first elsewhere)."
     )
+
+
+ROUTES = {
+    "dm": "dm",
+    "dms": "dm",
+    "direct": "dm",
+    "direct message": "dm",
+    "direct messages": "dm",
+    "private": "dm",
+    "channel": "channel",
+    "team channel": "channel",
+}
+
+
+def parse_route(value: str, command: str, *, allow_team: bool = False) -> str:
+    """Where reminders go: "dm" or "channel" (and "team", the team's choice, for a
+    person's own setting)."""
+    word = " ".join(value.lower().split())
+    if allow_team and word in {"team", "default", "reset"}:
+        return "team"
+    if word in ROUTES:
+        return ROUTES[word]
+    choices = "`dm`, `channel` or `team`" if allow_team else "`dm` or `channel`"
+    raise UserError(f"Write `/touchpoint {command} dm` (or {choices}).")
 
 
 def parse_switch(value: str, setting: str) -> bool:

@@ -44,6 +44,8 @@ def team_values(team: Team) -> dict[str, Any]:
         "area_owners": dict(team.area_owners),
         "code_followups": dict(team.code_followups),
         "date_order": team.date_order,
+        "dm_reminders": team.dm_reminders,
+        "reminder_prefs": dict(team.reminder_prefs),
     }
     if team.created_at is not None:  # else the database's clock fills it in
         values["created_at"] = team.created_at
@@ -65,6 +67,8 @@ def to_team(row: TeamRow) -> Team:
         code_followups=dict(row.code_followups or {}),
         date_order=_date_order(row.date_order),
         created_at=row.created_at,
+        dm_reminders=bool(row.dm_reminders),
+        reminder_prefs=dict(row.reminder_prefs or {}),
     )
 
 

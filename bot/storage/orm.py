@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy import text as sql_text
@@ -108,6 +109,8 @@ class TeamRow(Base):
     code_followups: Mapped[dict[str, str]] = mapped_column(JSON, server_default=sql_text("'{}'"))
     date_order: Mapped[str | None] = mapped_column(String(3))  # "dmy"/"mdy"; NULL: the zone's
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    dm_reminders: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    reminder_prefs: Mapped[dict[str, str]] = mapped_column(JSON, server_default=sql_text("'{}'"))
 
 
 class CustomerRow(Base):

@@ -186,6 +186,8 @@ def test_existing_promises_learn_until_when_they_are_on_time(empty_db_url: str) 
     upgrade(engine)
     with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
         dated, timed = uow.promises.get("t", 1), uow.promises.get("t", 2)
+        team = uow.teams.get("t")
+    assert team is not None and not team.dm_reminders and team.reminder_prefs == {}
     assert dated is not None and timed is not None
     assert dated.keep_by == datetime(2026, 7, 3, 4, 0, tzinfo=UTC)  # midnight in New York
     assert timed.keep_by == timed.due_at

@@ -293,7 +293,11 @@ _TEAM = {
     "code_followups": _simple(_pairs(MAX_CODE_CHARS, MAX_ITEM_CHARS), dict),
     "date_order": _nullable(_simple(_date_order)),
     "created_at": _nullable(_INSTANT),
+    # Newer settings: a document written before them leaves them out (the defaults stand).
+    "dm_reminders": _nullable(_simple(_flag)),
+    "reminder_prefs": _nullable(_simple(_pairs(MAX_PERSON_CHARS, 16), dict)),
 }
+_LATER_SETTINGS = ("dm_reminders", "reminder_prefs")
 
 
 def write_json(
@@ -342,6 +346,10 @@ def read_json(text: str, team_id: str) -> Plan:
     if not _is_export(document, problems):
         return plan
     team = _load(document.get("team"), _TEAM, "team", problems)
+    if team:
+        for name in _LATER_SETTINGS:
+            if team[name] is None:
+                del team[name]
     plan.team = Team(id=team_id, **team) if team else None
     for n, raw in enumerate(_list(document, "customers", problems)):
         values = _load(raw, _CUSTOMER, f"customers[{n}]", problems)
