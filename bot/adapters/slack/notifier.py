@@ -133,10 +133,23 @@ class SlackNotifier:
         return known
 
     async def send(self, message: Outgoing) -> str:
+        try:
+            return await self._send(message, message.channel)
+        except DeliveryFailed as exc:
+            fallback = message.team.channel
+            if direct_recipient(message.channel) is None or not exc.permanent or not fallback:
+                raise
+            # A person the bot cannot write to directly still gets their reminder: in the
+            # team channel, rather than not at all.
+            log.warning("%s: no direct message possible (%s); posting in the team channel",
+                        message.key, exc)  # fmt: skip
+            return await self._send(message, fallback)
+
+    async def _send(self, message: Outgoing, to: str) -> str:
         workspace = workspace_of(message.team.id)
         client = await self._clients.for_workspace(workspace)
         parts = await self._render(client, workspace, message.reply, plain=message.plain)
-        channel = await self._destination(client, workspace, message.channel)
+        channel = await self._destination(client, workspace, to)
         refs = [
             await self._post(client, message, part, index, len(parts), channel)
             for index, part in enumerate(parts)
