@@ -117,17 +117,20 @@ def _folding(
     """Whether a reminder goes in the digest rather than beside it: one that falls at the
     start of a digest day (a date without a time, an overdue repeat, a snooze until
     tomorrow) or at the digest time itself, when the digest comes then or up to
-    ``FOLD_WINDOW`` later. Returns the digest's instant to wait for (before it), the
-    digest's day and instant (from then on), or None: a message of its own. A reminder
-    from a day already gone (after downtime) goes on its own, as the old digest does not."""
+    ``FOLD_WINDOW`` later. One that falls at the start of a day off waits for the next
+    working day's. Returns the instant to wait for, the digest's day and instant (once it
+    has come), or None: a message of its own. A reminder from a day already gone (after
+    downtime) goes on its own, as the old digest does not."""
     zone = ZoneInfo(team.timezone)
     local = scheduled.astimezone(zone)
     day = local.date()
-    if day != now.astimezone(zone).date() or not team.is_working_day(day.weekday()):
-        return None
-    at = digest_instant(team, day)
     start = team.day_start
     at_day_start = (local.hour, local.minute, local.second) == (start.hour, start.minute, 0)
+    if day != now.astimezone(zone).date():
+        return None
+    if not team.is_working_day(day.weekday()):
+        return next_working_day_start(team, scheduled) if at_day_start else None
+    at = digest_instant(team, day)
     if not (at_day_start or scheduled == at) or scheduled > at or at - scheduled > FOLD_WINDOW:
         return None
     return at if now < at else (day, at)

@@ -196,3 +196,15 @@ def test_one_person_can_take_their_reminders_by_direct_message(
     with FakeUnitOfWork(store) as uow:
         team = uow.teams.get(TEAM)
     assert team is not None and team.reminder_prefs == {}
+
+
+def test_a_reminder_for_the_start_of_a_day_off_waits_for_mondays_digest(
+    store, clock, engine, notifier
+) -> None:
+    clock.set(datetime(2026, 12, 11, 16, 0, tzinfo=UTC))  # Friday
+    record(store, clock, "acme | we: send the quote tomorrow")  # Saturday, no time
+    record(store, clock, "globex | we: ring the depot sat 2pm")
+    run_until(engine, clock, datetime(2026, 12, 14, 9, 1, tzinfo=UTC))  # Monday
+    sent = [(m.reply.kind, flatten(m.reply)) for m in notifier.sent]
+    assert [kind for kind, _ in sent] == ["reminder", "digest", "summary"]  # Monday: weekly
+    assert "ring the depot" in sent[0][1] and "send the quote" in sent[1][1]
