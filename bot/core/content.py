@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.core.corrections import Found, Undone
 from bot.core.custom_ids import Verb
 from bot.core.dates import default_date_order
+from bot.core.duplicates import Linked
 from bot.core.editing import Editable, Edited
 from bot.core.errors import UserError
 from bot.core.model import (
@@ -188,6 +189,8 @@ def confirmation(recorded: Recorded) -> Reply:
         sections.append(Section("Biggest difference", (line(tp.difference),)))
     if tp.notes:
         sections.append(Section("Notes", (line(notes_preview(tp.notes)),)))
+    if recorded.repeats:
+        sections.append(_repeats_section(recorded))
     return Reply("Touchpoint recorded", tuple(sections), kind=ReplyKind.CONFIRMATION)
 
 
@@ -201,6 +204,29 @@ def notes_preview(notes: str) -> str:
         return notes
     cut = notes[:NOTES_PREVIEW].rsplit(maxsplit=1)[0]
     return f"{cut} … ({len(notes):,} characters saved)"
+
+
+def _repeats_section(recorded: Recorded) -> Section:
+    """Each new item that repeats one already open, with the command that links them."""
+    lines = []
+    for repeat in recorded.repeats:
+        new, old = repeat.new, repeat.existing
+        since = old.raised_at if isinstance(old, Challenge) else old.made_at
+        lines.append(
+            line(
+                Strong(_ref_of(new)),
+                f" {new.text} looks like {repeat.kind} ",
+                Strong(_ref_of(old)),
+                f" {old.text}, open since ",
+                When(since, recorded.team.timezone, with_time=False),
+                f". If it is the same, keep one: `{COMMAND} link {repeat.kind} {new.id} {old.id}`",
+            )
+        )
+    return Section(f"Already open for {recorded.customer.name}?", tuple(lines))
+
+
+def _ref_of(item: Challenge | Promise) -> str:
+    return challenge_ref(item.id) if isinstance(item, Challenge) else promise_ref(item.id)
 
 
 def _touchpoint_measures(tp: Touchpoint) -> str:
@@ -252,6 +278,18 @@ def promise_changed(result: PromiseChanged, actor: str) -> Reply:
         spans += [Text(" "), When(p.due_at, result.team.timezone)]
     spans += [Text(" by "), UserRef(actor)]
     return Reply("Promise updated", (Section(None, (Line(tuple(spans)),)),), kind=ReplyKind.INFO)
+
+
+def linked(result: Linked, actor: str) -> Reply:
+    kind = "challenge" if isinstance(result.kept, Challenge) else "promise"
+    spans = (
+        Strong(f"#{result.closed.id}"),
+        Text(f" {result.customer_name}: {result.closed.text} — closed as the same as "),
+        Strong(f"#{result.kept.id}"),
+        Text(f" {result.kept.text}, which stays open, by "),
+        UserRef(actor),
+    )
+    return Reply(f"Linked {kind}s", (Section(None, (Line(spans),)),), kind=ReplyKind.INFO)
 
 
 def challenge_changed(result: ChallengeChanged, actor: str) -> Reply:
@@ -627,6 +665,7 @@ HELP_LINES = (
     ("/touchpoint edit T12", "correct a touchpoint: its entry comes back to change and resend"),
     ("/touchpoint delete T12", "delete a touchpoint recorded by mistake (asks first)"),
     ("/touchpoint alias acme corp = ACME Ltd", "another name for a customer"),
+    ("/touchpoint link promise 32 3 · link challenge 9 4", "close a repeat as the same as #3"),
     ("/touchpoint digest", "today's digest, now"),
     ("/touchpoint calendar [team|revoke]", "your (or the team's) calendar feed link"),
     ("/touchpoint reminders dm|channel|team", "where your reminders come"),

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 
 from bot.core.delivery import Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, TouchpointDraft
+from bot.core.duplicates import Repeat, open_items_of, repeats
 from bot.core.errors import (
     AmbiguousCustomer,
     Candidate,
@@ -74,6 +75,8 @@ class Recorded:
     # Promises the completion code's follow-up rule added ("no answer" -> "call back").
     followups: tuple[Promise, ...] = ()
     backdated: bool = False  # "when: ..." said when it happened
+    # New items near-identical to ones of the customer already open (offered to link).
+    repeats: tuple[Repeat, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -413,10 +416,14 @@ def _record(
         promise.keep_by = keep_by(team, promise.due_at)
     followups = _followups(team, customer, code, draft.owner or owner, author, now)
     touchpoint.promises.extend(followups)
+    already_open = [] if created else open_items_of(uow, team.id, customer.id)
     uow.touchpoints.add(touchpoint)
     uow.commit()
     backdated = draft.occurred_at is not None
-    return Recorded(team, customer, created, touchpoint, tuple(followups), backdated)
+    said_again = repeats([*touchpoint.challenges, *touchpoint.promises], already_open)
+    return Recorded(
+        team, customer, created, touchpoint, tuple(followups), backdated, tuple(said_again)
+    )
 
 
 def _followups(
