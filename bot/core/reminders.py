@@ -64,6 +64,7 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
         # Most due promises of a team repeat at the same instant (the next working day's
         # start after now): worked out once per team and instant, not once per promise.
         repeats: dict[tuple[str, datetime], datetime] = {}
+        folds: dict[tuple[str, datetime], datetime | tuple[date, datetime] | None] = {}
         for promise in due:
             team = teams[promise.team_id]
             if team is None or promise.id is None:
@@ -84,7 +85,12 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
             if repeat is None:
                 repeat = repeats[(team.id, after)] = next_working_day_start(team, after)
             advanced = (promise.id, repeat if team.remind_overdue else None, sent + 1)
-            fold = None if to_dm else _folding(team, scheduled, now)
+            fold = None
+            if not to_dm:  # worked out once per team and instant, like the repeats
+                key = (team.id, scheduled)
+                if key not in folds:
+                    folds[key] = _folding(team, scheduled, now)
+                fold = folds[key]
             if isinstance(fold, datetime):
                 changes.append((promise.id, fold, sent))  # waits for the digest
                 continue
