@@ -425,7 +425,7 @@ class Commands:
         )
         return content.configured(result)
 
-    def _link(self, rest: str, ctx: Context) -> Outcome:
+    def _link(self, rest: str, ctx: Context) -> Routed:
         usage = "/touchpoint link promise 32 3"
         kind, _, numbers = rest.partition(" ")
         kind = {
@@ -443,7 +443,9 @@ class Commands:
         result = duplicates.link(
             ctx.team_id, kind, new, old, ctx.user_id, uow=self._uow(), clock=self._clock
         )
-        return content.linked(result, ctx.user_id)
+        reply = content.linked(result, ctx.user_id)
+        # A promise closed as a repeat leaves the reminders that showed it up to date.
+        return PromiseUpdated(reply, new) if kind == "promise" else reply
 
     def _reminders(self, rest: str, ctx: Context) -> Outcome:
         team = services.set_reminder_route(ctx.team_id, ctx.user_id, rest, uow=self._uow())
