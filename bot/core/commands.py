@@ -445,7 +445,7 @@ class Commands:
         )
         reply = content.linked(result, ctx.user_id)
         # A promise closed as a repeat leaves the reminders that showed it up to date.
-        return PromiseUpdated(reply, new) if kind == "promise" else reply
+        return PromiseUpdated(reply, (new,)) if kind == "promise" else reply
 
     def _reminders(self, rest: str, ctx: Context) -> Outcome:
         team = services.set_reminder_route(ctx.team_id, ctx.user_id, rest, uow=self._uow())

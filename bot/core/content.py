@@ -618,6 +618,10 @@ CONFIG_HELP = (
     ("config daystart 09:00", "when a date without a time is due"),
     ("config overdue off", "remind an overdue promise once, not every working day (`on` again)"),
     (
+        "config reminders dm · reminders channel",
+        "reminders of our promises by direct message to each owner, or in the team channel",
+    ),
+    (
         "config dates mdy · dates dmy · dates auto",
         "read 10/12 as 12 October, as 10 December, or as the time zone's custom",
     ),

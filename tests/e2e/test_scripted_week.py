@@ -71,7 +71,7 @@ def test_every_promise_due_that_day_is_in_the_mornings_message(week) -> None:
         if day.weekday() >= 5:
             assert result.morning_text[day] == ""  # a day off: it waits for Monday
             continue
-        shown = set(re.findall(r"#(\d+) ", result.morning_text[day]))
+        shown = set(re.findall(r"(?:#|\bP)(\d+) ", result.morning_text[day]))
         missing = [(pid, text) for pid, text in due if str(pid) not in shown]
         assert not missing, (day, missing)
 
