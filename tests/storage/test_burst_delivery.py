@@ -21,7 +21,7 @@ from bot.scheduling.pacing import ChannelPacer
 
 from .conftest import T0, Seed, UowFactory, at
 
-DUE = at(24)
+DUE = at(25)  # 10:00: a timed reminder of its own, not folded into the 09:00 digest
 
 
 class FakePlatform:

@@ -38,13 +38,16 @@ async def test_a_team_at_every_limit_gets_only_payloads_slack_accepts(tmp_path: 
         # Thu 10:00 -> Fri 09:30: every promise is due at once, reminded together.
         rig.clock.advance(timedelta(hours=23, minutes=30))
         reminded = await rig.engine().scan()
-        assert reminded.sent >= 1 and reminded.failed == 0, reminded
         digest = await rig.engine().digests()
-        assert digest.sent == 1 and digest.failed == 0, digest
+        # The morning's reminders go inside the digest (the scan may already have sent it).
+        assert reminded.sent + digest.sent >= 1, (reminded, digest)
+        assert reminded.failed == digest.failed == 0, (reminded, digest)
         # Mon 09:30: the weekly summary (and that day's digest).
         rig.clock.advance(timedelta(days=3))
         weekly = await rig.engine().digests()
         assert weekly.sent == 2 and weekly.failed == 0, weekly
         posted = rig.fake.calls_to("chat.postMessage")
-        assert any("more not shown here" in str(c.args["blocks"]) for c in posted)
+        # 174 promises due at once: the morning's message lists the soonest, then says how
+        # many more and which command lists them.
+        assert any("more: `/touchpoint promises`" in str(c.args["blocks"]) for c in posted)
         assert not rig.fake.refused
