@@ -311,6 +311,7 @@ def customer_record(
             if touchpoint_window.limit
             else []
         )
+        mentions = uow.touchpoints.contacts_for_customer(team_id, cid) if page == 1 else []
     change_window = CHANGES.window(page, len(changes))
 
     def part(items: Sequence[T], window: Window, total: int) -> Part[T]:
@@ -340,9 +341,7 @@ def customer_record(
         touchpoints=part(touchpoints, touchpoint_window, touchpoint_total),
         differences=differences,
         last_contact=touchpoints[0] if page == 1 and touchpoints else None,
-        contacts=contacts_seen(uow.touchpoints.contacts_for_customer(team_id, cid))
-        if page == 1
-        else (),
+        contacts=contacts_seen(mentions),
     )
 
 
