@@ -393,8 +393,8 @@ def read_json(text: str, team_id: str) -> Plan:
     team = _load(document.get("team"), _TEAM, "team", problems)
     plan.team = Team(id=team_id, **team) if team else None
     version = document.get("version")
-    if version != 1:
-        _read_map(document, team_id, plan)
+    if version != 1 and ("map" in document or "stages" in document):
+        _read_map(document, team_id, plan)  # without them (version 1): the team's own
     names = {map_key(e.name) for e in plan.map or ()}
     for n, raw in enumerate(_list(document, "customers", problems)):
         values = _load(raw, _CUSTOMER, f"customers[{n}]", problems)
@@ -405,7 +405,7 @@ def read_json(text: str, team_id: str) -> Plan:
             problems.append(Problem(f"customers[{n}]", "slug", "must be a unique slug"))
         plan.customers[customer.slug] = customer
     for n, raw in enumerate(_list(document, "touchpoints", problems)):
-        if version == 1 and isinstance(raw, dict):  # before NPS and contacts
+        if isinstance(raw, dict):  # version 1 came before NPS and contacts; both optional
             raw = {"promoter": None, "contacts": [], **raw}
         values = _load(raw, _TOUCHPOINT, f"touchpoints[{n}]", problems)
         slug = raw.get("customer") if isinstance(raw, dict) else None
