@@ -425,6 +425,15 @@ class FakeChallenges(_Repo):
         passed = [c for c in self.open_for_team(team_id) if c.passed_to == area]
         return passed[:limit], len(passed)
 
+    def route_to_area(self, team_id: str, area: str) -> int:
+        changed = 0
+        for c in self.store.challenges.values():
+            to = c.passed_to or ""
+            passed = c.team_id == team_id and c.status is ChallengeStatus.PASSED_ON
+            if passed and to != area and " ".join(to.split()).lower() == area:
+                c.passed_to, changed = area, changed + 1
+        return changed
+
 
 class FakePromises(_Repo):
     def last_change_by(self, team_id: str, actor: str, since: datetime) -> LastChange | None:
@@ -752,7 +761,7 @@ class FakeMeasures(_Repo):
             p.status is PromiseStatus.KEPT
             and p.due_at is not None
             and settled is not None
-            and settled.at <= p.due_at
+            and settled.at <= (p.keep_by or p.due_at)
         )
 
     @classmethod
@@ -859,7 +868,8 @@ class FakeMeasures(_Repo):
             if due is None or not bounds[0] <= due < bounds[-1]:
                 continue
             n = next(i for i in range(len(weeks)) if due < bounds[i + 1])
-            counted = p.status in {PromiseStatus.KEPT, PromiseStatus.NOT_KEPT} or due <= now
+            deadline = p.keep_by or due
+            counted = p.status in {PromiseStatus.KEPT, PromiseStatus.NOT_KEPT} or deadline <= now
             on_time, total = weeks[n]
             weeks[n] = (on_time + self._on_time(p), total + counted)
         return weeks

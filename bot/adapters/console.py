@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.commands import Context, OpenForm
 from bot.core.custom_ids import Verb
-from bot.core.delivery import Outgoing
+from bot.core.delivery import Outgoing, direct_recipient
 from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, ParseError
 from bot.core.interactions import Core, Submission
@@ -310,7 +310,7 @@ class ConsoleNotifier:
 
     async def send(self, message: Outgoing) -> str:
         ref = f"console:{len(self._sent) + 1}"
-        text = f"\n[{message.channel}] " + render(message.reply, message.team.timezone)
+        text = f"\n[{where(message.channel)}] " + render(message.reply, message.team.timezone)
         if message.reply.image is not None:
             text += "\n" + save_image(message.reply.image, self._charts_dir)
         self._write(text)
@@ -321,4 +321,10 @@ class ConsoleNotifier:
         return self._sent.get(message.key)
 
     async def update(self, team: Team, channel: str, ref: str, reply: Reply) -> None:
-        self._write(f"\n[{channel}] (update to {ref}) " + render(reply, team.timezone))
+        self._write(f"\n[{where(channel)}] (update to {ref}) " + render(reply, team.timezone))
+
+
+def where(channel: str) -> str:
+    """ "#customers", or "direct message to @alice" for a person's own reminders."""
+    user = direct_recipient(channel)
+    return channel if user is None else f"direct message to @{user}"

@@ -16,6 +16,7 @@ from bot.core import (
     calendar,
     content,
     corrections,
+    duplicates,
     editing,
     items,
     map_content,
@@ -140,6 +141,8 @@ class Commands:
             "delete": self._delete,
             "edit": self._edit,
             "alias": self._alias,
+            "reminders": self._reminders,
+            "link": self._link,
         }
         assert self._routes.keys() == requests.WORD_VERBS
 
@@ -448,6 +451,32 @@ class Commands:
         )
         return map_content.map_changed(result)
 
+    def _link(self, rest: str, ctx: Context) -> Routed:
+        usage = "/touchpoint link promise 32 3"
+        kind, _, numbers = rest.partition(" ")
+        kind = {
+            "promise": "promise",
+            "p": "promise",
+            "challenge": "challenge",
+            "c": "challenge",
+        }.get(kind.lower(), "")
+        if not kind:
+            raise UserError(
+                f"Say what to link, the repeat first: `{usage}` "
+                "or `/touchpoint link challenge 7 4`."
+            )
+        new, old = _two_numbers(numbers, usage)
+        result = duplicates.link(
+            ctx.team_id, kind, new, old, ctx.user_id, uow=self._uow(), clock=self._clock
+        )
+        reply = content.linked(result, ctx.user_id)
+        # A promise closed as a repeat leaves the reminders that showed it up to date.
+        return PromiseUpdated(reply, (new,)) if kind == "promise" else reply
+
+    def _reminders(self, rest: str, ctx: Context) -> Outcome:
+        team = services.set_reminder_route(ctx.team_id, ctx.user_id, rest, uow=self._uow())
+        return content.reminder_route(team, ctx.user_id)
+
     def _calendar(self, request: requests.CalendarFeed, ctx: Context) -> Outcome:
         owner = None if request.team else ctx.user_id
         if request.revoke:
@@ -474,6 +503,17 @@ def _too_long(text: str) -> UserError | None:
             "Record it in several entries."
         )
     return None
+
+
+_NUMBER = re.compile(r"[#pPcC]?(\d{1,18})")
+
+
+def _two_numbers(text: str, usage: str) -> tuple[int, int]:
+    """ "32 3", "P32 P3" or "#32 #3": the repeat, then the item to keep."""
+    found = [_NUMBER.fullmatch(word) for word in text.split()[:2]]
+    if len(found) != 2 or not all(found):
+        raise UserError(f"Give the two numbers, the repeat first: `{usage}`.")
+    return int(found[0].group(1)), int(found[1].group(1))  # type: ignore[union-attr]
 
 
 def _looks_like_entry(text: str) -> bool:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.core.corrections import Found, Undone
 from bot.core.custom_ids import Verb
 from bot.core.dates import default_date_order
+from bot.core.duplicates import Linked
 from bot.core.editing import Editable, Edited
 from bot.core.errors import UserError
 from bot.core.model import (
@@ -27,7 +28,7 @@ from bot.core.model import (
     Touchpoint,
 )
 from bot.core.parsing import LABEL_HELP
-from bot.core.queries import ChallengeList, Digest, PromiseList
+from bot.core.queries import ChallengeList, Digest, PromiseList, local_day_bounds
 from bot.core.refs import challenge_ref, promise_ref, touchpoint_ref
 from bot.core.replies import (
     Action,
@@ -194,6 +195,8 @@ def confirmation(recorded: Recorded) -> Reply:
         sections.append(Section("Biggest difference", (line(tp.difference),)))
     if tp.notes:
         sections.append(Section("Notes", (line(notes_preview(tp.notes)),)))
+    if recorded.repeats:
+        sections.append(_repeats_section(recorded))
     return Reply("Touchpoint recorded", tuple(sections), kind=ReplyKind.CONFIRMATION)
 
 
@@ -207,6 +210,29 @@ def notes_preview(notes: str) -> str:
         return notes
     cut = notes[:NOTES_PREVIEW].rsplit(maxsplit=1)[0]
     return f"{cut} … ({len(notes):,} characters saved)"
+
+
+def _repeats_section(recorded: Recorded) -> Section:
+    """Each new item that repeats one already open, with the command that links them."""
+    lines = []
+    for repeat in recorded.repeats:
+        new, old = repeat.new, repeat.existing
+        since = old.raised_at if isinstance(old, Challenge) else old.made_at
+        lines.append(
+            line(
+                Strong(_ref_of(new)),
+                f" {new.text} looks like {repeat.kind} ",
+                Strong(_ref_of(old)),
+                f" {old.text}, open since ",
+                When(since, recorded.team.timezone, with_time=False),
+                f". If it is the same, keep one: `{COMMAND} link {repeat.kind} {new.id} {old.id}`",
+            )
+        )
+    return Section(f"Already open for {recorded.customer.name}?", tuple(lines))
+
+
+def _ref_of(item: Challenge | Promise) -> str:
+    return challenge_ref(item.id) if isinstance(item, Challenge) else promise_ref(item.id)
 
 
 def _touchpoint_measures(tp: Touchpoint) -> str:
@@ -262,6 +288,18 @@ def promise_changed(result: PromiseChanged, actor: str) -> Reply:
     return Reply("Promise updated", (Section(None, (Line(tuple(spans)),)),), kind=ReplyKind.INFO)
 
 
+def linked(result: Linked, actor: str) -> Reply:
+    kind = "challenge" if isinstance(result.kept, Challenge) else "promise"
+    spans = (
+        Strong(f"#{result.closed.id}"),
+        Text(f" {result.customer_name}: {result.closed.text} — closed as the same as "),
+        Strong(f"#{result.kept.id}"),
+        Text(f" {result.kept.text}, which stays open, by "),
+        UserRef(actor),
+    )
+    return Reply(f"Linked {kind}s", (Section(None, (Line(spans),)),), kind=ReplyKind.INFO)
+
+
 def challenge_changed(result: ChallengeChanged, actor: str) -> Reply:
     c = result.challenge
     what = {
@@ -274,7 +312,26 @@ def challenge_changed(result: ChallengeChanged, actor: str) -> Reply:
         Text(f" {result.customer.name}: {c.text} — {what} by "),
         UserRef(actor),
     )
-    return Reply("Challenge updated", (Section(None, (Line(spans),)),), kind=ReplyKind.INFO)
+    lines = [Line(spans)]
+    if result.change == "passed_on":
+        lines.append(_passed_on_note(result, actor))
+    return Reply("Challenge updated", (Section(None, tuple(lines)),), kind=ReplyKind.INFO)
+
+
+def _passed_on_note(result: ChallengeChanged, actor: str) -> Line:
+    """Who hears about a challenge passed on: its area's owner, you (your own area), or
+    nobody yet, with the command that names an owner."""
+    area = result.challenge.passed_to or ""
+    if result.owner is None:
+        return line(
+            f"Nobody owns “{area}” yet, so nobody was told. Name its owner and they will "
+            f"see it in the digest: `{COMMAND} config owner {area} @someone`."
+        )
+    if result.owner == actor:
+        return line(f"You own “{area}”: it is in your list in the digest.")
+    if result.notified:
+        return line("Its owner ", UserRef(result.owner), " has been told.")
+    return line("Its owner ", UserRef(result.owner), " will see it in the digest.")
 
 
 def items_changed(results: Sequence[PromiseChanged | ChallengeChanged], actor: str) -> Reply:
@@ -452,8 +509,28 @@ def digest(result: Digest) -> Reply | None:
             )
         )
     title = f"Daily digest — {result.day.strftime('%a %d %b')}"
-    owners = tuple(dict.fromkeys(entry.owner for entry in result.passed_on))
+    owners = tuple(
+        dict.fromkeys([*(entry.owner for entry in result.passed_on), *_reminded(result)])
+    )
     return Reply(title, tuple(sections), private=False, mentions=owners, kind=ReplyKind.DIGEST)
+
+
+def _reminded(result: Digest) -> list[str]:
+    """Whom the digest pings about promises: it carries the morning's reminders, so the
+    owners of those due today, and of overdue ones while overdue repeats are on. Owners
+    who take their reminders by direct message got them there."""
+    team = result.team
+    promises = [*result.ours_due_today.items, *result.theirs_due.items]
+    if team.remind_overdue:
+        promises += result.ours_overdue.items
+    start = local_day_bounds(team, result.day)[0]
+    return [
+        p.owner
+        for p in promises
+        if p.due_at is not None
+        and (team.remind_overdue or p.due_at >= start)
+        and not (p.direction is Direction.OURS and team.reminds_by_dm(p.owner))
+    ]
 
 
 def _count(n: int, noun: str) -> str:
@@ -497,6 +574,11 @@ def team_settings(team: Team, undelivered: Section | None = None) -> Reply:
             "Overdue promises: ",
             "reminded again each working day" if team.remind_overdue else "reminded once",
         ),
+        line(
+            "Reminders of our promises: ",
+            "by direct message to each owner" if team.dm_reminders else "in the team channel",
+            " (anyone can choose for themselves: `/touchpoint reminders dm|channel|team`)",
+        ),
     ]
     if team.area_owners:
         owners: list[Text | UserRef] = [Text("Area owners: ")]
@@ -518,6 +600,18 @@ def _date_order_shown(team: Team) -> str:
     return shown if team.date_order else f"{shown}, from the time zone"
 
 
+def reminder_route(team: Team, user: str) -> Reply:
+    """Where the person's reminders go now, and whose choice that is."""
+    where = "by direct message" if team.reminds_by_dm(user) else "in the team channel"
+    whose = "your choice" if user in team.reminder_prefs else "the team's choice"
+    change = "`/touchpoint reminders dm`, `channel`, or `team` to follow the team"
+    return Reply(
+        "Your reminders",
+        (Section(None, (line(f"Your reminders come {where} ({whose}). Change with {change}."),)),),
+        kind=ReplyKind.INFO,
+    )
+
+
 def configured(result: TeamConfigured) -> Reply:
     base = team_settings(result.team)
     return Reply(f"Updated {', '.join(result.changed)}", base.sections, kind=ReplyKind.INFO)
@@ -531,6 +625,10 @@ CONFIG_HELP = (
     ("config days mon-fri", "the working days: digest days, and what “working day” means"),
     ("config daystart 09:00", "when a date without a time is due"),
     ("config overdue off", "remind an overdue promise once, not every working day (`on` again)"),
+    (
+        "config reminders dm · reminders channel",
+        "reminders of our promises by direct message to each owner, or in the team channel",
+    ),
     (
         "config dates mdy · dates dmy · dates auto",
         "read 10/12 as 12 October, as 10 December, or as the time zone's custom",
@@ -586,8 +684,10 @@ HELP_LINES = (
         'admins only) · `map note "first invoice" ...` an improvement note · '
         "`map stages pre-purchase, purchase, onboarding, post-purchase` the team's stages",
     ),
+    ("/touchpoint link promise 32 3 · link challenge 9 4", "close a repeat as the same as #3"),
     ("/touchpoint digest", "today's digest, now"),
     ("/touchpoint calendar [team|revoke]", "your (or the team's) calendar feed link"),
+    ("/touchpoint reminders dm|channel|team", "where your reminders come"),
     ("/touchpoint stats [mine|acme]", "promises kept on time, challenge age, recurring needs"),
     ("/touchpoint config", "the team's settings; `config help` explains each one"),
     *((f"{COMMAND} {cmd}", what) for cmd, what in CONFIG_HELP[1:]),

@@ -122,6 +122,19 @@ def backoff(attempts: int, retry_after: float | None = None) -> timedelta:
     return timedelta(seconds=delay)
 
 
+DIRECT = "dm:"
+
+
+def direct_channel(user: str) -> str:
+    """The ``channel`` of a delivery that goes to ``user``'s direct messages."""
+    return f"{DIRECT}{user}"
+
+
+def direct_recipient(channel: str) -> str | None:
+    """The user a direct-message channel is for; None for a team channel."""
+    return channel.removeprefix(DIRECT) if channel.startswith(DIRECT) else None
+
+
 def notice_key(team_id: str, what: str, target: int, sequence: int) -> str:
     """The key of a one-off notice; it names what the notice is about, so the message can be
     rebuilt from the database when it is sent: ``notice:<team>:passed_on:<id>:<n>``."""

@@ -169,6 +169,11 @@ class Team:
     # How numeric dates are read: "dmy" (27/11) or "mdy" (11/27); None follows the zone.
     date_order: DateOrder | None = None
     created_at: datetime | None = None
+    # Where reminders of our promises go: the team channel, or each owner's direct
+    # messages. ``dm_reminders`` is the team's choice; a person's own choice
+    # (user -> "dm" or "channel") wins over it.
+    dm_reminders: bool = False
+    reminder_prefs: dict[str, str] = field(default_factory=dict)
 
     def find_code(self, text: str) -> str | None:
         wanted = " ".join(text.lower().split())
@@ -179,6 +184,11 @@ class Team:
 
     def is_working_day(self, weekday: int) -> bool:
         return weekday in self.digest_days
+
+    def reminds_by_dm(self, user: str) -> bool:
+        """Whether ``user``'s reminders go to their direct messages."""
+        choice = self.reminder_prefs.get(user)
+        return self.dm_reminders if choice is None else choice == "dm"
 
 
 def slugify(name: str) -> str:
@@ -304,17 +314,25 @@ class Promise:
     reminders_sent: int = 0
     history: list[Event] = field(default_factory=list)
     id: int | None = None
+    # Until when keeping it counts as on time: the due instant, or for a date given without
+    # a time (due at the start of the working day) the end of that day. Kept apart from
+    # due_at because the reminder still comes at the day's start.
+    keep_by: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.remind_at is None and self.status is PromiseStatus.OPEN and not self.history:
             self.remind_at = self.due_at
+        if self.keep_by is None:
+            self.keep_by = self.due_at
 
     @property
     def is_open(self) -> bool:
         return self.status is PromiseStatus.OPEN
 
     def is_overdue(self, now: datetime) -> bool:
-        return self.is_open and self.due_at is not None and self.due_at <= now
+        """Open past the time it had to be kept by (a date without a time: past that day)."""
+        deadline = self.keep_by or self.due_at
+        return self.is_open and deadline is not None and deadline <= now
 
     def settled(self) -> Event | None:
         """The event that settled the promise (kept / not kept / cancelled), if any."""
@@ -350,6 +368,7 @@ class Promise:
             raise InvalidTransition(f"Promise P{self.id} is already open.")
         self.status = PromiseStatus.OPEN
         self.remind_at = self.due_at if self.due_at and self.due_at > at else at
+        self.reminders_sent = 0
         self.history.append(Event(at, actor, "reopened"))
 
     def undo(self, actor: str, at: datetime) -> str:
@@ -379,9 +398,14 @@ class Promise:
         if until <= at:
             raise UserError("A snooze must end in the future.")
         self.remind_at = until
+        # A reminder someone asked for is a fresh one, not an overdue repeat (which
+        # `config overdue off` drops).
+        self.reminders_sent = 0
         self.history.append(Event(at, actor, "snoozed", until.isoformat()))
 
-    def reschedule(self, due: datetime, actor: str, at: datetime) -> None:
+    def reschedule(
+        self, due: datetime, actor: str, at: datetime, keep_by: datetime | None = None
+    ) -> None:
         if not self.is_open:
             raise InvalidTransition(
                 f"Promise P{self.id} is settled; reopen it first (`/touchpoint reopen P{self.id}`) "
@@ -390,14 +414,16 @@ class Promise:
         if due <= at:
             raise UserError("The new due date is in the past; pick a future one.")
         self.due_at = due
+        self.keep_by = keep_by or due
         self.remind_at = due
         self.reminders_sent = 0
         self.history.append(Event(at, actor, "rescheduled", due.isoformat()))
 
     def overdue_by(self, now: datetime) -> timedelta:
-        if self.due_at is None or now <= self.due_at:
+        deadline = self.keep_by or self.due_at
+        if deadline is None or now <= deadline:
             return timedelta(0)
-        return now - self.due_at
+        return now - deadline
 
 
 _SETTLED = ("kept", "not_kept", "cancelled")

@@ -194,6 +194,12 @@ class ChallengeRepository(Protocol):
         and how many there are."""
         ...
 
+    def route_to_area(self, team_id: str, area: str) -> int:
+        """Open challenges passed on to ``area`` written in another case or spacing
+        ("Billing  Team") now name the area exactly, so its owner's list shows them.
+        Returns how many changed."""
+        ...
+
 
 class PromiseRepository(Protocol):
     def get(self, team_id: str, promise_id: int) -> Promise | None: ...

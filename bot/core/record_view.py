@@ -49,6 +49,8 @@ EVENT_WORDS = {
     "snoozed": "snoozed",
     "rescheduled": "rescheduled",
     "undone": "undid “{detail}”",
+    "merged": "closed as the same as {detail}",
+    "said_again": "said again as {detail}",
 }
 
 # Actions whose detail is the note someone typed ("addressed C7 invoice resent"); a

@@ -18,7 +18,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import content, queries, summaries
-from bot.core.delivery import Delivery, DeliveryKind, Outgoing, parse_notice_key
+from bot.core.delivery import (
+    Delivery,
+    DeliveryKind,
+    Outgoing,
+    direct_channel,
+    parse_notice_key,
+)
 from bot.core.errors import NotFound
 from bot.core.model import Direction, Promise, Team
 from bot.core.ports import Clock, UnitOfWork
@@ -39,8 +45,11 @@ NO_CHANNEL_RETRY = timedelta(hours=1)
 
 
 def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) -> int:
-    """Turn promises due now into deliveries: one grouped message per team and direction
-    (a burst of reminders becomes one message), and move each promise to its next repeat.
+    """Turn promises due now into deliveries: one grouped message per team, direction and
+    destination (a burst of reminders becomes one message), and move each promise to its
+    next repeat. Reminders that fall at the start of a digest day go in that day's digest
+    instead of beside it (see ``_folding``); an owner who asked for direct messages gets
+    theirs there. With overdue repeats off, a repeat planned earlier is dropped unsent.
     Returns the number of deliveries created."""
     now = clock.now()
     with uow:
@@ -49,65 +58,126 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
             return 0
         found = uow.teams.get_many(sorted({p.team_id for p in due}))  # one query, not one a team
         teams = {tid: found.get(tid) for tid in {p.team_id for p in due}}
-        groups: dict[tuple[str, Direction], list[tuple[Promise, datetime]]] = defaultdict(list)
+        groups: dict[tuple[str, Direction, str], list[tuple[Promise, datetime]]] = defaultdict(list)
         changes: list[tuple[int, datetime | None, int]] = []
+        digests: dict[tuple[str, date], Delivery] = {}
         # Most due promises of a team repeat at the same instant (the next working day's
         # start after now): worked out once per team and instant, not once per promise.
         repeats: dict[tuple[str, datetime], datetime] = {}
+        folds: dict[tuple[str, datetime], datetime | tuple[date, datetime] | None] = {}
         for promise in due:
             team = teams[promise.team_id]
             if team is None or promise.id is None:
                 continue
             scheduled = promise.remind_at or now
-            if team.channel:
-                groups[(team.id, promise.direction)].append((promise, scheduled))
-                after = max(now, scheduled)
-                repeat = repeats.get((team.id, after))
-                if repeat is None:
-                    repeat = repeats[(team.id, after)] = next_working_day_start(team, after)
-                changes.append(
-                    (
-                        promise.id,
-                        repeat if team.remind_overdue else None,
-                        promise.reminders_sent + 1,
-                    )
-                )
-            else:
+            sent = promise.reminders_sent
+            if sent and not team.remind_overdue:
+                changes.append((promise.id, None, sent))  # `config overdue off`: at once
+                continue
+            to_dm = promise.direction is Direction.OURS and team.reminds_by_dm(promise.owner)
+            route = direct_channel(promise.owner) if to_dm else team.channel
+            if not route:
                 # Nowhere to post yet: look again in a while rather than at every scan.
-                changes.append((promise.id, now + NO_CHANNEL_RETRY, promise.reminders_sent))
+                changes.append((promise.id, now + NO_CHANNEL_RETRY, sent))
+                continue
+            after = max(now, scheduled)
+            repeat = repeats.get((team.id, after))
+            if repeat is None:
+                repeat = repeats[(team.id, after)] = next_working_day_start(team, after)
+            advanced = (promise.id, repeat if team.remind_overdue else None, sent + 1)
+            fold = None
+            if not to_dm:  # worked out once per team and instant, like the repeats
+                key = (team.id, scheduled)
+                if key not in folds:
+                    folds[key] = _folding(team, scheduled, now)
+                fold = folds[key]
+            if isinstance(fold, datetime):
+                changes.append((promise.id, fold, sent))  # waits for the digest
+                continue
+            if fold is not None:
+                day, at = fold
+                digests.setdefault((team.id, day), _digest_delivery(team, day, at, now))
+                changes.append(advanced)
+                continue
+            groups[(team.id, promise.direction, route)].append((promise, scheduled))
+            changes.append(advanced)
         uow.promises.advance_reminders(changes)
         created = uow.deliveries.add_all_if_absent(
             [
-                _reminder_delivery(teams, team_id, direction, items, now)
-                for (team_id, direction), items in groups.items()
+                _reminder_delivery(team_id, direction, route, items, now)
+                for (team_id, direction, route), items in groups.items()
             ]
         )
+        created += uow.deliveries.add_all_if_absent(list(digests.values()))
         uow.commit()
     return created
 
 
+# A start-of-day reminder waits this long at most for the day's digest to carry it.
+FOLD_WINDOW = timedelta(hours=2)
+
+
+def _folding(
+    team: Team, scheduled: datetime, now: datetime
+) -> datetime | tuple[date, datetime] | None:
+    """Whether a reminder goes in the digest rather than beside it: one that falls at the
+    start of a digest day (a date without a time, an overdue repeat, a snooze until
+    tomorrow) or at the digest time itself, when the digest comes then or up to
+    ``FOLD_WINDOW`` later. One that falls at the start of a day off waits for the next
+    working day's. Returns the instant to wait for, the digest's day and instant (once it
+    has come), or None: a message of its own. A reminder from a day already gone (after
+    downtime) goes on its own, as the old digest does not."""
+    zone = ZoneInfo(team.timezone)
+    local = scheduled.astimezone(zone)
+    day = local.date()
+    start = team.day_start
+    at_day_start = (local.hour, local.minute, local.second) == (start.hour, start.minute, 0)
+    if day != now.astimezone(zone).date():
+        return None
+    if not team.is_working_day(day.weekday()):
+        return next_working_day_start(team, scheduled) if at_day_start else None
+    at = digest_instant(team, day)
+    if not (at_day_start or scheduled == at) or scheduled > at or at - scheduled > FOLD_WINDOW:
+        return None
+    return at if now < at else (day, at)
+
+
 def _reminder_delivery(
-    teams: dict[str, Team | None],
     team_id: str,
     direction: Direction,
+    route: str,
     items: list[tuple[Promise, datetime]],
     now: datetime,
 ) -> Delivery:
-    team = teams[team_id]
-    assert team is not None and team.channel
     kind = DeliveryKind.REMINDER if direction is Direction.OURS else DeliveryKind.NUDGE
-    ids = tuple(sorted(p.id for p, _ in items if p.id is not None))
-    scheduled = min(s for _, s in items)
+    ids = tuple(sorted({p.id for p, _ in items if p.id is not None}))  # each promise once
+    # A group is late only if even its newest item is: an old promise caught up with
+    # this morning's does not make the whole message "delayed" (its line says overdue).
+    scheduled = max(s for _, s in items)
     # The same promises due at the same instant always make the same key, so two planners
     # racing on one database can only ever create one delivery for them.
-    digest_of_ids = hashlib.sha1(repr(ids).encode(), usedforsecurity=False).hexdigest()
+    digest_of_ids = hashlib.sha1(repr((ids, route)).encode(), usedforsecurity=False).hexdigest()
     return Delivery(
         team_id=team_id,
         kind=kind,
         key=f"{kind.value}:{team_id}:{scheduled.isoformat()}:{digest_of_ids[:16]}",
-        channel=team.channel,
+        channel=route,
         due_at=scheduled,
         promise_ids=ids,
+        created_at=now,
+    )
+
+
+def _digest_delivery(team: Team, day: date, at: datetime, now: datetime) -> Delivery:
+    """A team's digest for a local day: one key per team and day, whoever plans it."""
+    assert team.channel
+    return Delivery(
+        team_id=team.id,
+        kind=DeliveryKind.DIGEST,
+        key=f"digest:{team.id}:{day.isoformat()}",
+        channel=team.channel,
+        due_at=at,
+        day=day.isoformat(),
         created_at=now,
     )
 
@@ -128,17 +198,7 @@ def plan_digests(*, uow: UnitOfWork, clock: Clock) -> int:
             at = digest_instant(team, day)
             if now < at:
                 continue
-            due.append(
-                Delivery(
-                    team_id=team.id,
-                    kind=DeliveryKind.DIGEST,
-                    key=f"digest:{team.id}:{day.isoformat()}",
-                    channel=team.channel,
-                    due_at=at,
-                    day=day.isoformat(),
-                    created_at=now,
-                )
-            )
+            due.append(_digest_delivery(team, day, at, now))
         # Once a day's digests exist, each check plans nothing new: one statement for all
         # (2,000 teams' INSERTs one by one took seconds at 09:00).
         created = uow.deliveries.add_all_if_absent(due)

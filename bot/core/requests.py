@@ -202,6 +202,7 @@ def read(text: str) -> Request:
 # Verbs whose arguments only the text routes read (no platform offers them as options).
 _WORD_VERBS = (
     "kept done notkept not-kept cancel snooze due addressed reopen pass alias undo delete edit"
+    " reminders link"
 )
 WORD_VERBS = frozenset(_WORD_VERBS.split(" "))
 

@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 from bot.core.catalogue import find_entry, seed_default_map, team_stages
 from bot.core.delivery import Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, TouchpointDraft
+from bot.core.duplicates import Repeat, open_items_of, repeats
 from bot.core.errors import (
     AmbiguousCustomer,
     Candidate,
@@ -40,7 +41,13 @@ from bot.core.parsing import (
     parse_quick_entry,
 )
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.team_settings import apply_setting, parse_followup, unknown_code_message
+from bot.core.team_settings import (
+    apply_setting,
+    parse_followup,
+    parse_route,
+    unknown_code_message,
+)
+from bot.core.workdays import keep_by
 
 MAX_CUSTOMER_NAME = 80
 # Longer than any name or alias can be: a longer search cannot match, so it is not run
@@ -71,6 +78,8 @@ class Recorded:
     followups: tuple[Promise, ...] = ()
     backdated: bool = False  # "when: ..." said when it happened
     map_entry: MapEntry | None = None  # the touchpoint on the team's map it was
+    # New items near-identical to ones of the customer already open (offered to link).
+    repeats: tuple[Repeat, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -87,6 +96,10 @@ class ChallengeChanged:
     customer: Customer
     challenge: Challenge
     change: str  # "addressed", "reopened", "passed_on"
+    # Passed on: the area's owner (None: the area has no owner) and whether they were told
+    # (not when they passed it on themselves).
+    owner: str | None = None
+    notified: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,7 +149,11 @@ def configure_team(
     """Change one setting: channel, timezone, digest, daystart, days, codes add|remove."""
     with uow:
         team = _team_for_update(uow, team_id)
+        owners = dict(team.area_owners)
         changed = apply_setting(team, setting.strip().lower(), value.strip(), clock.now())
+        for area in team.area_owners.keys() - owners.keys():
+            # Challenges passed on before the area had an owner join the owner's list.
+            uow.challenges.route_to_area(team.id, area)
         uow.teams.save(team)
         uow.commit()
         return TeamConfigured(team, changed)
@@ -161,6 +178,21 @@ def _team_for_update(uow: UnitOfWork, team_id: str) -> Team:
     if team is None:
         raise NotFound("This workspace is not set up yet; run `/touchpoint help` to start.")
     return team
+
+
+def set_reminder_route(team_id: str, user: str, value: str, *, uow: UnitOfWork) -> Team:
+    """A person's own choice of where their reminders go: "dm", "channel", or "team" (the
+    team's choice, ``config reminders``)."""
+    with uow:
+        team = _team_for_update(uow, team_id)  # prefs are saved whole
+        route = parse_route(value, "reminders", allow_team=True)
+        prefs = {u: r for u, r in team.reminder_prefs.items() if u != user}
+        if route != "team":
+            prefs[user] = route
+        team.reminder_prefs = prefs
+        uow.teams.save(team)
+        uow.commit()
+        return team
 
 
 # -- customers -------------------------------------------------------------------------
@@ -388,12 +420,25 @@ def _record(
     # The map's place: a named entry gives the kind and stage the draft left unsaid.
     touchpoint.kind, touchpoint.stage = kind, stage
     touchpoint.map_entry_id = entry.id if entry else None
+    for promise in touchpoint.promises:  # a date without a time is on time all that day
+        promise.keep_by = keep_by(team, promise.due_at)
     followups = _followups(team, customer, code, draft.owner or owner, author, now)
     touchpoint.promises.extend(followups)
+    already_open = [] if created else open_items_of(uow, team.id, customer.id)
     uow.touchpoints.add(touchpoint)
     uow.commit()
     backdated = draft.occurred_at is not None
-    return Recorded(team, customer, created, touchpoint, tuple(followups), backdated, entry)
+    said_again = repeats([*touchpoint.challenges, *touchpoint.promises], already_open)
+    return Recorded(
+        team,
+        customer,
+        created,
+        touchpoint,
+        tuple(followups),
+        backdated,
+        map_entry=entry,
+        repeats=tuple(said_again),
+    )
 
 
 def _placed(
@@ -432,7 +477,9 @@ def _followups(
         return []
     text, due = parse_followup(rule, team, now)
     assert customer.id is not None
-    return [Promise(team.id, customer.id, Direction.OURS, text, owner, author, now, due)]
+    followup = Promise(team.id, customer.id, Direction.OURS, text, owner, author, now, due)
+    followup.keep_by = keep_by(team, due)
+    return [followup]
 
 
 # -- promises and challenges -------------------------------------------------------------
@@ -537,7 +584,7 @@ def reschedule_promise(
         due = parse_due(
             when, now=now, tz=team.timezone, day_start=team.day_start, order=team.date_order
         )
-        promise.reschedule(due, actor, now)
+        promise.reschedule(due, actor, now, keep_by(team, due))
         return _save_promise(uow, team, promise, "rescheduled")
 
 
@@ -562,11 +609,14 @@ def _save_promise(uow: UnitOfWork, team: Team, promise: Promise, change: str) ->
     return PromiseChanged(team, customer, promise, change)
 
 
-def _notify_owner(uow: UnitOfWork, team: Team, challenge: Challenge, now: datetime) -> None:
-    """A challenge passed on to an area with an owner: tell the owner, through the outbox."""
+def _notify_owner(
+    uow: UnitOfWork, team: Team, challenge: Challenge, actor: str, now: datetime
+) -> bool:
+    """A challenge passed on to an area with an owner: tell the owner, through the outbox,
+    unless the owner is the one who passed it on. True when a notice was planned."""
     owner = team.area_owners.get(challenge.passed_to or "")
-    if owner is None or not team.channel or challenge.id is None:
-        return
+    if owner is None or owner == actor or not team.channel or challenge.id is None:
+        return False
     uow.deliveries.add_if_absent(
         Delivery(
             team_id=team.id,
@@ -577,6 +627,7 @@ def _notify_owner(uow: UnitOfWork, team: Team, challenge: Challenge, now: dateti
             created_at=now,
         )
     )
+    return True
 
 
 def change_challenge(
@@ -608,13 +659,16 @@ def change_challenge(
             to = clean_text(to)
             if len(to) > MAX_ITEM_CHARS:
                 raise UserError(f"Say who takes it on in at most {MAX_ITEM_CHARS} characters.")
-            area = to.strip().lower()
+            area = " ".join(to.split()).lower()
             challenge.pass_on(area if area in team.area_owners else to, actor, now)
-            _notify_owner(uow, team, challenge, now)
+            owner = team.area_owners.get(area)
+            notified = _notify_owner(uow, team, challenge, actor, now)
         else:
             raise UserError(f"Unknown action “{verb}”.")
         uow.challenges.save(challenge)
         customer = uow.customers.get(team_id, challenge.customer_id)
         assert customer is not None
         uow.commit()
+        if verb == "passed_on":
+            return ChallengeChanged(team, customer, challenge, verb, owner, notified)
         return ChallengeChanged(team, customer, challenge, verb)

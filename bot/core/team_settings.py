@@ -17,7 +17,7 @@ from bot.core.drafts import FormFields
 from bot.core.errors import UserError
 from bot.core.model import MAX_ITEM_CHARS, WEEKDAYS, Team
 from bot.core.parsing import parse_form
-from bot.core.workdays import next_working_day_start
+from bot.core.workdays import add_working_days, next_working_day_start, on_a_working_day
 
 MAX_CHANNEL_CHARS = 100  # the column's size; platform channel ids are far shorter
 MAX_CODE_CHARS = 40
@@ -51,10 +51,12 @@ def apply_setting(team: Team, setting: str, value: str, now: datetime) -> tuple[
         team.remind_overdue = parse_switch(value, "overdue")
     elif setting in {"dates", "date", "date_order", "date-order"}:
         team.date_order = parse_date_order(value)
+    elif setting in {"reminders", "reminder"}:
+        team.dm_reminders = parse_route(value, "config reminders") == "dm"
     else:
         raise UserError(
             f"Unknown setting “{setting}”. Settings: channel, timezone, digest, daystart, "
-            "days, codes, overdue, owner, followup, dates. "
+            "days, codes, overdue, owner, followup, dates, reminders. "
             "Example: `/touchpoint config timezone Europe/London`."
         )
     return (setting,)
@@ -125,6 +127,30 @@ def parse_date_order(value: str) -> DateOrder | None:
         "`/touchpoint config dates mdy` (11/27 is 27 November) or `dates auto` "
         "(month first in United States time zones, day first elsewhere)."
     )
+
+
+ROUTES = {
+    "dm": "dm",
+    "dms": "dm",
+    "direct": "dm",
+    "direct message": "dm",
+    "direct messages": "dm",
+    "private": "dm",
+    "channel": "channel",
+    "team channel": "channel",
+}
+
+
+def parse_route(value: str, command: str, *, allow_team: bool = False) -> str:
+    """Where reminders go: "dm" or "channel" (and "team", the team's choice, for a
+    person's own setting)."""
+    word = " ".join(value.lower().split())
+    if allow_team and word in {"team", "default", "reset"}:
+        return "team"
+    if word in ROUTES:
+        return ROUTES[word]
+    choices = "`dm`, `channel` or `team`" if allow_team else "`dm` or `channel`"
+    raise UserError(f"Write `/touchpoint {command} dm` (or {choices}).")
 
 
 def parse_switch(value: str, setting: str) -> bool:
@@ -203,15 +229,30 @@ def edit_codes(codes: tuple[str, ...], value: str) -> tuple[str, ...]:
 
 
 NEXT_WORKING_DAY = "next working day"
+# "in 2 days", "in three working days", "tomorrow": a follow-up counts working days.
+_WORKING_DAYS = re.compile(
+    r"(?P<text>.*?)\s+(?:(?:in|after)\s+(?P<n>\d{1,3}|an?|one|two|three|four|five|six|seven|"
+    r"eight|nine|ten)\s+(?:working\s+|business\s+|work\s+)?days?|(?P<tomorrow>tomorrow))",
+    re.IGNORECASE,
+)
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_NUMBERS |= {"seven": 7, "eight": 8, "nine": 9, "ten": 10}
 
 
 def parse_followup(rule: str, team: Team, now: datetime) -> tuple[str, datetime | None]:
-    """ "call back next working day" -> ("call back", start of the next working day); any
-    other due phrase the parser reads ("in 2 days", "fri") works too."""
+    """ "call back next working day" -> ("call back", start of the next working day).
+    Days count working days ("try again in 2 days" from a Thursday is due Monday), and
+    any other due phrase the parser reads ("fri", "next week") that lands on a day off
+    moves to the start of the next working day."""
     rule = " ".join(rule.split())
     if rule.lower().endswith(NEXT_WORKING_DAY):
         text = rule[: -len(NEXT_WORKING_DAY)].strip()
         return text or rule, next_working_day_start(team, now)
+    counted = _WORKING_DAYS.fullmatch(rule)
+    if counted and counted.group("text").strip():
+        word = (counted.group("n") or "1").lower()
+        days = int(word) if word.isdigit() else _NUMBERS[word]
+        return counted.group("text").strip(), add_working_days(team, now, max(1, days))
     draft = parse_form(
         FormFields(our_promises=rule),
         now=now,
@@ -220,7 +261,7 @@ def parse_followup(rule: str, team: Team, now: datetime) -> tuple[str, datetime 
         order=team.date_order,
     )
     promise = draft.our_promises[0]
-    return promise.text, promise.due_at
+    return promise.text, on_a_working_day(team, promise.due_at)
 
 
 def unknown_code_message(team: Team, code: str) -> str:

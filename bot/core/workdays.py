@@ -28,5 +28,36 @@ def next_working_day_start(team: Team, after: datetime) -> datetime:
     return local_instant(team, day, team.day_start.hour, team.day_start.minute)
 
 
+def add_working_days(team: Team, after: datetime, days: int) -> datetime:
+    """The start of the ``days``-th working day after ``after``'s local date."""
+    at = after
+    for _ in range(days):
+        at = next_working_day_start(team, at)
+    return at
+
+
+def on_a_working_day(team: Team, due: datetime | None) -> datetime | None:
+    """``due``, or the start of the next working day when it falls on a day off."""
+    if due is None:
+        return None
+    day = due.astimezone(ZoneInfo(team.timezone)).date()
+    return due if team.is_working_day(day.weekday()) else next_working_day_start(team, due)
+
+
 def digest_instant(team: Team, day: date) -> datetime:
     return local_instant(team, day, team.digest_time.hour, team.digest_time.minute)
+
+
+def keep_by(team: Team, due: datetime | None) -> datetime | None:
+    """Until when keeping a promise due at ``due`` counts as on time. A date written without
+    a time is due at the start of the working day (so the reminder comes then), but the
+    promise is for that day: it is on time until the day ends (local midnight)."""
+    if due is None:
+        return None
+    zone = ZoneInfo(team.timezone)
+    local = due.astimezone(zone)
+    start = team.day_start
+    if (local.hour, local.minute, local.second) != (start.hour, start.minute, 0):
+        return due
+    end = local.date() + timedelta(days=1)
+    return local_instant(team, end, 0, 0)

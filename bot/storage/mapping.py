@@ -43,6 +43,8 @@ def team_values(team: Team) -> dict[str, Any]:
         "area_owners": dict(team.area_owners),
         "code_followups": dict(team.code_followups),
         "date_order": team.date_order,
+        "dm_reminders": team.dm_reminders,
+        "reminder_prefs": dict(team.reminder_prefs),
     }
     if team.created_at is not None:  # else the database's clock fills it in
         values["created_at"] = team.created_at
@@ -64,6 +66,8 @@ def to_team(row: TeamRow) -> Team:
         code_followups=dict(row.code_followups or {}),
         date_order=_date_order(row.date_order),
         created_at=row.created_at,
+        dm_reminders=bool(row.dm_reminders),
+        reminder_prefs=dict(row.reminder_prefs or {}),
     )
 
 
@@ -161,6 +165,7 @@ def promise_values(promise: Promise) -> dict[str, Any]:
         "status": promise.status.value,
         "remind_at": promise.remind_at,
         "reminders_sent": promise.reminders_sent,
+        "keep_by": promise.keep_by,
     }
 
 
@@ -180,6 +185,7 @@ def to_promise(row: PromiseRow, history: list[Event]) -> Promise:
         reminders_sent=row.reminders_sent,
         history=history,
         id=row.id,
+        keep_by=row.keep_by,
     )
     # __post_init__ fills a missing remind_at from due_at for a brand-new promise; a stored
     # one keeps exactly what was saved (None means no reminder is pending).

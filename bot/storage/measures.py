@@ -70,11 +70,17 @@ def _kept_at() -> ColumnElement[datetime]:
     )
 
 
+def _deadline() -> ColumnElement[datetime]:
+    """Until when keeping counts as on time: ``keep_by`` (the end of the day for a date
+    without a time), the due instant for rows that have none."""
+    return func.coalesce(PromiseRow.keep_by, PromiseRow.due_at)
+
+
 def _on_time() -> ColumnElement[bool]:
     return and_(
         PromiseRow.status == _KEPT,
         PromiseRow.due_at.is_not(None),
-        _kept_at() <= PromiseRow.due_at,
+        _kept_at() <= _deadline(),
     )
 
 
@@ -84,7 +90,7 @@ def _counted(now: datetime) -> ColumnElement[bool]:
         PromiseRow.due_at.is_not(None),
         or_(
             PromiseRow.status.in_((_KEPT, _NOT_KEPT)),
-            and_(PromiseRow.status == _OPEN, PromiseRow.due_at <= now),
+            and_(PromiseRow.status == _OPEN, _deadline() <= now),
         ),
     )
 
@@ -95,26 +101,26 @@ _OUTCOMES = [field.name for field in fields(PromiseTally)]
 
 
 def _outcome(now: datetime) -> ColumnElement[str]:
-    status, due = PromiseRow.status, PromiseRow.due_at
+    status, due, deadline = PromiseRow.status, PromiseRow.due_at, _deadline()
     return case(
         (and_(due.is_(None), status == _KEPT), "kept_undated"),
         (and_(due.is_(None), status == _NOT_KEPT), "not_kept_undated"),
-        (and_(status == _KEPT, _kept_at() <= due), "on_time"),
+        (and_(status == _KEPT, _kept_at() <= deadline), "on_time"),
         (status == _KEPT, "late"),
         (status == _NOT_KEPT, "missed"),
-        (due <= now, "overdue"),
+        (deadline <= now, "overdue"),
         else_=None,
     )
 
 
 def _not_on_time(now: datetime) -> ColumnElement[bool]:
-    status, due = PromiseRow.status, PromiseRow.due_at
+    status, due, deadline = PromiseRow.status, PromiseRow.due_at, _deadline()
     return and_(
         due.is_not(None),
         or_(
             status == _NOT_KEPT,
-            and_(status == _OPEN, due <= now),
-            and_(status == _KEPT, not_(func.coalesce(_kept_at() <= due, false()))),
+            and_(status == _OPEN, deadline <= now),
+            and_(status == _KEPT, not_(func.coalesce(_kept_at() <= deadline, false()))),
         ),
     )
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy import text as sql_text
@@ -108,6 +109,8 @@ class TeamRow(Base):
     code_followups: Mapped[dict[str, str]] = mapped_column(JSON, server_default=sql_text("'{}'"))
     date_order: Mapped[str | None] = mapped_column(String(3))  # "dmy"/"mdy"; NULL: the zone's
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    dm_reminders: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    reminder_prefs: Mapped[dict[str, str]] = mapped_column(JSON, server_default=sql_text("'{}'"))
 
 
 class CustomerRow(Base):
@@ -330,6 +333,8 @@ class PromiseRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     remind_at: Mapped[datetime | None]
     reminders_sent: Mapped[int] = mapped_column(Integer, server_default=sql_text("0"))
+    # Until when keeping it counts as on time (the end of the day for a date without a time).
+    keep_by: Mapped[datetime | None]
 
 
 class _EventColumns:

@@ -104,6 +104,7 @@ _ADVANCE_REMINDERS_PG = sql_text(
     f" WHERE promises.id = v.id AND promises.{OPEN_PROMISE_SQL}"
 )
 _OPEN_CHALLENGE = (ChallengeStatus.OPEN.value, ChallengeStatus.PASSED_ON.value)
+_PASSED_ON = ChallengeStatus.PASSED_ON.value
 _SETTLED_PROMISE = tuple(s.value for s in PromiseStatus if s is not PromiseStatus.OPEN)
 # Rendered as a literal so both databases can match the partial index's predicate.
 _OPEN_PROMISE_LITERAL = PromiseRow.status == literal_column(f"'{PromiseStatus.OPEN.value}'")
@@ -319,6 +320,25 @@ class SqlChallengeRepository:
             .limit(limit)
         )
         return found, int(total or 0)
+
+    def route_to_area(self, team_id: str, area: str) -> int:
+        # Case folding in SQL is ASCII-only on SQLite: match candidates loosely there, then
+        # decide in Python, so both databases agree.
+        rows = self._session.execute(
+            select(ChallengeRow.id, ChallengeRow.passed_to).where(
+                ChallengeRow.team_id == team_id,
+                ChallengeRow.status == _PASSED_ON,
+                ChallengeRow.passed_to != area,
+            )
+        ).all()
+        ids = [i for i, to in rows if to and " ".join(to.split()).lower() == area]
+        if ids:
+            self._session.execute(
+                update(ChallengeRow)
+                .where(ChallengeRow.team_id == team_id, ChallengeRow.id.in_(ids))
+                .values(passed_to=area)
+            )
+        return len(ids)
 
     def insert_new(self, challenges: Sequence[Challenge]) -> None:
         """Insert challenges that have no id yet (with their history) and set their ids."""

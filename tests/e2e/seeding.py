@@ -31,7 +31,7 @@ def seed_teams(db_url: str, teams: tuple[str, ...], per_team: int = 3) -> None:
                 team,
                 "U1",
                 f"customer {n} | ch: problem {n} | we: send quote {n} tomorrow 10am"
-                f" | they: sign form {n} tomorrow",
+                f" | they: sign form {n} tomorrow 10am",
                 uow=container.uow_factory(),
                 clock=clock,
             )

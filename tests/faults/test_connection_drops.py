@@ -19,7 +19,7 @@ from .faulty_discord import discord_bot
 from .faulty_slack import slack_bot
 
 APP_TOKEN = "xapp-1-A1-secret"
-RECORD = {"our_promises": "send fibre quote by fri"}
+RECORD = {"our_promises": "send fibre quote by fri 9:30am"}  # a reminder of its own
 
 
 async def until(condition: Callable[[], Any], seconds: float = 20.0) -> float:

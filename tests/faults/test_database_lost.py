@@ -26,7 +26,7 @@ from .outage import crash, start_again
 
 pytestmark = pytest.mark.postgres
 
-DUE = timedelta(hours=23, minutes=30)  # Thu 10:00 -> Fri 09:30, after "by fri" (09:00)
+DUE = timedelta(hours=23, minutes=30)  # Thu 10:00 -> Fri 09:30, when "by fri 9:30am" is due
 LEAKS = ("Traceback", "OperationalError", "psycopg", "sqlalchemy", "connection refused")
 
 
@@ -61,7 +61,7 @@ async def test_requests_fail_cleanly_while_the_database_is_down_and_work_again_a
     url = own_pg.create_database("touchpoint")
     async with slack_bot(tmp_path, DATABASE_URL=url) as rig:
         view = await rig.open_form("acme")
-        assert (await rig.submit(view, our_promises="send fibre quote by fri")).text == ""
+        assert (await rig.submit(view, our_promises="send fibre quote by fri 9:30am")).text == ""
         engine = rig.engine()
         scheduler = start_scheduler(engine, SystemClock(), scan_seconds=0.1, digest_seconds=0.1)
         scans = scans_counted(scheduler)
@@ -114,7 +114,7 @@ async def test_a_reminder_posted_just_before_the_database_went_away_is_not_poste
     url = own_pg.create_database("touchpoint")
     async with slack_bot(tmp_path, DATABASE_URL=url) as rig:
         view = await rig.open_form("acme")
-        assert (await rig.submit(view, our_promises="send fibre quote by fri")).text == ""
+        assert (await rig.submit(view, our_promises="send fibre quote by fri 9:30am")).text == ""
         rig.clock.advance(DUE)
 
         async def database_goes_away() -> None:

@@ -20,8 +20,8 @@ from .outbox import deliveries, until_settled
 DUE = timedelta(hours=23, minutes=30)  # Thu 10:00 -> Fri 09:30: reminder, nudge and digest
 FORM = {
     "challenges": "slow internet\nbilling confusing",
-    "our_promises": "send fibre quote by fri",
-    "their_promises": "sign the order form by fri",
+    "our_promises": "send fibre quote by fri 9:30am",
+    "their_promises": "sign the order form by fri 9:30am",
 }
 
 
@@ -82,8 +82,8 @@ async def test_a_slack_rate_limit_holds_the_channel_until_retry_after_then_posts
 
 DISCORD_FORM = {
     "challenges": "slow internet",
-    "our_promises": "send fibre quote by fri",
-    "their_promises": "sign the order form by fri",
+    "our_promises": "send fibre quote by fri 9:30am",
+    "their_promises": "sign the order form by fri 9:30am",
 }
 MESSAGES = r"/channels/\d+/messages"
 

@@ -88,7 +88,7 @@ def table_counts(rig: SlackRig) -> dict[str, int]:
 
 
 async def a_posted_reminder(rig: SlackRig) -> dict[str, Any]:
-    await rig.command("acme call | ch: slow internet | we: send quote by fri")
+    await rig.command("acme call | ch: slow internet | we: send quote by fri 10am")
     rig.clock.advance(timedelta(days=1, minutes=1))
     await rig.engine().scan()
     return dict(rig.fake.messages["C1"][-1])

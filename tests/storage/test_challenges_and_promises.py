@@ -257,3 +257,22 @@ def test_reads_after_a_bulk_reminder_update_see_the_new_values(
         again = uow.promises.get("t1", due.id)
     assert again is not None
     assert (again.remind_at, again.reminders_sent) == (at(26), 1)
+
+
+def test_challenges_passed_to_an_area_in_another_spelling_join_it(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    tp = seed.touchpoint(seed.customer("t1", "Acme"), challenges=("a", "b", "c"))
+    spellings = ("Billing  Team", "billing team", "Priya")
+    for challenge, to in zip(tp.challenges, spellings, strict=True):
+        challenge.pass_on(to, "U1", at(1))
+        with uow_factory() as uow:
+            uow.challenges.save(challenge)
+            uow.commit()
+    with uow_factory() as uow:
+        assert uow.challenges.route_to_area("t1", "billing team") == 1
+        uow.commit()
+    with uow_factory() as uow:
+        listed, total = uow.challenges.open_passed_to("t1", "billing team", 10)
+    assert total == 2 and {c.text for c in listed} == {"a", "b"}

@@ -106,7 +106,8 @@ def test_the_reply_says_how_many_more_and_where_to_see_them(
     # customers 0-3 are not shown: 1 + 2 + 3 + 4 challenges
     assert texts[None] == ["… and 10 more open challenges at 4 other customers: "
                            "`/touchpoint challenges`"]  # fmt: skip
-    assert reply.mentions == ("U9",)
+    # the area's owner, then the owner of the promises due (the digest carries their reminders)
+    assert reply.mentions == ("U9", "U1")
 
 
 def test_a_team_with_nothing_open_or_due_gets_no_digest(

@@ -223,3 +223,18 @@ def test_the_sql_measures_agree_with_the_fakes_on_random_histories(uow_factory, 
     assert sql_since.ours == fake_since.ours and sql_since.challenges == fake_since.challenges
     assert sql_since.touchpoints == fake_since.touchpoints
     assert sql_since.ours != measures.team_measures(TEAM, uow=uow_factory(), clock=clock).ours
+
+
+def test_a_date_without_a_time_is_on_time_until_its_day_ends(uow_factory, build) -> None:
+    acme = build.customer("acme")
+    due = NOW - 2 * DAY  # reminded at the day's start...
+    day_end = due + 14 * timedelta(hours=1)  # ...on time until the day ends
+    kept_on_the_day = build.promise(acme, due, keep_by=day_end)
+    build.settle(kept_on_the_day, "kept", due + timedelta(minutes=10))
+    kept_next_day = build.promise(acme, due, keep_by=day_end)
+    build.settle(kept_next_day, "kept", day_end + timedelta(minutes=10))
+    build.promise(acme, NOW - timedelta(hours=1), keep_by=NOW + timedelta(hours=13))  # today
+    build.promise(acme, due, keep_by=day_end)  # open after its day: overdue
+    with uow_factory() as uow:
+        tallies = uow.measures.promise_tallies_by_owner(Scope(TEAM), Direction.OURS, NOW)
+    assert tallies == {"U1": PromiseTally(on_time=1, late=1, overdue=1)}

@@ -149,3 +149,46 @@ def test_the_migrations_ship_in_the_package() -> None:
         "migrations/script.py.mako",
         "migrations/versions/0001_initial.py",
     } <= shipped
+
+
+def test_existing_promises_learn_until_when_they_are_on_time(empty_db_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from bot.storage.uow import SqlAlchemyUnitOfWork, make_session_factory
+
+    engine = make_engine(empty_db_url)
+    upgrade(engine, "0006_date_order")
+    sqlite = engine.dialect.name == "sqlite"
+
+    def instant(at: datetime) -> object:  # as SQLAlchemy stored it on each backend
+        return at.replace(tzinfo=None).isoformat(" ") if sqlite else at
+
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO teams (id, name, timezone, digest_time, day_start, digest_days,"
+                " completion_codes, remind_overdue)"
+                " VALUES ('t', 'T', 'America/New_York', '09:00', '09:00', '0,1,2,3,4', '[]', true)"
+            )
+        )
+        connection.execute(
+            text("INSERT INTO customers (id, team_id, name, slug) VALUES (1, 't', 'A', 'a')")
+        )
+        for pid, due in ((1, datetime(2026, 7, 2, 13, 0)), (2, datetime(2026, 7, 2, 19, 0))):
+            connection.execute(
+                text(
+                    "INSERT INTO promises (id, team_id, customer_id, direction, text, owner,"
+                    " made_by, made_at, due_at, status, reminders_sent)"
+                    " VALUES (:id, 't', 1, 'ours', 'x', 'U', 'U', :due, :due, 'open', 0)"
+                ),
+                {"id": pid, "due": instant(due.replace(tzinfo=UTC))},
+            )
+    upgrade(engine)
+    with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
+        dated, timed = uow.promises.get("t", 1), uow.promises.get("t", 2)
+        team = uow.teams.get("t")
+    assert team is not None and not team.dm_reminders and team.reminder_prefs == {}
+    assert dated is not None and timed is not None
+    assert dated.keep_by == datetime(2026, 7, 3, 4, 0, tzinfo=UTC)  # midnight in New York
+    assert timed.keep_by == timed.due_at
+    engine.dispose()

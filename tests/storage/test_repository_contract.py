@@ -74,6 +74,13 @@ def play(uow: Factory) -> dict[str, Any]:
         TEAM, ids["c:billing confusing"], "passed_on", "U1", to="billing", uow=uow(), clock=clock
     )
     services.snooze_promise(TEAM, ids["p:call back"], "tomorrow", "U1", uow=uow(), clock=clock)
+    # Passed on to an area before it had an owner, in another spelling: naming the owner
+    # moves it into the area's list (route_to_area).
+    services.change_challenge(
+        TEAM, ids["c:wants a named contact"], "passed_on", "U2", to="Field  Visits",
+        uow=uow(), clock=clock,
+    )  # fmt: skip
+    services.configure_team(TEAM, "owner", "field visits @U8", uow=uow(), clock=clock)
 
     with uow() as w:
         for n, pid in enumerate((ids["p:introduce ana"], ids["p:send engineer"])):
@@ -196,6 +203,8 @@ def _questions(uow: Factory, ids: dict[str, int], now: datetime, token: str) -> 
         ]
         passed, passed_total = w.challenges.open_passed_to(TEAM, "billing", 5)
         a["challenges.open_passed_to"] = ([_challenge(c) for c in passed], passed_total)
+        routed, routed_total = w.challenges.open_passed_to(TEAM, "field visits", 5)
+        a["challenges.route_to_area"] = ([_challenge(c) for c in routed], routed_total)
 
         a["promises.get"] = _promise(w.promises.get(TEAM, ids["p:call back"]))
         a["promises.get other team"] = _promise(w.promises.get(OTHER, ids["p:call back"]))
@@ -265,6 +274,7 @@ def test_the_fakes_answer_every_question_as_the_database_does(
     got = play(lambda: FakeUnitOfWork(store))
     assert expected["deliveries.claimable"] and expected["promises.due_for_reminder"]
     assert expected["challenges.open_passed_to"][1] == 1
+    assert expected["challenges.route_to_area"][1] == 1
     assert len(expected["customers.list"]) == 3 and expected["touchpoints.count"] == 3
     mismatched = {k: (got[k], expected[k]) for k in expected if got[k] != expected[k]}
     assert mismatched == {}

@@ -52,6 +52,8 @@ def seeded(clock: ManualClock) -> FakeStore:
 
     services.configure_team(TEAM, "owner", "billing @U9", uow=uow(), clock=clock)
     services.configure_team(TEAM, "dates", "mdy", uow=uow(), clock=clock)
+    services.configure_team(TEAM, "reminders", "dm", uow=uow(), clock=clock)
+    services.set_reminder_route(TEAM, "U2", "channel", uow=uow())
     services.configure_team(
         TEAM, "followup", '"no answer" = call back in 2 days', uow=uow(), clock=clock
     )
@@ -116,6 +118,18 @@ def test_json_export_imports_into_an_empty_database_and_exports_the_same(clock) 
     assert export(fresh) == document
 
 
+def test_a_document_from_before_the_reminder_settings_imports_with_the_defaults(clock) -> None:
+    document = json.loads(export(seeded(clock)))
+    assert document["team"]["dm_reminders"] is True
+    assert document["team"]["reminder_prefs"] == {"U2": "channel"}
+    del document["team"]["dm_reminders"], document["team"]["reminder_prefs"]
+    fresh = FakeStore()
+    assert load(fresh, json.dumps(document), clock).saved
+    with FakeUnitOfWork(fresh) as uow:
+        team = uow.teams.get(TEAM)
+    assert team is not None and not team.dm_reminders and team.reminder_prefs == {}
+
+
 def test_json_document_holds_statuses_histories_reminders_and_settings(clock) -> None:
     document = json.loads(export(seeded(clock)))
     assert (document["format"], document["version"]) == ("touchpoint-export", 2)
@@ -141,7 +155,8 @@ def test_json_document_holds_statuses_histories_reminders_and_settings(clock) ->
     passed = first["challenges"][1]
     assert (passed["status"], passed["passed_to"]) == ("passed_on", "billing")
     followup = document["touchpoints"][1]["promises"][0]
-    assert followup["text"] == "call back" and followup["due_at"] == "2026-11-21T09:00:00Z"
+    # two working days from Thursday 19 Nov: Monday
+    assert followup["text"] == "call back" and followup["due_at"] == "2026-11-23T09:00:00Z"
 
 
 def test_importing_the_same_json_twice_adds_nothing_the_second_time(clock) -> None:

@@ -98,9 +98,11 @@ class Builder:
         owner: str = "U1",
         direction: Direction = Direction.OURS,
         team_id: str = TEAM,
+        keep_by: datetime | None = None,
     ) -> int:
         made = made or (due - 3 * DAY if due else NOW - 30 * DAY)
         promise = Promise(team_id, customer_id, direction, "do it", owner, owner, made, due)
+        promise.keep_by = keep_by or due
         self.touchpoint(customer_id, made, team_id=team_id, author=owner, promises=(promise,))
         assert promise.id is not None
         return promise.id

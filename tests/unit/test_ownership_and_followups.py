@@ -9,10 +9,11 @@ import pytest
 
 from bot.core import queries, services
 from bot.core.clock import ManualClock
-from bot.core.content import confirmation, digest
-from bot.core.delivery import DeliveryKind
+from bot.core.content import challenge_changed, confirmation, digest
+from bot.core.delivery import Delivery, DeliveryKind
 from bot.core.errors import UserError
 from bot.core.model import Direction, JourneyStage
+from bot.core.replies import Reply
 from bot.core.services import TeamDefaults
 from bot.scheduling.engine import ReminderEngine
 from tests.fakes import FakeStore, FakeUnitOfWork
@@ -60,9 +61,26 @@ def test_a_code_with_a_follow_up_creates_the_promise_visibly(store, clock) -> No
 def test_a_follow_up_rule_can_use_any_due_phrase_and_be_removed(store, clock) -> None:
     configure(store, clock, "followup", '"left message" = chase reply in 2 days')
     first = record(store, clock, "acme | code: left message")
-    assert first.followups[0].due_at == datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+    assert first.followups[0].text == "chase reply"
+    assert first.followups[0].due_at == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday
     configure(store, clock, "followup", '"left message" = none')
     assert record(store, clock, "acme | code: left message").followups == ()
+
+
+@pytest.mark.parametrize(
+    ("rule", "due"),
+    [
+        ("try again in 2 days", datetime(2026, 11, 24, 9, 0, tzinfo=UTC)),  # Fri -> Tue
+        ("try again in one working day", datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),
+        ("try again tomorrow", datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),  # not Saturday
+        ("try again by sat", datetime(2026, 11, 23, 9, 0, tzinfo=UTC)),  # a day off moves on
+        ("try again tue 3pm", datetime(2026, 11, 24, 15, 0, tzinfo=UTC)),
+    ],
+)
+def test_follow_ups_from_codes_count_working_days(store, clock, rule, due) -> None:
+    configure(store, clock, "followup", f'"no answer" = {rule}')
+    (followup,) = record(store, clock, "acme | code: no answer").followups
+    assert followup.text == "try again" and followup.due_at == due
 
 
 @pytest.mark.parametrize(
@@ -130,3 +148,37 @@ def test_stage_and_scores_are_recorded_and_confirmed(store, clock) -> None:
         confirmation(recorded)
     )
     clock.advance(timedelta(hours=1))
+
+
+def pass_on(store: FakeStore, clock: ManualClock, cid: int, to: str, actor: str = "U1") -> str:
+    changed = services.change_challenge(
+        TEAM, cid, "passed_on", actor, to=to, uow=FakeUnitOfWork(store), clock=clock
+    )
+    return flatten(challenge_changed(changed, actor))
+
+
+def notices(store: FakeStore) -> list[Delivery]:
+    return [d for d in store.deliveries.values() if d.kind is DeliveryKind.NOTICE]
+
+
+def test_passing_on_to_an_area_with_no_owner_says_so_and_offers_to_name_one(store, clock) -> None:
+    cid = record(store, clock, "acme | ch: invoice wrong").touchpoint.challenges[0].id
+    assert cid is not None
+    said = pass_on(store, clock, cid, "Billing  Team")
+    assert "Nobody owns “Billing  Team” yet, so nobody was told" in said
+    assert "/touchpoint config owner Billing  Team @someone" in said and not notices(store)
+    configure(store, clock, "owner", "billing team @U77")  # the offer taken up
+    reply = digest(queries.digest(TEAM, uow=FakeUnitOfWork(store), clock=clock))
+    assert reply is not None and reply.mentions == ("U77",)
+    section = next(s for s in reply.sections if s.heading == "Passed on to billing team")
+    assert "invoice wrong" in flatten(Reply("", (section,)))
+
+
+def test_passing_on_to_your_own_area_does_not_notify_yourself(store, clock) -> None:
+    configure(store, clock, "owner", "billing @U1")
+    cid = record(store, clock, "acme | ch: invoice wrong").touchpoint.challenges[0].id
+    assert cid is not None
+    said = pass_on(store, clock, cid, "billing", actor="U1")
+    assert "You own “billing”" in said and not notices(store)
+    said = pass_on(store, clock, cid, "billing", actor="U2")
+    assert "has been told" in said and len(notices(store)) == 1

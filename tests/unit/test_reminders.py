@@ -68,7 +68,9 @@ def store(clock: ManualClock) -> FakeStore:
     uow = FakeUnitOfWork(store)
     services.ensure_team(TEAM, "Test", defaults=TeamDefaults("Europe/London"), uow=uow, clock=clock)
     services.configure_team(TEAM, "channel", "#customers", uow=uow, clock=clock)
-    services.configure_team(TEAM, "digest", "09:00", uow=uow, clock=clock)
+    # Before the working day starts, so these tests see reminders as messages of their own
+    # (tests/unit/test_morning_channel.py covers a digest that carries them).
+    services.configure_team(TEAM, "digest", "08:30", uow=uow, clock=clock)
     return store
 
 
@@ -261,6 +263,7 @@ def test_a_team_without_a_channel_gets_no_reminders_until_it_has_one(
 def test_the_digest_is_posted_once_a_day_at_the_teams_local_time(
     store, clock, engine, notifier
 ) -> None:
+    services.configure_team(TEAM, "digest", "09:00", uow=FakeUnitOfWork(store), clock=clock)
     record(store, clock, "acme | ch: slow internet | diff: needs fibre")
     clock.set(datetime(2026, 11, 20, 8, 59, tzinfo=UTC))
     asyncio.run(engine.digests())

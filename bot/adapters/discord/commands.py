@@ -35,6 +35,7 @@ SETTINGS = [
         ("working day start", "daystart"),
         ("digest days", "days"),
         ("completion codes (add … / remove …)", "codes"),
+        ("reminders (dm / channel)", "reminders"),
     )
 ]
 DIRECTIONS = {"ours": Direction.OURS, "theirs": Direction.THEIRS}

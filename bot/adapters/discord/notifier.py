@@ -35,7 +35,7 @@ from bot.adapters.discord.render import (
     line_text,
     render,
 )
-from bot.core.delivery import DeliveryFailed, Outgoing
+from bot.core.delivery import DeliveryFailed, Outgoing, direct_recipient
 from bot.core.model import Team
 from bot.core.replies import Reply
 
@@ -172,8 +172,32 @@ class DiscordNotifier:
             raise DeliveryFailed("the Discord connection is not up")
         return self._client.get_partial_messageable(_channel_id(channel))
 
+    async def _destination(self, channel: str) -> discord.PartialMessageable:
+        """The team channel, or for a person's own reminders the bot's direct messages
+        with them (opened once; discord.py keeps the channel)."""
+        user = direct_recipient(channel)
+        if user is None:
+            return self._channel(channel)
+        self._channel("0")  # the connection must be up
+        async with translated():
+            direct = await self._client.create_dm(discord.Object(id=_channel_id(user)))
+        return self._client.get_partial_messageable(direct.id)
+
     async def send(self, message: Outgoing) -> str:
-        channel = self._channel(message.channel)
+        try:
+            return await self._send(message, message.channel)
+        except DeliveryFailed as exc:
+            fallback = message.team.channel
+            if direct_recipient(message.channel) is None or not exc.permanent or not fallback:
+                raise
+            # Someone who takes no direct messages from server members still gets their
+            # reminder: in the team channel, rather than not at all.
+            log.warning("%s: no direct message possible (%s); posting in the team channel",
+                        message.key, exc)  # fmt: skip
+            return await self._send(message, fallback)
+
+    async def _send(self, message: Outgoing, to: str) -> str:
+        channel = await self._destination(to)
         if message.plain:
             return await self._send_plain(channel, message)
         rendered = render(message.reply, max_messages=1, footer=footer(message.key))[0]
@@ -228,7 +252,7 @@ class DiscordNotifier:
         )
 
     async def find_sent(self, message: Outgoing, since: datetime) -> str | None:
-        channel = self._channel(message.channel)
+        channel = await self._destination(message.channel)
         me = self._client.user
         marker = delivery_marker(message.key)
         seen = 0

@@ -41,6 +41,8 @@ BOT_SCOPES = (
     "groups:history",
     "channels:join",
     "files:write",
+    "im:write",
+    "im:history",
 )
 
 

@@ -25,7 +25,7 @@ from bot.adapters.slack.directory import Directory
 from bot.adapters.slack.failures import delivery_call, delivery_failed, slack_error
 from bot.adapters.slack.inbound import message_ref, parse_ref, workspace_of
 from bot.adapters.slack.installations import WorkspaceClients
-from bot.core.delivery import DeliveryFailed, Outgoing
+from bot.core.delivery import DeliveryFailed, Outgoing, direct_recipient
 from bot.core.model import Team
 from bot.core.replies import Image, Reply
 
@@ -113,13 +113,45 @@ class SlackNotifier:
     def __init__(self, clients: WorkspaceClients, directory: Directory) -> None:
         self._clients = clients
         self._directory = directory
+        # (workspace, user) -> the id of the bot's direct-message channel with the user
+        self._direct: dict[tuple[str, str], str] = {}
+
+    async def _destination(self, client: AsyncWebClient, workspace: str, channel: str) -> str:
+        """The channel id to post in: the team channel, or for a person's own reminders
+        the bot's direct messages with them (``conversations.open``, which needs
+        ``im:write``; finding an in-doubt post there reads it with ``im:history``)."""
+        user = direct_recipient(channel)
+        if user is None:
+            return channel
+        known = self._direct.get((workspace, user))
+        if known is None:
+            response = await delivery_call(client.conversations_open(users=user))
+            known = str((response.get("channel") or {}).get("id") or "")
+            if not known:
+                raise DeliveryFailed(f"Slack opened no direct messages with {user}")
+            self._direct[(workspace, user)] = known
+        return known
 
     async def send(self, message: Outgoing) -> str:
+        try:
+            return await self._send(message, message.channel)
+        except DeliveryFailed as exc:
+            fallback = message.team.channel
+            if direct_recipient(message.channel) is None or not exc.permanent or not fallback:
+                raise
+            # A person the bot cannot write to directly still gets their reminder: in the
+            # team channel, rather than not at all.
+            log.warning("%s: no direct message possible (%s); posting in the team channel",
+                        message.key, exc)  # fmt: skip
+            return await self._send(message, fallback)
+
+    async def _send(self, message: Outgoing, to: str) -> str:
         workspace = workspace_of(message.team.id)
         client = await self._clients.for_workspace(workspace)
         parts = await self._render(client, workspace, message.reply, plain=message.plain)
+        channel = await self._destination(client, workspace, to)
         refs = [
-            await self._post(client, message, part, index, len(parts))
+            await self._post(client, message, part, index, len(parts), channel)
             for index, part in enumerate(parts)
         ]
         if single_open_promise(message.reply):
@@ -131,7 +163,8 @@ class SlackNotifier:
     async def find_sent(self, message: Outgoing, since: datetime) -> str | None:
         workspace = workspace_of(message.team.id)
         client = await self._clients.for_workspace(workspace)
-        found = await self._find_parts(client, message.channel, message.key, since)
+        destination = await self._destination(client, workspace, message.channel)
+        found = await self._find_parts(client, destination, message.key, since)
         if not found:
             return None
         channel = next(iter(found.values()))[0]
@@ -140,7 +173,7 @@ class SlackNotifier:
             parts = await self._render(client, workspace, message.reply, plain=message.plain)
             for index, part in enumerate(parts):
                 if index not in found:
-                    ref = await self._post(client, message, part, index, len(parts))
+                    ref = await self._post(client, message, part, index, len(parts), destination)
                     found[index] = (*parse_ref(ref), len(parts))
             log.info("completed in-doubt delivery %s: posted its missing parts", message.key)
         first = found[min(found)]
@@ -174,10 +207,11 @@ class SlackNotifier:
         part: render.SlackMessage,
         index: int,
         parts: int,
+        channel: str,
     ) -> str:
         response = await delivery_call(
             client.chat_postMessage(
-                channel=message.channel,
+                channel=channel,
                 text=part.text,
                 blocks=part.blocks or None,  # plain text: no blocks at all
                 metadata=delivery_metadata(message.key, index, parts),

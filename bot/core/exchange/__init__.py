@@ -49,6 +49,7 @@ from bot.core.exchange.sheet import Sheet, write_csv
 from bot.core.model import Challenge, Customer, Promise, Team, Touchpoint, map_key, slugify
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.services import near_misses
+from bot.core.workdays import keep_by
 
 __all__ = [
     "CSV_COLUMNS",
@@ -178,10 +179,15 @@ def _apply(uow: UnitOfWork, team_id: str, plan: Plan, report: ImportReport, now:
                 uow.customers.add(customer)
         for customer in grown:
             uow.customers.save(customer)
+        # Whose working day decides when a date-only promise stops being on time.
+        settled = uow.teams.get(team_id) or plan.team
         for planned in new:
             _assign(planned.touchpoint, customers[planned.customer])
             if planned.map_entry is not None:
                 planned.touchpoint.map_entry_id = entry_ids[map_key(planned.map_entry)]
+            if settled is not None:
+                for promise in planned.touchpoint.promises:
+                    promise.keep_by = keep_by(settled, promise.due_at)
         uow.exchange.add_touchpoints([planned.touchpoint for planned in new])
 
 

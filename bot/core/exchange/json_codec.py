@@ -335,7 +335,11 @@ _TEAM = {
     "code_followups": _simple(_pairs(MAX_CODE_CHARS, MAX_ITEM_CHARS), dict),
     "date_order": _nullable(_simple(_date_order)),
     "created_at": _nullable(_INSTANT),
+    # Newer settings: a document written before them leaves them out (the defaults stand).
+    "dm_reminders": _nullable(_simple(_flag)),
+    "reminder_prefs": _nullable(_simple(_pairs(MAX_PERSON_CHARS, 16), dict)),
 }
+_LATER_SETTINGS = ("dm_reminders", "reminder_prefs")
 
 
 def write_json(
@@ -391,6 +395,10 @@ def read_json(text: str, team_id: str) -> Plan:
     if not _is_export(document, problems):
         return plan
     team = _load(document.get("team"), _TEAM, "team", problems)
+    if team:
+        for name in _LATER_SETTINGS:
+            if team[name] is None:
+                del team[name]
     plan.team = Team(id=team_id, **team) if team else None
     version = document.get("version")
     if version != 1 and ("map" in document or "stages" in document):

@@ -93,6 +93,7 @@ class FakeDiscord:
         self.bot = p.user(BOT_ID, "touchpoint", bot=True)
         self.guilds: dict[int, Guild] = {}
         self.messages: dict[int, Json] = {}  # every message, ephemeral ones included
+        self.direct: dict[int, int] = {}  # user id -> the bot's DM channel with them
         self.requests: list[tuple[str, str, Any]] = []
         self.synced: dict[str, list[Json]] = {}
         self.identify: list[Json] = []
@@ -275,6 +276,7 @@ class FakeDiscord:
     def _routes(self) -> list[tuple[str, str, Callable[..., Any]]]:
         return [
             ("GET", r"/users/@me", lambda r, b: p.me(BOT_ID, "touchpoint")),
+            ("POST", r"/users/@me/channels", self._open_direct),
             (
                 "GET",
                 r"/oauth2/applications/@me",
@@ -401,9 +403,23 @@ class FakeDiscord:
             return self._followup(request, body, app, token)
         return self._apply_edit(message_id, body)
 
+    def _open_direct(self, request: web.Request, body: Json) -> Json:
+        user_id = int(body["recipient_id"])
+        channel_id = self.direct.setdefault(user_id, self.snowflake())
+        return {
+            "id": str(channel_id),
+            "type": 1,
+            "last_message_id": None,
+            "recipients": [p.user(user_id, f"user{user_id}")],
+        }
+
+    def direct_messages(self, user_id: int) -> list[Json]:
+        channel_id = self.direct.get(user_id)
+        return [m for m in self.messages.values() if int(m["channel_id"]) == channel_id]
+
     def _create_message(self, request: web.Request, body: Json, channel: str) -> Any:
         channel_id = int(channel)
-        if self._guild_of(channel_id) is None:
+        if self._guild_of(channel_id) is None and channel_id not in self.direct.values():
             return self._json({"message": "Unknown Channel", "code": 10003}, 404)
         if self._files and channel_id in self.no_attach_files:
             return self._json(MISSING_PERMISSIONS, 403)

@@ -87,7 +87,7 @@ def test_the_bot_asks_only_for_non_privileged_intents_and_syncs_its_commands(
 
 FORM = {
     "challenges": "slow internet\ndisconnects daily",
-    "our_promises": "send fibre quote by fri",
+    "our_promises": "send fibre quote by fri 9:01am",
     "their_promises": "read the brochure by next tue",
     "difference": "needs fibre",
     "notes": "Spoke to the office manager.",
@@ -115,8 +115,9 @@ def test_a_touchpoint_recorded_in_the_form_is_reminded_and_kept_with_a_reaction(
             assert done.type == 4 and done.data["data"]["flags"] & 64  # private
             said = answer_text(done)
             assert "Touchpoint recorded" in said and "Acme Corp" in said
-            # Fri 20 Nov 09:00 London, shown in each reader's own zone
-            assert "<t:1795165200:f>" in said
+            # Fri 20 Nov 09:01 London (a time of its own: a reminder, not the digest's), shown
+            # in each reader's own zone
+            assert "<t:1795165260:f>" in said
             assert "team channel" in said  # the first channel used became the team channel
 
             w.later(days=1, minutes=1)  # Fri 09:01: the promise is due

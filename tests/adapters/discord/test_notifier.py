@@ -126,3 +126,38 @@ def test_a_settled_reminder_is_updated_in_place(tmp_path: Path) -> None:
             assert missing.value.permanent
 
     run(scenario())
+
+
+def test_a_personal_reminder_goes_to_the_owners_direct_messages(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path) as w:
+            owner = 424242
+            message = outgoing(w, "reminder:dm1", channel=f"dm:{owner}")
+            since = w.clock.now()
+            ref = await w.adapter.notifier.send(message)
+            (posted,) = w.fake.direct_messages(owner)
+            assert ref == f"{w.fake.direct[owner]}:{posted['id']}"
+            assert w.fake.channel_messages(w.acme) == []
+            assert await w.adapter.notifier.find_sent(message, since) == ref
+
+    run(scenario())
+
+
+def test_someone_who_takes_no_direct_messages_gets_the_reminder_in_the_channel(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path) as w:
+            owner = 434343
+            refused = {"message": "Cannot send messages to this user", "code": 50007}
+            w.fake.fail("POST", r"/channels/\d+/messages", 403, body=refused)
+            team = Team(
+                id=f"discord:{w.acme.id}", name="Acme", channel=str(w.acme.channels["customers"])
+            )
+            ref = await w.adapter.notifier.send(
+                Outgoing("reminder:dm2", team, f"dm:{owner}", REPLY)
+            )
+            assert ref.startswith(f"{w.acme.channels['customers']}:")
+            assert len(w.fake.channel_messages(w.acme)) == 1 and not w.fake.direct_messages(owner)
+
+    run(scenario())

@@ -307,6 +307,12 @@ class FakeSlack:
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
+    def _conversations_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        users = str(args.get("users") or "")
+        if not users or "," in users:
+            return {"ok": False, "error": "users_not_found"}
+        return {"ok": True, "channel": {"id": f"D{users}"}}
+
     def _conversations_join(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": args.get("channel")}}
 

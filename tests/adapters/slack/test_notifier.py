@@ -187,3 +187,14 @@ async def test_a_failed_update_is_translated_too(tmp_path: Path) -> None:
         with pytest.raises(DeliveryFailed) as failed:
             await rig.adapter.notifier.update(TEAM, "C1", "C1:1.000009", reminder())
         assert failed.value.permanent  # message_not_found
+
+
+async def test_a_personal_reminder_goes_to_the_owners_direct_messages(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        message = Outgoing("reminder:slack:T1:dm1", TEAM, "dm:U1", reminder())
+        ref = await rig.adapter.notifier.send(message)
+        posted = rig.fake.messages["DU1"][-1]
+        assert ref == f"DU1:{posted['ts']}" and not rig.fake.messages["C1"]
+        assert rig.fake.last("conversations.open").args["users"] == "U1"
+        assert await rig.adapter.notifier.find_sent(message, NOW - timedelta(minutes=1)) == ref
+        assert len(rig.fake.calls_to("conversations.open")) == 1  # remembered

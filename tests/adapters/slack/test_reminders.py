@@ -33,7 +33,7 @@ def challenge(rig: SlackRig, cid: int, team: str = "slack:T1") -> Any:
 
 
 async def reminder_posted(rig: SlackRig, hours: float = 23.5) -> dict[str, Any]:
-    rig.clock.advance(timedelta(hours=hours))  # Thu 10:00 -> Fri 09:30, after "by fri" (09:00)
+    rig.clock.advance(timedelta(hours=hours))  # Thu 10:00 -> Fri 09:30, when "by fri 9:30am" is due
     result = await rig.engine().scan()
     assert result.sent == 1, result
     return dict(rig.fake.last("chat.postMessage").args)
@@ -44,7 +44,7 @@ async def test_a_due_promise_is_reminded_in_the_team_channel_and_a_check_mark_ke
 ) -> None:
     async with slack_rig(tmp_path) as rig:
         rig.fake.names["U1"] = "Sam"
-        await record(rig, our_promises="send fibre quote by fri")
+        await record(rig, our_promises="send fibre quote by fri 9:30am")
         posted = await reminder_posted(rig)
         assert posted["channel"] == "C1"
         assert posted["metadata"]["event_type"] == "touchpoint_delivery"
@@ -72,7 +72,7 @@ async def test_a_due_promise_is_reminded_in_the_team_channel_and_a_check_mark_ke
 
 async def test_a_retried_reaction_event_marks_nothing_twice(tmp_path: Path) -> None:
     async with slack_rig(tmp_path) as rig:
-        await record(rig, our_promises="send fibre quote by fri")
+        await record(rig, our_promises="send fibre quote by fri 9:30am")
         await reminder_posted(rig)
         ts = rig.fake.messages["C1"][-1]["ts"]
         await rig.event(payloads.reaction_added("C1", ts, user="U2"), event_id="Ev7")
@@ -88,7 +88,7 @@ async def test_a_retried_reaction_event_marks_nothing_twice(tmp_path: Path) -> N
 
 async def test_the_bots_own_seeded_check_mark_keeps_nothing(tmp_path: Path) -> None:
     async with slack_rig(tmp_path) as rig:
-        await record(rig, our_promises="send fibre quote by fri")
+        await record(rig, our_promises="send fibre quote by fri 9:30am")
         await reminder_posted(rig)
         ts = rig.fake.messages["C1"][-1]["ts"]
         await rig.event(payloads.reaction_added("C1", ts, user=BOT_USER), event_id="Ev2")
@@ -97,7 +97,7 @@ async def test_the_bots_own_seeded_check_mark_keeps_nothing(tmp_path: Path) -> N
 
 async def test_other_reactions_and_other_messages_keep_nothing(tmp_path: Path) -> None:
     async with slack_rig(tmp_path) as rig:
-        await record(rig, our_promises="send fibre quote by fri")
+        await record(rig, our_promises="send fibre quote by fri 9:30am")
         await reminder_posted(rig)
         ts = rig.fake.messages["C1"][-1]["ts"]
         await rig.event(payloads.reaction_added("C1", ts, reaction="tada"), event_id="Ev3")
@@ -109,7 +109,7 @@ async def test_the_kept_button_settles_the_promise_and_the_reminder_shows_who(
     tmp_path: Path,
 ) -> None:
     async with slack_rig(tmp_path) as rig:
-        await record(rig, our_promises="send fibre quote by fri")
+        await record(rig, our_promises="send fibre quote by fri 9:30am")
         await reminder_posted(rig)
         message = rig.fake.messages["C1"][-1]
         click = payloads.block_actions("tp:kept:1", block_id="l0.0", user="U3", message=message)
@@ -121,7 +121,7 @@ async def test_the_kept_button_settles_the_promise_and_the_reminder_shows_who(
 
 async def test_snoozing_keeps_the_buttons_and_says_until_when(tmp_path: Path) -> None:
     async with slack_rig(tmp_path) as rig:
-        await record(rig, our_promises="send fibre quote by fri")
+        await record(rig, our_promises="send fibre quote by fri 9:30am")
         await reminder_posted(rig)
         message = rig.fake.messages["C1"][-1]
         click = payloads.block_actions("tp:snooze:1:tomorrow", block_id="l0.0", message=message)
@@ -134,7 +134,7 @@ async def test_snoozing_keeps_the_buttons_and_says_until_when(tmp_path: Path) ->
 
 async def test_a_button_on_a_settled_promise_says_so_privately(tmp_path: Path) -> None:
     async with slack_rig(tmp_path) as rig:
-        await record(rig, our_promises="send fibre quote by fri")
+        await record(rig, our_promises="send fibre quote by fri 9:30am")
         await reminder_posted(rig)
         message = rig.fake.messages["C1"][-1]
         url = rig.fake.response_url("late")
@@ -231,7 +231,7 @@ async def test_a_digest_longer_than_one_message_is_split_with_every_part_findabl
 
 async def test_kept_typed_as_text_updates_the_posted_reminder(tmp_path: Path) -> None:
     async with slack_rig(tmp_path) as rig:
-        await record(rig, our_promises="send fibre quote by fri")
+        await record(rig, our_promises="send fibre quote by fri 9:30am")
         await reminder_posted(rig)
         ts = rig.fake.messages["C1"][-1]["ts"]
         await rig.command("kept 1", user="U3")
@@ -244,7 +244,7 @@ async def test_kept_typed_as_text_updates_the_posted_reminder(tmp_path: Path) ->
 
 async def test_a_snooze_button_naming_no_time_snoozes_until_tomorrow(tmp_path: Path) -> None:
     async with slack_rig(tmp_path) as rig:
-        await record(rig, our_promises="send fibre quote by fri")
+        await record(rig, our_promises="send fibre quote by fri 9:30am")
         await reminder_posted(rig)
         message = rig.fake.messages["C1"][-1]
         click = payloads.block_actions("tp:snooze:1", block_id="l0.0", message=message)

@@ -44,7 +44,7 @@ async def test_a_redelivered_event_envelope_keeps_a_promise_once(tmp_path: Path)
         view = (await rig.fake.wait_for("views.open"))[0].args["view"]
         await rig.fake.socket_send(
             "interactive",
-            payloads.view_submission(payloads.fill(view, our_promises="quote by fri")),
+            payloads.view_submission(payloads.fill(view, our_promises="quote by fri 9:30am")),
         )
         await rig.adapter.idle()
         rig.clock.set(rig.clock.now().replace(day=20, hour=9, minute=30))

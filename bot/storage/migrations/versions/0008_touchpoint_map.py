@@ -4,8 +4,8 @@ the customer. CES turns to the common scale where 7 is very easy: every stored e
 e (1 very easy .. 7 very hard) becomes 8 - e, so what was recorded keeps its meaning.
 Every existing team gets the default map a new team starts with.
 
-Revision ID: 0007_touchpoint_map
-Revises: 0006_date_order
+Revision ID: 0008_touchpoint_map
+Revises: 0007_on_time_and_reminder_routes
 Create Date: 2026-12-07
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007_touchpoint_map"
-down_revision: str | None = "0006_date_order"
+revision: str = "0008_touchpoint_map"
+down_revision: str | None = "0007_on_time_and_reminder_routes"
 branch_labels: str | None = None
 depends_on: str | None = None
 
