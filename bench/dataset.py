@@ -51,6 +51,7 @@ from typing import Any, Protocol
 from sqlalchemy import Boolean, Index
 from sqlalchemy.types import JSON
 
+from bot.core.catalogue import DEFAULT_MAP
 from bot.core.model import slugify
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
@@ -171,11 +172,15 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "name", "timezone", "channel", "digest_time", "day_start", "digest_days",
         "completion_codes", "remind_overdue", "area_owners", "code_followups", "created_at",
     ),
+    "map_entries": (
+        "id", "team_id", "key", "name", "channel", "stage", "owner", "owner_is_person",
+        "moment_of_truth", "active", "retired_at", "created_at",
+    ),
     "customers": ("id", "team_id", "name", "slug", "created_at"),
     "customer_aliases": ("id", "team_id", "customer_id", "alias", "slug"),
     "touchpoints": (
         "id", "team_id", "customer_id", "author", "occurred_at", "kind", "code", "notes",
-        "difference", "stage", "satisfaction", "effort",
+        "difference", "stage", "satisfaction", "effort", "promoter", "map_entry_id",
     ),
     "challenges": (
         "id", "team_id", "customer_id", "touchpoint_id", "text", "status", "passed_to",
@@ -249,6 +254,7 @@ class Ids:
     challenge_events: int = 0
     promise_events: int = 0
     deliveries: int = 0
+    map_entries: int = 0
 
     def next(self, name: str) -> int:
         value: int = getattr(self, name) + 1
@@ -354,6 +360,10 @@ class Generator:
     def __init__(self, spec: Spec, sink: Sink) -> None:
         self.spec = spec
         self.rng = random.Random(spec.seed)
+        # The touchpoint map's fields draw from their own generator, so the rest of the
+        # data set is the same rows it was before the map existed.
+        self.map_rng = random.Random(spec.seed + 1)
+        self.map_ids: list[tuple[int, str]] = []  # this team's entries: (id, stage)
         self.ids = Ids()
         self.summary = Summary(spec)
         self.out = Buffers(sink, self.summary)
@@ -388,6 +398,7 @@ class Generator:
             ),
         )
         people = [f"U{rng.randrange(10**6):06d}" for _ in range(max(3, plan.customers // 40))]
+        self.touchpoint_map(plan)
         customer_ids = self.customers(plan)
         tp_customer, tp_time = self.touchpoints(plan, customer_ids, people)
         first_tp = self.ids.touchpoints - len(tp_customer) + 1
@@ -395,6 +406,21 @@ class Generator:
         first_promise = self.ids.promises + 1
         self.promises(plan, tp_customer, tp_time, first_tp, people, remind_overdue)
         self.outbox(plan, first_promise, self.ids.promises)
+
+    def touchpoint_map(self, plan: TeamPlan) -> None:
+        """The default map, as a new team gets it; one entry retired now and then."""
+        self.map_ids = []
+        for name, channel, stage, truth, active in DEFAULT_MAP:
+            entry_id = self.ids.next("map_entries")
+            retired = NOW - timedelta(days=30) if self.map_rng.random() < 0.05 else None
+            self.out.add(
+                "map_entries",
+                (
+                    entry_id, plan.id, name, name, channel.value, stage.value, None, False,
+                    truth, active, retired, NOW - timedelta(days=800),
+                ),
+            )  # fmt: skip
+            self.map_ids.append((entry_id, stage.value))
 
     def customers(self, plan: TeamPlan) -> list[int]:
         rng, ids = self.rng, []
@@ -447,14 +473,26 @@ class Generator:
                         CODES[rng.randrange(len(CODES))] if roll < 0.6 else None,
                         "Talked through the open points; next steps agreed." if roll < 0.2 else "",
                         DIFFERENCES[rng.randrange(len(DIFFERENCES))] if roll < 0.3 else None,
-                        None,
-                        rng.randrange(1, 6) if roll < 0.15 else None,
-                        None,
+                        *self.placed(rng.randrange(1, 6) if roll < 0.15 else None),
                     ),
                 )
                 tp_customer.append(customer_id)
                 tp_time.append(at)
         return tp_customer, tp_time
+
+    def placed(self, satisfaction: int | None) -> tuple[Any, ...]:
+        """stage, satisfaction, effort, promoter, map entry: two in three touchpoints name
+        an entry of the map (and take its stage); one in ten has a CES and an NPS answer."""
+        rng = self.map_rng
+        entry_id, stage = self.map_ids[rng.randrange(len(self.map_ids))]
+        on_map = rng.random() < 0.67
+        return (
+            stage if on_map else None,
+            satisfaction,
+            rng.randrange(1, 8) if rng.random() < 0.1 else None,
+            rng.randrange(0, 11) if rng.random() < 0.1 else None,
+            entry_id if on_map else None,
+        )
 
     def challenges(
         self,

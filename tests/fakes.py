@@ -12,25 +12,35 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from bot.core.delivery import Delivery, DeliveryStatus, OutboxDepth
 from bot.core.errors import UserError
 from bot.core.model import (
     Challenge,
     ChallengeStatus,
+    Contact,
     Customer,
     Direction,
-    JourneyStage,
     Kind,
+    MapEntry,
     Promise,
     PromiseStatus,
     Team,
     Touchpoint,
+    map_key,
     slugify,
 )
 from bot.core.ports import LastChange, Window
-from bot.core.values import CalendarFeed, DifferenceCount, PromiseTally, Scope, TouchpointGroup
+from bot.core.values import (
+    CalendarFeed,
+    DifferenceCount,
+    Grouping,
+    PlaceFigures,
+    PromiseTally,
+    Scope,
+    TouchpointGroup,
+)
 
 T = TypeVar("T")
 
@@ -49,6 +59,8 @@ class FakeStore:
     deliveries: dict[int, Delivery] = field(default_factory=dict)
     events: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     calendar_feeds: dict[int, CalendarFeed] = field(default_factory=dict)
+    map_entries: dict[int, MapEntry] = field(default_factory=dict)
+    stages: dict[str, tuple[str, ...]] = field(default_factory=dict)
     next_id: int = 1
     commits: int = 0
 
@@ -207,6 +219,127 @@ class FakeTouchpoints(_Repo):
             if diffs:
                 out[cid] = diffs[-1][2]
         return out
+
+    def save_details(self, touchpoint: Touchpoint, added: Sequence[Contact]) -> None:
+        assert touchpoint.id is not None
+        bare = copy.deepcopy(touchpoint)
+        bare.challenges, bare.promises = [], []
+        self.store.touchpoints[touchpoint.id] = bare
+
+    def contacts_for_customer(
+        self, team_id: str, customer_id: int, limit: int = 500
+    ) -> list[tuple[Contact, datetime]]:
+        newest_first = reversed(self._of(team_id, customer_id))
+        return [(c, t.occurred_at) for t in newest_first for c in t.contacts][:limit]
+
+
+class FakeMap(_Repo):
+    def entries(self, team_id: str) -> list[MapEntry]:
+        return [
+            copy.deepcopy(e)
+            for _, e in sorted(self.store.map_entries.items())
+            if e.team_id == team_id
+        ]
+
+    def add(self, entry: MapEntry) -> MapEntry:
+        if any(
+            e.team_id == entry.team_id and map_key(e.name) == map_key(entry.name)
+            for e in self.store.map_entries.values()
+        ):
+            raise ValueError(f"{entry.name} is on the map already")
+        # Numbered apart from the shared sequence (its own table), so a team's default map
+        # leaves the ids of customers, touchpoints and promises as they were.
+        entry.id = max(self.store.map_entries, default=0) + 1
+        self.store.map_entries[entry.id] = copy.deepcopy(entry)
+        return entry
+
+    def save(self, entry: MapEntry) -> None:
+        assert entry.id is not None
+        self.store.map_entries[entry.id] = copy.deepcopy(entry)
+
+    def remove_unused(self, team_id: str) -> int:
+        used = {t.map_entry_id for t in self.store.touchpoints.values()}
+        gone = [
+            i for i, e in self.store.map_entries.items() if e.team_id == team_id and i not in used
+        ]
+        for i in gone:
+            del self.store.map_entries[i]
+        return len(gone)
+
+    def stages(self, team_id: str) -> tuple[str, ...]:
+        return self.store.stages.get(team_id, ())
+
+    def set_stages(self, team_id: str, stages: Sequence[str]) -> None:
+        self.store.stages[team_id] = tuple(stages)
+
+    def figures(
+        self,
+        team_id: str,
+        by: Grouping,
+        since: datetime,
+        until: datetime,
+        now: datetime,
+        state_since: datetime | None = None,
+    ) -> dict[int | str | None, PlaceFigures]:
+        touchpoints = {t.id: t for t in self.store.touchpoints.values() if t.team_id == team_id}
+
+        def key(t: Touchpoint) -> int | str | None:
+            return t.map_entry_id if by == "entry" else t.stage
+
+        found: dict[int | str | None, dict[str, Any]] = {}
+        for t in touchpoints.values():
+            values = found.setdefault(key(t), {"promises": []})
+            if state_since is not None and by == "entry":
+                values["last_at"] = max(values.get("last_at", t.occurred_at), t.occurred_at)
+            if since < t.occurred_at <= until:
+                scores = (t.satisfaction, t.effort, t.promoter)
+                for name, add in zip(
+                    (
+                        "touchpoints",
+                        "satisfaction_sum",
+                        "satisfaction_count",
+                        "effort_sum",
+                        "effort_count",
+                        "promoters",
+                        "detractors",
+                        "answers",
+                    ),
+                    (
+                        1,
+                        t.satisfaction or 0,
+                        t.satisfaction is not None,
+                        t.effort or 0,
+                        t.effort is not None,
+                        scores[2] is not None and scores[2] >= 9,
+                        scores[2] is not None and scores[2] <= 6,
+                        scores[2] is not None,
+                    ),
+                    strict=True,
+                ):
+                    values[name] = values.get(name, 0) + int(add)
+        for p in self.store.promises.values():
+            t = touchpoints.get(p.touchpoint_id)
+            if (
+                state_since is not None
+                and t is not None
+                and p.direction is Direction.OURS
+                and p.status is not PromiseStatus.CANCELLED
+                and since < t.occurred_at <= until
+            ):
+                found[key(t)]["promises"].append(p)
+        for c in self.store.challenges.values():
+            t = touchpoints.get(c.touchpoint_id)
+            if state_since is not None and t is not None and state_since < t.occurred_at <= until:
+                values = found[key(t)]
+                values["challenges_raised"] = values.get("challenges_raised", 0) + 1
+                values["challenges_open"] = values.get("challenges_open", 0) + c.is_open
+        for values in found.values():
+            values["promises"] = FakeMeasures._tally(values["promises"], now)
+        return {
+            place: PlaceFigures(**values)
+            for place, values in found.items()
+            if len(values) > 1 or values["promises"].counted or values["promises"].kept
+        }
 
 
 def _last_change(
@@ -760,7 +893,7 @@ class FakeMeasures(_Repo):
         return [DifferenceCount(cid, text, n) for (cid, text), n in counts.items()]
 
     def touchpoint_groups(self, scope: Scope) -> list[TouchpointGroup]:
-        groups: dict[tuple[Kind, JourneyStage | None], list[Touchpoint]] = {}
+        groups: dict[tuple[Kind, str | None], list[Touchpoint]] = {}
         for t in self._touchpoints(scope):
             groups.setdefault((t.kind, t.stage), []).append(t)
         return [
@@ -772,6 +905,9 @@ class FakeMeasures(_Repo):
                 sum(t.satisfaction is not None for t in ts),
                 sum(t.effort or 0 for t in ts),
                 sum(t.effort is not None for t in ts),
+                sum(t.promoter is not None and t.promoter >= 9 for t in ts),
+                sum(t.promoter is not None and t.promoter <= 6 for t in ts),
+                sum(t.promoter is not None for t in ts),
             )
             for (kind, stage), ts in groups.items()
         ]
@@ -794,6 +930,7 @@ class FakeUnitOfWork:
         self.events = FakeEvents(self._work)
         self.measures = FakeMeasures(self._work)
         self.calendar_feeds = FakeCalendarFeeds(self._work)
+        self.touchmap = FakeMap(self._work)
         self.committed = False
         return self
 

@@ -19,6 +19,8 @@ from bot.core import (
     duplicates,
     editing,
     items,
+    map_content,
+    map_measures,
     measures,
     measures_content,
     outbox,
@@ -26,6 +28,7 @@ from bot.core import (
     record_view,
     requests,
     services,
+    touchmap,
     words,
 )
 from bot.core.errors import NotFound, UserError
@@ -47,6 +50,9 @@ class Context:
     user_id: str
     channel: str | None = None
     team_name: str = ""
+    # Whether the person holds the platform's admin right (Manage Server, workspace admin);
+    # None where the platform has no such thing (the console).
+    can_manage: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -201,6 +207,13 @@ class Commands:
                     clock=self._clock,
                 )
                 return measures_content.stats(report)
+            case requests.MapStats(by=by, rest=rest):
+                by_place = map_measures.map_report(
+                    ctx.team_id, by, rest, person=ctx.user_id, uow=self._uow(), clock=self._clock
+                )
+                return map_content.map_stats(by_place)
+            case requests.TouchpointMap():
+                return self._map(request, ctx)
             case requests.CalendarFeed():
                 return self._calendar(request, ctx)
             case requests.Configure():
@@ -424,6 +437,19 @@ class Commands:
             ctx.team_id, request.setting, request.value, uow=self._uow(), clock=self._clock
         )
         return content.configured(result)
+
+    def _map(self, request: requests.TouchpointMap, ctx: Context) -> Outcome:
+        if not request.change:
+            return map_content.touchpoint_map(touchmap.show_map(ctx.team_id, uow=self._uow()))
+        result = touchmap.change_map(
+            ctx.team_id,
+            request.change,
+            ctx.user_id,
+            can_manage=ctx.can_manage,
+            uow=self._uow(),
+            clock=self._clock,
+        )
+        return map_content.map_changed(result)
 
     def _link(self, rest: str, ctx: Context) -> Routed:
         usage = "/touchpoint link promise 32 3"

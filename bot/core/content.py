@@ -154,6 +154,12 @@ def confirmation(recorded: Recorded) -> Reply:
         lines.append(line("Happened: ", When(tp.occurred_at, team.timezone)))
     if recorded.customer_created:
         lines.append(line(f"New customer “{customer.name}” added."))
+    if recorded.map_entry is not None:
+        entry = recorded.map_entry
+        truth = ", a moment of truth" if entry.moment_of_truth else ""
+        lines.append(line("Touchpoint: ", Strong(entry.name), f" ({entry.stage}{truth})"))
+    if tp.contacts:
+        lines.append(line("With: ", ", ".join(str(c) for c in tp.contacts)))
     if tp.code:
         lines.append(line("Outcome: ", tp.code))
     measures = _touchpoint_measures(tp)
@@ -232,11 +238,13 @@ def _ref_of(item: Challenge | Promise) -> str:
 def _touchpoint_measures(tp: Touchpoint) -> str:
     parts = []
     if tp.stage:
-        parts.append(f"Stage: {tp.stage.value}")
+        parts.append(f"Stage: {tp.stage}")
     if tp.satisfaction is not None:
         parts.append(f"satisfaction {tp.satisfaction}/5")
     if tp.effort is not None:
-        parts.append(f"effort {tp.effort}/7")
+        parts.append(f"ease (CES) {tp.effort}/7")
+    if tp.promoter is not None:
+        parts.append(f"would recommend (NPS) {tp.promoter}/10")
     return " · ".join(parts)
 
 
@@ -669,6 +677,13 @@ HELP_LINES = (
     ("/touchpoint edit T12", "correct a touchpoint: its entry comes back to change and resend"),
     ("/touchpoint delete T12", "delete a touchpoint recorded by mistake (asks first)"),
     ("/touchpoint alias acme corp = ACME Ltd", "another name for a customer"),
+    ("/touchpoint map", "the team's touchpoints by journey stage, moments of truth marked ★"),
+    (
+        '/touchpoint map add "first invoice" email-out purchase truth active @someone',
+        "add a touchpoint to the map (also: change, owner, truth, retire, restore; "
+        'admins only) · `map note "first invoice" ...` an improvement note · '
+        "`map stages pre-purchase, purchase, onboarding, post-purchase` the team's stages",
+    ),
     ("/touchpoint link promise 32 3 · link challenge 9 4", "close a repeat as the same as #3"),
     ("/touchpoint digest", "today's digest, now"),
     ("/touchpoint calendar [team|revoke]", "your (or the team's) calendar feed link"),

@@ -27,6 +27,7 @@ class Verb(enum.StrEnum):
     SNOOZE = "snooze"
     ADDRESSED = "addressed"
     PASS_ON = "pass_on"  # noqa: S105 - a verb, not a secret
+    DETAILS = "details"  # a form's second step: journey, contacts and scores (Discord)
 
 
 PROMISE_VERBS = frozenset({Verb.KEPT, Verb.NOT_KEPT, Verb.SNOOZE})
@@ -68,6 +69,7 @@ class ButtonId:
 # -- forms -------------------------------------------------------------------------------------
 
 FORM_PREFIX = "tpf:"
+DETAILS_PREFIX = "tpd:"  # the second step's form: ``tpd:<touchpoint id>``
 CODE_HASH_LENGTH = 5
 _LONGEST_KIND = max(len(k.value) for k in Kind)
 # Forms opened before kinds were written by value carry the kind's position in this order.

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.model import Challenge, Direction, JourneyStage, Kind, Promise, Touchpoint
+from bot.core.model import Challenge, Contact, Direction, Kind, Promise, Touchpoint
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,14 @@ class TouchpointDraft:
     their_promises: tuple[PromiseDraft, ...] = ()
     difference: str | None = None
     notes: str = ""
-    stage: JourneyStage | None = None
+    stage: str | None = None  # as ``stage_key`` writes it; the service checks the team has it
     satisfaction: int | None = None
     effort: int | None = None
     occurred_at: datetime | None = None  # "when: fri 4pm": logged after the fact
     owner: str | None = None  # "owner: @priya": who owns our promises
+    promoter: int | None = None  # NPS 0-10
+    map_entry: str | None = None  # the map entry's name as written ("first invoice")
+    contacts: tuple[Contact, ...] = ()
 
     def touchpoint(
         self,
@@ -66,6 +69,8 @@ class TouchpointDraft:
             stage=self.stage,
             satisfaction=self.satisfaction,
             effort=self.effort,
+            promoter=self.promoter,
+            contacts=self.contacts,
             challenges=[
                 Challenge(team_id, customer_id, text, raised_by=author, raised_at=at)
                 for text in self.challenges
@@ -84,6 +89,9 @@ class TouchpointDraft:
             self.code
             or self.satisfaction is not None
             or self.effort is not None
+            or self.promoter is not None
+            or self.map_entry
+            or self.contacts
             or self.challenges
             or self.our_promises
             or self.their_promises
@@ -114,3 +122,6 @@ class FormFields:
     stage: str = ""
     satisfaction: str = ""
     effort: str = ""
+    promoter: str = ""
+    map_entry: str = ""
+    contacts: str = ""  # one per line: "Jane Smith (CFO)"

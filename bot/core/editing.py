@@ -58,9 +58,11 @@ def entry_text(touchpoint: Touchpoint, customer: Customer, team: Team) -> str:
     singles = (
         ("diff", touchpoint.difference),
         ("code", touchpoint.code),
-        ("stage", touchpoint.stage.value if touchpoint.stage else None),
+        ("stage", touchpoint.stage),
         ("csat", touchpoint.satisfaction),
         ("ces", touchpoint.effort),
+        ("nps", touchpoint.promoter),
+        ("with", "; ".join(str(c) for c in touchpoint.contacts) or None),
     )
     parts += [f"{label}: {value}" for label, value in singles if value is not None and value != ""]
     if touchpoint.notes:

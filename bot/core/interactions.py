@@ -22,7 +22,8 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.core import content, reminders, services
+from bot.core import content, details, map_content, reminders, services
+from bot.core.catalogue import FormChoices, form_choices
 from bot.core.commands import Commands, Context, OpenForm, PromiseUpdated, Routed
 from bot.core.custom_ids import CHALLENGE_VERBS, SETTLING_VERBS, ButtonId, Verb
 from bot.core.delivery import DeliveryFailed, Notifier
@@ -72,6 +73,7 @@ class Result:
     form: OpenForm | None = None  # open the form instead of replying
     error: UserError | None = None  # a mistake of the user's (forms map it onto fields)
     error_id: str = ""  # set when a bug was logged
+    touchpoint_id: int | None = None  # a form's touchpoint, once saved
 
     @property
     def failed(self) -> bool:
@@ -153,9 +155,21 @@ class Interactions:
                 uow=self._uow(),
                 clock=self._clock,
             )
-            return Result(self._confirm(recorded, ctx))
+            return Result(self._confirm(recorded, ctx), touchpoint_id=recorded.touchpoint.id)
 
         return self._guarded(ctx, "recording a touchpoint", run)
+
+    def details(self, ctx: Context, touchpoint_id: int, place: str, fields: FormFields) -> Result:
+        """A form's second step: where on the journey a saved touchpoint was, who took part,
+        its scores (``bot.core.details``)."""
+
+        def run() -> Result:
+            added = details.add_details(
+                ctx.team_id, touchpoint_id, place, fields, uow=self._uow(), clock=self._clock
+            )
+            return Result(map_content.details_added(added))
+
+        return self._guarded(ctx, "adding a touchpoint's details", run)
 
     def press(self, ctx: Context, press: Press) -> Result:
         """A button. The pressed message, when it is a reminder, is among the edits."""
@@ -195,6 +209,11 @@ class Interactions:
         return self._guarded(ctx, "a check-mark reaction", run)
 
     # -- small reads adapters need to build their forms --------------------------------------
+
+    def form_choices(self, ctx: Context) -> FormChoices:
+        """What a form offers to pick: codes, the map's touchpoints, the journey stages."""
+        self.ensure_team(ctx)
+        return form_choices(ctx.team_id, uow=self._uow())
 
     def completion_codes(self, ctx: Context) -> tuple[str, ...]:
         self.ensure_team(ctx)

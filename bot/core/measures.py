@@ -36,7 +36,13 @@ from bot.core.model import (
 )
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.services import find_customer, load_team
-from bot.core.values import DifferenceCount, PromiseTally, Scope, TouchpointGroup
+from bot.core.values import (
+    DifferenceCount,
+    NetPromoter,
+    PromiseTally,
+    Scope,
+    TouchpointGroup,
+)
 from bot.core.workdays import local_instant
 
 PEOPLE_LISTED = 10
@@ -80,9 +86,11 @@ class Score:
 class TouchpointMeasures:
     total: int = 0
     by_kind: tuple[tuple[Kind, int], ...] = ()  # most first
-    by_stage: tuple[tuple[JourneyStage | None, int], ...] = ()  # journey order, unset last
+    # The standard stages in journey order, then the team's own by name, unset last.
+    by_stage: tuple[tuple[str | None, int], ...] = ()
     satisfaction: Score | None = None
     effort: Score | None = None
+    promoter: NetPromoter | None = None
 
 
 @dataclass(frozen=True)
@@ -372,11 +380,14 @@ def _spelling(spellings: Counter[str]) -> str:
 
 def touchpoint_measures(groups: Sequence[TouchpointGroup]) -> TouchpointMeasures:
     kinds: Counter[Kind] = Counter()
-    stages: Counter[JourneyStage | None] = Counter()
+    stages: Counter[str | None] = Counter()
     for group in groups:
         kinds[group.kind] += group.count
         stages[group.stage] += group.count
-    stage_order = [*JourneyStage, None]
+    standard = [s.value for s in JourneyStage]
+    own = sorted(s for s in stages if s is not None and s not in standard)
+    stage_order = [*standard, *own, None]
+    answers = sum(g.promoter_count for g in groups)
     return TouchpointMeasures(
         total=sum(kinds.values()),
         by_kind=tuple(sorted(kinds.items(), key=lambda kc: (-kc[1], list(Kind).index(kc[0])))),
@@ -391,6 +402,11 @@ def touchpoint_measures(groups: Sequence[TouchpointGroup]) -> TouchpointMeasures
             sum(g.effort_count for g in groups),
             EFFORT_RANGE[1],
         ),
+        promoter=NetPromoter(
+            sum(g.promoters for g in groups), sum(g.detractors for g in groups), answers
+        )
+        if answers
+        else None,
     )
 
 

@@ -17,7 +17,6 @@ from bot.core.measures import (
     WeeklySeries,
     WeekPoint,
 )
-from bot.core.model import JourneyStage
 from bot.core.replies import Line, Reply, ReplyKind, Section, Strong, Text, UserRef, line
 from bot.core.values import PromiseTally
 
@@ -196,7 +195,16 @@ def score_lines(t: TouchpointMeasures) -> list[Line]:
             line(
                 "Effort (CES): ",
                 Strong(f"{t.effort.average:.1f} / {t.effort.scale}"),
-                f" from {_touchpoints(t.effort.count)} (lower is easier)",
+                f" from {_touchpoints(t.effort.count)} (higher is easier)",
+            )
+        )
+    if t.promoter is not None:
+        lines.append(
+            line(
+                "Would recommend (NPS): ",
+                Strong(f"{t.promoter.score:+d}"),
+                f" from {t.promoter.answers} answer{'s' if t.promoter.answers != 1 else ''}"
+                f" ({t.promoter.promoters} promoters, {t.promoter.detractors} detractors)",
             )
         )
     return lines
@@ -206,8 +214,8 @@ def _touchpoints(count: int) -> str:
     return f"{count} touchpoint" + ("" if count == 1 else "s")
 
 
-def _stage(stage: JourneyStage | None) -> str:
-    return stage.value if stage is not None else "not set"
+def _stage(stage: str | None) -> str:
+    return stage if stage is not None else "not set"
 
 
 def trend_lines(series: WeeklySeries) -> tuple[Line, ...]:

@@ -25,6 +25,7 @@ class Kind(enum.StrEnum):
     VISIT = "visit"
     CHAT = "chat"
     SOCIAL = "social"
+    WEB = "web"  # a visit to the website: a passive touchpoint the customer starts
     OTHER = "other"
 
 
@@ -46,6 +47,9 @@ KIND_ALIASES: dict[str, Kind] = {
     "site visit": Kind.VISIT,
     "live chat": Kind.CHAT,
     "social media": Kind.SOCIAL,
+    "website": Kind.WEB,
+    "website visit": Kind.WEB,
+    "web visit": Kind.WEB,
 }
 
 
@@ -72,11 +76,23 @@ STAGE_ALIASES: dict[str, JourneyStage] = {
     "after sale": JourneyStage.POST_PURCHASE,
 }
 SATISFACTION_RANGE = (1, 5)  # CSAT: 1 very dissatisfied .. 5 very satisfied
-EFFORT_RANGE = (1, 7)  # CES: 1 very easy .. 7 very hard
+# CES on the common 7-point scale, higher is easier: 1 very difficult .. 7 very easy.
+# (Stored values from before were "1 very easy .. 7 very hard"; migration 0007 turned each
+# e into 8 - e, and an export of version 1 is read the same way.)
+EFFORT_RANGE = (1, 7)
+PROMOTER_RANGE = (0, 10)  # NPS: how likely to recommend us, 0 not at all .. 10 extremely
 
 
 def parse_stage(text: str) -> JourneyStage | None:
     return STAGE_ALIASES.get(" ".join(text.lower().replace("_", " ").split()))
+
+
+def stage_key(text: str) -> str:
+    """How a stage is written down: a standard one by its own name ("post" ->
+    "post-purchase"), a team's own in lower case with single spaces ("Renewal  Time" ->
+    "renewal time")."""
+    standard = parse_stage(text)
+    return standard.value if standard else " ".join(text.lower().replace("_", " ").split())
 
 
 class Direction(enum.StrEnum):
@@ -109,6 +125,7 @@ MAX_DIFFERENCE_WORDS = 12
 MAX_ITEM_CHARS = 300
 MAX_NOTES_CHARS = 10_000  # a real meeting note or a pasted email thread
 MAX_ITEMS_PER_LIST = 50
+MAX_STAGE_CHARS = 16  # the stage column's size; "post-purchase" is 13
 
 
 class InvalidTransition(UserError):
@@ -434,9 +451,71 @@ class Touchpoint:
     code: str | None = None
     notes: str = ""
     difference: str | None = None
-    stage: JourneyStage | None = None
+    # A journey stage: a JourneyStage value or one of the team's own (see ``stage_key``).
+    stage: str | None = None
     satisfaction: int | None = None  # CSAT 1-5
-    effort: int | None = None  # CES 1-7
+    effort: int | None = None  # CES 1-7, 7 very easy
+    promoter: int | None = None  # NPS answer 0-10
+    # The entry of the team's touchpoint map this was (``MapEntry.id``), if named.
+    map_entry_id: int | None = None
+    contacts: tuple[Contact, ...] = ()  # who at the customer took part
     challenges: list[Challenge] = field(default_factory=list)
     promises: list[Promise] = field(default_factory=list)
     id: int | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Someone at the customer: "Jane Smith (CFO)" -> name "Jane Smith", role "CFO"."""
+
+    name: str
+    role: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.role})" if self.role else self.name
+
+
+@dataclass
+class MapNote:
+    """An improvement note on a touchpoint of the map ("VAT shown wrong for EU customers")."""
+
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass
+class MapEntry:
+    """One touchpoint on the team's map: a place where the customer meets the team.
+
+    ``owner`` is a person (their platform user id) or an area name ("billing"), whoever
+    watches how it goes and works to improve it. A moment of truth is where the customer
+    decides whether to stay. Active touchpoints are started by the team, passive ones by the
+    customer. Retired entries stay (touchpoints recorded against them keep their name) but
+    take no new touchpoints.
+    """
+
+    team_id: str
+    name: str
+    channel: Kind
+    stage: str
+    owner: str | None = None
+    owner_is_person: bool = False
+    moment_of_truth: bool = False
+    active: bool = True
+    retired_at: datetime | None = None
+    created_at: datetime | None = None
+    notes: list[MapNote] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+    def answers_to(self, text: str) -> bool:
+        return map_key(text) == map_key(self.name)
+
+
+def map_key(name: str) -> str:
+    """Map entries match ignoring case, spacing and quotes: "First  Invoice" = "first invoice"."""
+    return " ".join(name.strip().strip("\"'“”").lower().split())

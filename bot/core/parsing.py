@@ -68,11 +68,13 @@ from bot.core.model import (
     MAX_ITEM_CHARS,
     MAX_ITEMS_PER_LIST,
     MAX_NOTES_CHARS,
+    MAX_STAGE_CHARS,
+    PROMOTER_RANGE,
     SATISFACTION_RANGE,
-    JourneyStage,
+    Contact,
     Kind,
     parse_kind,
-    parse_stage,
+    stage_key,
 )
 from bot.core.occurred import NotInThePast, resolve_past
 
@@ -90,6 +92,9 @@ LABELS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
         "stage": ("stage", "journey", "journey stage"),
         "satisfaction": ("csat", "satisfaction"),
         "effort": ("ces", "effort"),
+        "promoter": ("nps", "recommend"),
+        "map_entry": ("tp", "touchpoint"),
+        "contacts": ("with", "contact", "contacts"),
     }
 )
 """Canonical field -> the labels that fill it (the first is the short one help shows)."""
@@ -105,15 +110,17 @@ ENTRY_LABELS: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType(
 # The whole input, generously: fifty 300-character items in three lists plus notes.
 MAX_ENTRY_CHARS = 60_000
 
-_LISTS = ("challenges", "our_promises", "their_promises")
-_SCORES = ("stage", "satisfaction", "effort")
+_LISTS = ("challenges", "our_promises", "their_promises", "contacts")
+_SCORES = ("stage", "satisfaction", "effort", "promoter", "map_entry")
 _FORM_FIELDS = (*_LISTS, "difference", "code", "kind", "notes", *_SCORES)
 _FORM_SINGLES = ("difference", "code", "kind", *_SCORES)
 _SINGLES = ("difference", "code", "kind", *_SCORES, "when", "owner")
 LABEL_HELP = (
     "ch (challenges), we (our promises), they (their promises), "
     "diff (biggest difference), code (completion code), kind, "
-    "stage (journey stage), csat (satisfaction 1-5), ces (effort 1-7), "
+    "stage (journey stage), csat (satisfaction 1-5), ces (ease 1-7, 7 very easy), "
+    "nps (would recommend 0-10), tp (the touchpoint on the team's map), "
+    "with (who at the customer, e.g. Jane Smith (CFO)), "
     "when (a past moment it happened), owner (@who owns our promises), notes (last: the rest "
     "of the entry is notes)"
 )
@@ -127,6 +134,7 @@ _LIST_NOUNS = {
     "challenges": ("challenge", "challenges"),
     "our_promises": ("promise of ours", "of our promises"),
     "their_promises": ("promise of theirs", "of their promises"),
+    "contacts": ("contact", "contacts"),
 }
 _SINGLE_NOUNS = {
     "difference": "biggest difference",
@@ -137,6 +145,8 @@ _SINGLE_NOUNS = {
     "effort": "effort score",
     "when": "time it happened",
     "owner": "owner",
+    "promoter": "recommend score (NPS)",
+    "map_entry": "touchpoint on the map",
 }
 
 _ALIAS_FIELD = {
@@ -342,6 +352,8 @@ class _Raw:
     effort: list[str] = field(default_factory=list)
     when: list[str] = field(default_factory=list)
     owner: list[str] = field(default_factory=list)
+    promoter: list[str] = field(default_factory=list)
+    map_entry: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # lines
 
     def single(self, name: str) -> list[str]:
@@ -350,6 +362,7 @@ class _Raw:
 
     def is_empty(self) -> bool:
         filled = [*self.difference, *self.code, *self.notes, *self.satisfaction, *self.effort]
+        filled += [*self.promoter, *self.map_entry]
         filled += [item for items in self.lists.values() for item in items]
         return not any(_strip_bullet(_squash(v)) for v in filled)
 
@@ -572,6 +585,9 @@ def _build(
         effort=_score(_single(raw.effort, "effort", errors), "effort", errors),
         occurred_at=_occurred(_single(raw.when, "when", errors), ctx, errors),
         owner=_owner(_single(raw.owner, "owner", errors), errors),
+        promoter=_score(_single(raw.promoter, "promoter", errors), "promoter", errors),
+        map_entry=_single(raw.map_entry, "map_entry", errors),
+        contacts=_contacts(raw.lists["contacts"], errors),
     )
     return draft, errors
 
@@ -703,30 +719,52 @@ def _kind(text: str, errors: list[FieldError]) -> Kind | None:
     return kind
 
 
-def _stage(text: str | None, errors: list[FieldError]) -> JourneyStage | None:
+def _stage(text: str | None, errors: list[FieldError]) -> str | None:
+    """The stage as written down; whether the team has it is the service's to check."""
     if not text:
         return None
-    stage = parse_stage(text)
-    if stage is None:
-        stages = ", ".join(s.value for s in JourneyStage)
-        message = f"“{_quote(text, 40)}” is not a journey stage. Stages: {stages}."
+    if len(text) > MAX_STAGE_CHARS:
+        message = f"A journey stage has at most {MAX_STAGE_CHARS} characters, e.g. `stage: post`."
         errors.append(FieldError("stage", message))
-    return stage
+        return None
+    return stage_key(text)
+
+
+_SCALES = {
+    "satisfaction": (SATISFACTION_RANGE, "csat", "1 very dissatisfied to 5 very satisfied"),
+    "effort": (EFFORT_RANGE, "ces", "1 very difficult to 7 very easy"),
+    "promoter": (PROMOTER_RANGE, "nps", "0 would not recommend us to 10 surely would"),
+}
+_ROLE = re.compile(r"(?P<name>[^()]*?)\s*\((?P<role>[^()]*)\)\s*")
+MAX_CONTACT_CHARS = 80
+
+
+def _contacts(pieces: list[str], errors: list[FieldError]) -> tuple[Contact, ...]:
+    """ "Jane Smith (CFO)" -> Contact("Jane Smith", "CFO"); a name alone has no role."""
+    contacts: dict[str, Contact] = {}
+    for item in _items(pieces, "contacts", errors):
+        match = _ROLE.fullmatch(item)
+        name, role = (match["name"], match["role"]) if match else (item, "")
+        name, role = _squash(name), _squash(role)
+        if not name or len(name) > MAX_CONTACT_CHARS or len(role) > MAX_CONTACT_CHARS:
+            message = (
+                f"“{_quote(item)}” is not a contact: write a name of at most "
+                f"{MAX_CONTACT_CHARS} characters, with the role in brackets if you like: "
+                "`with: Jane Smith (CFO)`."
+            )
+            errors.append(FieldError("contacts", message))
+            continue
+        contacts.setdefault(name.casefold(), Contact(name, role))
+    return tuple(contacts.values())
 
 
 def _score(text: str | None, name: str, errors: list[FieldError]) -> int | None:
     if not text:
         return None
-    low, high = SATISFACTION_RANGE if name == "satisfaction" else EFFORT_RANGE
+    (low, high), label, meaning = _SCALES[name]
     value = text.strip().removesuffix(f"/{high}").strip()
     if value.isascii() and value.isdigit() and low <= int(value) <= high:  # not "²"
         return int(value)
-    label = "csat" if name == "satisfaction" else "ces"
-    meaning = (
-        "1 very dissatisfied to 5 very satisfied"
-        if name == "satisfaction"
-        else "1 very easy to 7 very hard"
-    )
     message = (
         f"The {_SINGLE_NOUNS[name]} “{_quote(text, 20)}” must be a whole number from {low} "
         f"to {high} ({meaning}), e.g. `{label}: {high - 1}`."

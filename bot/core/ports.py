@@ -16,14 +16,24 @@ from bot.core.delivery import Delivery, DeliveryStatus, OutboxDepth
 from bot.core.model import (
     Challenge,
     ChallengeStatus,
+    Contact,
     Customer,
     Direction,
+    MapEntry,
     Promise,
     PromiseStatus,
     Team,
     Touchpoint,
 )
-from bot.core.values import CalendarFeed, DifferenceCount, PromiseTally, Scope, TouchpointGroup
+from bot.core.values import (
+    CalendarFeed,
+    DifferenceCount,
+    Grouping,
+    PlaceFigures,
+    PromiseTally,
+    Scope,
+    TouchpointGroup,
+)
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,18 @@ class TouchpointRepository(Protocol):
 
     def latest_differences(self, team_id: str, customer_ids: Sequence[int]) -> dict[int, str]:
         """Each customer's latest biggest difference (the customer's headline)."""
+        ...
+
+    def save_details(self, touchpoint: Touchpoint, added: Sequence[Contact]) -> None:
+        """Persist a stored touchpoint's map entry, stage and scores, and add ``added``
+        to its contacts."""
+        ...
+
+    def contacts_for_customer(
+        self, team_id: str, customer_id: int, limit: int = 500
+    ) -> list[tuple[Contact, datetime]]:
+        """The contacts named on the customer's ``limit`` most recent contact mentions,
+        each with when its touchpoint happened, newest first."""
         ...
 
 
@@ -276,6 +298,49 @@ class ExchangeRepository(Protocol):
         ...
 
 
+class MapRepository(Protocol):
+    """The team's touchpoint map (``bot.core.touchmap``) and its journey stages."""
+
+    def entries(self, team_id: str) -> list[MapEntry]:
+        """Every entry, retired ones too, in the order they were added, with their notes."""
+        ...
+
+    def add(self, entry: MapEntry) -> MapEntry:
+        """Store a new entry (its notes too); returns it with its id set."""
+        ...
+
+    def save(self, entry: MapEntry) -> None:
+        """Persist the entry's fields and append the notes not yet stored."""
+        ...
+
+    def remove_unused(self, team_id: str) -> int:
+        """Delete the entries no touchpoint names (an import replacing a new team's map);
+        how many."""
+        ...
+
+    def stages(self, team_id: str) -> tuple[str, ...]:
+        """The team's journey stages in order; () when it has not set its own."""
+        ...
+
+    def set_stages(self, team_id: str, stages: Sequence[str]) -> None: ...
+
+    def figures(
+        self,
+        team_id: str,
+        by: Grouping,
+        since: datetime,
+        until: datetime,
+        now: datetime,
+        state_since: datetime | None = None,
+    ) -> dict[int | str | None, PlaceFigures]:
+        """Per map entry id (``by="entry"``) or stage, None for touchpoints with neither:
+        touchpoints and score sums of ``(since, until]``. With ``state_since``, also our
+        promises made at those touchpoints (tallied as of ``now``), the challenges raised
+        at touchpoints of ``(state_since, until]`` and how many are still open, and (by
+        entry) the latest touchpoint ever. Places with none of these are absent."""
+        ...
+
+
 class DeliveryRepository(Protocol):
     def add_if_absent(self, delivery: Delivery) -> bool:
         """Store a new delivery unless one with its key exists (then False). Safe under
@@ -413,6 +478,7 @@ class UnitOfWork(Protocol):
     events: ProcessedEventRepository
     calendar_feeds: CalendarFeedRepository
     measures: MeasuresRepository
+    touchmap: MapRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

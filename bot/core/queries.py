@@ -12,6 +12,7 @@ from bot.core.errors import UserError
 from bot.core.model import (
     Challenge,
     ChallengeStatus,
+    Contact,
     Customer,
     Direction,
     Promise,
@@ -88,6 +89,36 @@ class DifferenceChange:
 
 
 @dataclass(frozen=True)
+class ContactSeen:
+    """Someone at the customer, when they were last spoken to and on how many touchpoints
+    (of the recent mentions read)."""
+
+    contact: Contact  # as last written (the latest role)
+    last_at: datetime
+    touchpoints: int
+
+
+CONTACTS_SHOWN = 10
+
+
+def contacts_seen(mentions: Sequence[tuple[Contact, datetime]]) -> tuple[ContactSeen, ...]:
+    """Newest-first mentions -> one entry per person (names match ignoring case), newest
+    first, the role as last given."""
+    seen: dict[str, ContactSeen] = {}
+    for contact, at in mentions:
+        key = " ".join(contact.name.casefold().split())
+        known = seen.get(key)
+        if known is None:
+            seen[key] = ContactSeen(contact, at, 1)
+        else:
+            role = known.contact.role or contact.role
+            seen[key] = ContactSeen(
+                Contact(known.contact.name, role), known.last_at, known.touchpoints + 1
+            )
+    return tuple(seen.values())[:CONTACTS_SHOWN]
+
+
+@dataclass(frozen=True)
 class CustomerRecord:
     """One page of a customer's record. Page 1 is the handover brief: every open item
     (up to a cap), the most recent closed ones, the latest changes of the biggest
@@ -108,6 +139,7 @@ class CustomerRecord:
     touchpoints: Part[Touchpoint]  # newest first
     differences: tuple[DifferenceEntry, ...]  # every one, oldest first
     last_contact: Touchpoint | None  # read for page 1 only
+    contacts: tuple[ContactSeen, ...] = ()  # page 1 only; last spoken to first
 
     @property
     def headline(self) -> str | None:
@@ -279,6 +311,7 @@ def customer_record(
             if touchpoint_window.limit
             else []
         )
+        mentions = uow.touchpoints.contacts_for_customer(team_id, cid) if page == 1 else []
     change_window = CHANGES.window(page, len(changes))
 
     def part(items: Sequence[T], window: Window, total: int) -> Part[T]:
@@ -308,6 +341,7 @@ def customer_record(
         touchpoints=part(touchpoints, touchpoint_window, touchpoint_total),
         differences=differences,
         last_contact=touchpoints[0] if page == 1 and touchpoints else None,
+        contacts=contacts_seen(mentions),
     )
 
 

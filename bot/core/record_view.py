@@ -17,6 +17,7 @@ from typing import Any
 from bot.core.content import STATUS_WORDS, age
 from bot.core.model import Challenge, Direction, Event, Promise, Team, Touchpoint
 from bot.core.queries import (
+    ContactSeen,
     CustomerRecord,
     DifferenceChange,
     DifferenceEntry,
@@ -61,6 +62,8 @@ def customer_record(record: CustomerRecord) -> Reply:
     team, now = record.team, record.now
     first = record.page == 1
     sections = [Section(None, tuple(_summary(record) if first else _counts(record)))]
+    if record.contacts:
+        sections.append(Section("Contacts", tuple(_contact(c, team) for c in record.contacts)))
     sections += _list_section(
         record,
         "Challenges",
@@ -189,7 +192,7 @@ def _summary(record: CustomerRecord) -> list[Line]:
         if latest.satisfaction is not None:
             parts.append(f"satisfaction {latest.satisfaction}/5")
         if latest.effort is not None:
-            parts.append(f"effort {latest.effort}/7")
+            parts.append(f"ease {latest.effort}/7")
         lines.append(
             line(
                 "Latest scores: ",
@@ -303,16 +306,28 @@ def _promise(promise: Promise, team: Team, now: datetime) -> Line:
     return Line(tuple(spans))
 
 
+def _contact(seen: ContactSeen, team: Team) -> Line:
+    times = f", {seen.touchpoints} touchpoints" if seen.touchpoints > 1 else ""
+    return line(
+        Strong(str(seen.contact)),
+        " — last spoken to ",
+        When(seen.last_at, team.timezone, with_time=False),
+        times,
+    )
+
+
 def _touchpoint(touchpoint: Touchpoint, team: Team) -> Line:
     details = [touchpoint.kind.value]
     if touchpoint.code:
         details.append(touchpoint.code)
     if touchpoint.stage:
-        details.append(touchpoint.stage.value)
+        details.append(touchpoint.stage)
     if touchpoint.satisfaction is not None:
         details.append(f"csat {touchpoint.satisfaction}/5")
     if touchpoint.effort is not None:
         details.append(f"ces {touchpoint.effort}/7")
+    if touchpoint.promoter is not None:
+        details.append(f"nps {touchpoint.promoter}/10")
     spans: list[Span] = [
         Strong(touchpoint_ref(touchpoint.id)),
         Text(" "),

@@ -16,6 +16,7 @@ from bot.core.measures import PERSON_WORDS, TEAM_WORDS
 from bot.core.model import Direction, Kind
 from bot.core.parsing import clean_text, reads_as_entry
 from bot.core.refs import parse_ref
+from bot.core.values import Grouping
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,21 @@ class Stats:
 
     mine: bool = False
     customer: str | None = None
+
+
+@dataclass(frozen=True)
+class MapStats:
+    """`stats map [mine] [weeks]` (by map entry) or `stats stage [weeks]` (by stage)."""
+
+    by: Grouping
+    rest: str = ""
+
+
+@dataclass(frozen=True)
+class TouchpointMap:
+    """`map` (show it) or `map <add|change|owner|...> ...` (change it)."""
+
+    change: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +114,8 @@ Request = (
     | Promises
     | Challenges
     | Stats
+    | MapStats
+    | TouchpointMap
     | CalendarFeed
     | Configure
     | RecordEntry
@@ -159,8 +177,16 @@ def read(text: str) -> Request:
         return Challenges(rest or None)
     if verb == "digest":
         return Digest()
+    if verb == "map":
+        return TouchpointMap(rest)
     if verb == "stats":
         words = " ".join(rest.split())
+        first, _, more = words.partition(" ")
+        by: dict[str, Grouping] = {"map": "entry", "touchpoints": "entry", "stage": "stage"}
+        # "stats stage coach" is the customer Stage Coach; "stats stage 8" eight weeks.
+        then = more.split()[0].lower() if more else ""
+        if first.lower() in by and (not then or then[0].isdigit() or then == "mine"):
+            return MapStats(by[first.lower()], more)
         if words.lower() in TEAM_WORDS:
             return Stats()
         return Stats(mine=True) if words.lower() in PERSON_WORDS else Stats(customer=words)
@@ -185,7 +211,7 @@ WORD_VERBS = frozenset(_WORD_VERBS.split(" "))
 _TAKES_ANY_TEXT = {"config", "alias", "help"}
 _COMMAND_WORDS = {
     *("help", "show", "record", "promises", "todo", "challenges", "digest", "stats"),
-    *("calendar",),
+    *("calendar", "map"),
 }
 
 

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from bot.core.catalogue import find_entry, seed_default_map, team_stages
 from bot.core.delivery import Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, TouchpointDraft
 from bot.core.duplicates import Repeat, open_items_of, repeats
@@ -26,6 +27,7 @@ from bot.core.model import (
     Customer,
     Direction,
     Kind,
+    MapEntry,
     Promise,
     Team,
     Touchpoint,
@@ -75,6 +77,7 @@ class Recorded:
     # Promises the completion code's follow-up rule added ("no answer" -> "call back").
     followups: tuple[Promise, ...] = ()
     backdated: bool = False  # "when: ..." said when it happened
+    map_entry: MapEntry | None = None  # the touchpoint on the team's map it was
     # New items near-identical to ones of the customer already open (offered to link).
     repeats: tuple[Repeat, ...] = ()
 
@@ -127,7 +130,8 @@ def ensure_team(
         if not uow.teams.add(team):  # another request created it a moment ago
             found = uow.teams.get(team_id)
             assert found is not None
-            team = found
+            return found
+        seed_default_map(uow, team_id, clock.now())
         uow.commit()
         return team
 
@@ -407,11 +411,15 @@ def _record(
         code = team.find_code(draft.code)
         if code is None:
             raise ParseError([FieldError("code", unknown_code_message(team, draft.code))])
+    kind, stage, entry = _placed(uow, team, draft)
     customer, created = resolve_or_create_customer(uow, team.id, customer_text, now)
     assert customer.id is not None
     touchpoint = draft.touchpoint(
         team.id, customer.id, author=author, at=now, code=code, owner=owner
     )
+    # The map's place: a named entry gives the kind and stage the draft left unsaid.
+    touchpoint.kind, touchpoint.stage = kind, stage
+    touchpoint.map_entry_id = entry.id if entry else None
     for promise in touchpoint.promises:  # a date without a time is on time all that day
         promise.keep_by = keep_by(team, promise.due_at)
     followups = _followups(team, customer, code, draft.owner or owner, author, now)
@@ -422,8 +430,42 @@ def _record(
     backdated = draft.occurred_at is not None
     said_again = repeats([*touchpoint.challenges, *touchpoint.promises], already_open)
     return Recorded(
-        team, customer, created, touchpoint, tuple(followups), backdated, tuple(said_again)
+        team,
+        customer,
+        created,
+        touchpoint,
+        tuple(followups),
+        backdated,
+        map_entry=entry,
+        repeats=tuple(said_again),
     )
+
+
+def _placed(
+    uow: UnitOfWork, team: Team, draft: TouchpointDraft
+) -> tuple[Kind, str | None, MapEntry | None]:
+    """Kind, stage and map entry: a named map entry gives its channel and stage, unless the
+    entry says otherwise; a stage must be one of the team's."""
+    kind, stage, entry = draft.kind, draft.stage, None
+    errors: list[FieldError] = []
+    if draft.map_entry:
+        try:
+            entry = find_entry(uow.touchmap.entries(team.id), draft.map_entry, for_recording=True)
+        except UserError as exc:
+            errors.append(FieldError("map_entry", exc.message))
+        else:
+            kind, stage = kind or entry.channel, stage or entry.stage
+    if draft.stage:
+        stages = team_stages(uow, team.id)
+        if draft.stage not in stages:
+            message = (
+                f"“{draft.stage}” is not one of this team's journey stages: "
+                f"{', '.join(stages)}. `/touchpoint map stages ...` changes them."
+            )
+            errors.append(FieldError("stage", message))
+    if errors:
+        raise ParseError(errors)
+    return kind or Kind.OTHER, stage, entry
 
 
 def _followups(

@@ -8,10 +8,14 @@ be resolved at run time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
-from bot.core.model import JourneyStage, Kind
+from bot.core.model import Kind
+
+PROMOTER_FROM = 9  # NPS answers of 9-10 are promoters
+DETRACTOR_UP_TO = 6  # 0-6 detractors; 7-8 passives
 
 
 @dataclass
@@ -93,12 +97,15 @@ class TouchpointGroup:
     """Touchpoints of one kind and journey stage, with the sums of their scores."""
 
     kind: Kind
-    stage: JourneyStage | None
+    stage: str | None
     count: int
     satisfaction_sum: int = 0
     satisfaction_count: int = 0
     effort_sum: int = 0
     effort_count: int = 0
+    promoters: int = 0  # NPS answers of 9 or 10
+    detractors: int = 0  # NPS answers of 0 to 6
+    promoter_count: int = 0  # NPS answers
 
 
 @dataclass(frozen=True)
@@ -108,3 +115,55 @@ class DifferenceCount:
     customer_id: int
     text: str
     touchpoints: int
+
+
+@dataclass(frozen=True)
+class NetPromoter:
+    """NPS: the share of promoters (9-10) minus the share of detractors (0-6), -100..100."""
+
+    promoters: int
+    detractors: int
+    answers: int
+
+    @property
+    def score(self) -> int:
+        return round(100 * (self.promoters - self.detractors) / self.answers)
+
+
+# `stats map` groups by map entry, `stats stage` by journey stage.
+Grouping = Literal["entry", "stage"]
+
+
+@dataclass(frozen=True)
+class PlaceFigures:
+    """What happened at one place (a map entry or a stage); the repository counts it
+    (``bot.core.map_measures`` says what)."""
+
+    touchpoints: int = 0
+    satisfaction_sum: int = 0
+    satisfaction_count: int = 0
+    effort_sum: int = 0
+    effort_count: int = 0
+    promoters: int = 0
+    detractors: int = 0
+    answers: int = 0
+    promises: PromiseTally = field(default_factory=PromiseTally)
+    challenges_raised: int = 0
+    challenges_open: int = 0  # now
+    last_at: datetime | None = None  # the latest touchpoint there, ever
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.satisfaction_sum / self.satisfaction_count if self.satisfaction_count else None
+
+    @property
+    def effort(self) -> float | None:
+        return self.effort_sum / self.effort_count if self.effort_count else None
+
+    @property
+    def nps(self) -> NetPromoter | None:
+        return NetPromoter(self.promoters, self.detractors, self.answers) if self.answers else None
+
+    @property
+    def open_share(self) -> float:
+        return self.challenges_open / self.challenges_raised if self.challenges_raised else 0.0

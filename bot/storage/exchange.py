@@ -21,6 +21,7 @@ from bot.storage.mapping import to_touchpoint, touchpoint_values
 from bot.storage.orm import ChallengeRow, PromiseRow, TouchpointRow, table_of
 from bot.storage.repositories import SqlChallengeRepository, SqlPromiseRepository
 from bot.storage.sqlhelpers import chunks
+from bot.storage.touchmap import insert_contacts, load_contacts
 
 _TOUCHPOINTS = table_of(TouchpointRow)
 _INSERT_TOUCHPOINTS = insert(_TOUCHPOINTS).returning(
@@ -94,6 +95,7 @@ class SqlExchangeRepository:
             .order_by(PromiseRow.id)
         ):
             touchpoints[promise.touchpoint_id or 0].promises.append(promise)
+        load_contacts(self._session, team_id, list(touchpoints.values()))
         return [touchpoints[i] for i in ids]
 
     def add_touchpoints(self, touchpoints: Sequence[Touchpoint]) -> None:
@@ -113,6 +115,7 @@ class SqlExchangeRepository:
                     item.touchpoint_id = touchpoint_id
             self._challenges.insert_new([c for t in batch for c in t.challenges])
             self._promises.insert_new([p for t in batch for p in t.promises])
+            insert_contacts(self._session, batch)
 
 
 def _check_new(touchpoint: Touchpoint) -> None:

@@ -14,7 +14,6 @@ from bot.core.model import (
     DateOrder,
     Direction,
     Event,
-    JourneyStage,
     Kind,
     Promise,
     PromiseStatus,
@@ -97,9 +96,11 @@ def touchpoint_values(touchpoint: Touchpoint) -> dict[str, Any]:
         "code": touchpoint.code,
         "notes": touchpoint.notes,
         "difference": touchpoint.difference,
-        "stage": touchpoint.stage.value if touchpoint.stage else None,
+        "stage": touchpoint.stage,
         "satisfaction": touchpoint.satisfaction,
         "effort": touchpoint.effort,
+        "promoter": touchpoint.promoter,
+        "map_entry_id": touchpoint.map_entry_id,
     }
 
 
@@ -113,9 +114,11 @@ def to_touchpoint(row: TouchpointRow) -> Touchpoint:
         code=row.code,
         notes=row.notes,
         difference=row.difference,
-        stage=JourneyStage(row.stage) if row.stage else None,
+        stage=row.stage,
         satisfaction=row.satisfaction,
         effort=row.effort,
+        promoter=row.promoter,
+        map_entry_id=row.map_entry_id,
         id=row.id,
     )
 

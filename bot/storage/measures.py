@@ -32,8 +32,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from bot.core.model import ChallengeStatus, Direction, JourneyStage, Kind, PromiseStatus
-from bot.core.values import DifferenceCount, PromiseTally, Scope, TouchpointGroup
+from bot.core.model import ChallengeStatus, Direction, Kind, PromiseStatus
+from bot.core.values import (
+    DETRACTOR_UP_TO,
+    PROMOTER_FROM,
+    DifferenceCount,
+    PromiseTally,
+    Scope,
+    TouchpointGroup,
+)
 from bot.storage.orm import (
     ChallengeEventRow,
     ChallengeRow,
@@ -343,13 +350,14 @@ class SqlMeasuresRepository:
                 func.count(t.satisfaction),
                 func.coalesce(func.sum(t.effort), 0),
                 func.count(t.effort),
+                _count(t.promoter >= PROMOTER_FROM),
+                _count(t.promoter <= DETRACTOR_UP_TO),
+                func.count(t.promoter),
             )
             .where(*self._touchpoint_filter(scope))
             .group_by(t.kind, t.stage)
         )
         return [
-            TouchpointGroup(
-                Kind(kind), JourneyStage(stage) if stage else None, *(int(n or 0) for n in numbers)
-            )
+            TouchpointGroup(Kind(kind), stage or None, *(int(n or 0) for n in numbers))
             for kind, stage, *numbers in self._session.execute(stmt)
         ]

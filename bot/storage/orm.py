@@ -155,6 +155,17 @@ class TouchpointRow(Base):
             "customer_id",
             "occurred_at",
         ),
+        # Measures per map entry and stage (`stats map`, `stats stage`): a team's touchpoints
+        # of a span with their place, from the index alone; their promises and challenges
+        # are found from there. (Leading with the entry instead made SQLite's planner scan
+        # every touchpoint of the team for a one-month span.)
+        Index(
+            "ix_touchpoints_team_id_occurred_at_map_entry_id_stage",
+            "team_id",
+            "occurred_at",
+            "map_entry_id",
+            "stage",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -168,7 +179,86 @@ class TouchpointRow(Base):
     difference: Mapped[str | None] = mapped_column(Text)
     stage: Mapped[str | None] = mapped_column(String(16))
     satisfaction: Mapped[int | None] = mapped_column(Integer)
-    effort: Mapped[int | None] = mapped_column(Integer)
+    effort: Mapped[int | None] = mapped_column(Integer)  # CES, 7 very easy
+    promoter: Mapped[int | None] = mapped_column(Integer)  # NPS answer 0-10
+    # No foreign key: SQLite adds one to an existing table only by rebuilding the table
+    # (every touchpoint copied). The service takes the id from the team's own map.
+    map_entry_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class TouchpointContactRow(Base):
+    """Someone at the customer named on a touchpoint (``with: Jane Smith (CFO)``)."""
+
+    __tablename__ = "touchpoint_contacts"
+    __table_args__ = (
+        _customer_fk(),
+        # The record's contact list: a customer's mentions, newest first.
+        Index(
+            "ix_touchpoint_contacts_team_id_customer_id_occurred_at",
+            "team_id",
+            "customer_id",
+            "occurred_at",
+        ),
+        Index("ix_touchpoint_contacts_touchpoint_id", "touchpoint_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100))
+    customer_id: Mapped[int] = mapped_column(Integer)
+    touchpoint_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("touchpoints.id", ondelete="CASCADE")
+    )
+    occurred_at: Mapped[datetime]  # the touchpoint's, so the list needs no join
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(Text)
+
+
+class MapEntryRow(Base):
+    """A touchpoint on the team's map (``bot.core.model.MapEntry``)."""
+
+    __tablename__ = "map_entries"
+    __table_args__ = (
+        UniqueConstraint("team_id", "key"),
+        Index("ix_map_entries_team_id", "team_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100), ForeignKey("teams.id"))
+    key: Mapped[str] = mapped_column(Text)  # ``map_key(name)``: one entry per name
+    name: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    owner: Mapped[str | None] = mapped_column(Text)
+    owner_is_person: Mapped[bool] = mapped_column(Boolean)
+    moment_of_truth: Mapped[bool] = mapped_column(Boolean)
+    active: Mapped[bool] = mapped_column(Boolean)
+    retired_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class MapNoteRow(Base):
+    """An improvement note on a map entry; append-only, like the histories."""
+
+    __tablename__ = "map_notes"
+    __table_args__ = (Index("ix_map_notes_entry_id", "entry_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer, ForeignKey("map_entries.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class JourneyStageRow(Base):
+    """A team's own journey stages, in order; a team without rows has the standard three."""
+
+    __tablename__ = "journey_stages"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100), ForeignKey("teams.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(16))
 
 
 class ChallengeRow(Base):

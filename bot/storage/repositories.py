@@ -8,6 +8,7 @@ and the outbox's ``claimable``, ``get`` and ``by_key``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections import namedtuple
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -34,6 +35,7 @@ from sqlalchemy.orm import Session
 from bot.core.model import (
     Challenge,
     ChallengeStatus,
+    Contact,
     Direction,
     Promise,
     PromiseStatus,
@@ -66,6 +68,7 @@ from bot.storage.orm import (
     table_of,
 )
 from bot.storage.sqlhelpers import CHUNK, chunks, rowcount
+from bot.storage.touchmap import contacts_for_customer, insert_contacts, load_contacts
 
 __all__ = [
     "SqlChallengeRepository",
@@ -137,12 +140,14 @@ class SqlTeamRepository:
         even across instances); returns whether this call created it."""
         dialect = self._session.get_bind().dialect.name
         upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        result = self._session.execute(
+        # RETURNING, not the row count: psycopg reports no count for this statement.
+        created = self._session.execute(
             upsert(TeamRow)
             .values(id=team.id, **team_values(team))
             .on_conflict_do_nothing(index_elements=[TeamRow.id])
-        )
-        return rowcount(result) == 1
+            .returning(TeamRow.id)
+        ).scalar_one_or_none()
+        return created is not None
 
     def save(self, team: Team) -> None:
         result = self._session.execute(
@@ -593,6 +598,7 @@ class SqlTouchpointRepository:
             item.touchpoint_id = touchpoint.id
         self._challenges.insert_new(touchpoint.challenges)
         self._promises.insert_new(touchpoint.promises)
+        insert_contacts(self._session, [touchpoint])
         return touchpoint
 
     def get(self, team_id: str, touchpoint_id: int) -> Touchpoint | None:
@@ -614,6 +620,7 @@ class SqlTouchpointRepository:
             .where(PromiseRow.team_id == team_id, PromiseRow.touchpoint_id == row.id)
             .order_by(PromiseRow.id)
         )
+        load_contacts(self._session, team_id, [touchpoint])
         return touchpoint
 
     def delete(self, team_id: str, touchpoint_id: int) -> bool:
@@ -628,6 +635,26 @@ class SqlTouchpointRepository:
             )
         )
         return rowcount(result) > 0
+
+    def contacts_for_customer(
+        self, team_id: str, customer_id: int, limit: int = 500
+    ) -> list[tuple[Contact, datetime]]:
+        return contacts_for_customer(self._session, team_id, customer_id, limit)
+
+    def save_details(self, touchpoint: Touchpoint, added: Sequence[Contact]) -> None:
+        assert touchpoint.id is not None
+        self._session.execute(
+            update(TouchpointRow)
+            .where(TouchpointRow.id == touchpoint.id, TouchpointRow.team_id == touchpoint.team_id)
+            .values(
+                stage=touchpoint.stage,
+                satisfaction=touchpoint.satisfaction,
+                effort=touchpoint.effort,
+                promoter=touchpoint.promoter,
+                map_entry_id=touchpoint.map_entry_id,
+            )
+        )
+        insert_contacts(self._session, [dataclasses.replace(touchpoint, contacts=tuple(added))])
 
     def recent_for_customer(
         self, team_id: str, customer_id: int, limit: int = 10, offset: int = 0

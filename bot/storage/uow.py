@@ -14,6 +14,7 @@ from bot.core.ports import (
     CustomerRepository,
     DeliveryRepository,
     ExchangeRepository,
+    MapRepository,
     MeasuresRepository,
     ProcessedEventRepository,
     PromiseRepository,
@@ -33,6 +34,7 @@ from bot.storage.repositories import (
     SqlTeamRepository,
     SqlTouchpointRepository,
 )
+from bot.storage.touchmap import SqlMapRepository
 
 if TYPE_CHECKING:
     from bot.core.ports import UnitOfWork
@@ -68,6 +70,7 @@ class SqlAlchemyUnitOfWork:
     events: ProcessedEventRepository
     measures: MeasuresRepository
     calendar_feeds: CalendarFeedRepository
+    touchmap: MapRepository
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -91,6 +94,7 @@ class SqlAlchemyUnitOfWork:
         self.events = SqlProcessedEventRepository(session)
         self.measures = SqlMeasuresRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
+        self.touchmap = SqlMapRepository(session)
         return self
 
     def __exit__(

@@ -108,7 +108,7 @@ def test_a_spreadsheet_is_checked_then_imported_and_exported_as_csv(tmp_path: Pa
     assert exported.returncode == 0, exported.stderr
     lines = exported.stdout.lstrip("\ufeff").splitlines()
     assert lines[0] == ",".join(CSV_COLUMNS)
-    assert "Globex,2025-02-28 09:00,visit,,,,,,walked the site,kim,,," in lines
+    assert "Globex,2025-02-28 09:00,visit,,,,,,walked the site,kim,,,,,," in lines
     assert 'acme,2025-03-10 09:00,call,,"slow internet' in exported.stdout
     assert "send fibre quote by 2025-03-14 09:00" in exported.stdout
 

@@ -167,8 +167,9 @@ def test_an_export_reads_in_batches_with_a_bounded_number_of_queries(
     summary = export_team(TEAM, Format.JSON, out, uow=SqlAlchemyUnitOfWork(factory))
     engine.dispose()
     assert summary.touchpoints == 1_200
-    # ids, then per batch of 500: touchpoints, challenges, their events, promises, theirs.
-    assert len(statements) <= 8 + 3 * 5
+    # The map (entries, notes, stages), ids, then per batch of 500: touchpoints,
+    # challenges, their events, promises, theirs, contacts.
+    assert len(statements) <= 8 + 3 + 3 * 6
     assert out.getvalue().count('"action": "kept"') == 1_200
 
 

@@ -132,7 +132,7 @@ def test_a_document_from_before_the_reminder_settings_imports_with_the_defaults(
 
 def test_json_document_holds_statuses_histories_reminders_and_settings(clock) -> None:
     document = json.loads(export(seeded(clock)))
-    assert (document["format"], document["version"]) == ("touchpoint-export", 1)
+    assert (document["format"], document["version"]) == ("touchpoint-export", 2)
     assert document["team"]["area_owners"] == {"billing": "U9"}
     assert document["team"]["code_followups"] == {"no answer": "call back in 2 days"}
     assert document["team"]["date_order"] == "mdy"
@@ -216,10 +216,10 @@ def test_bad_json_reports_every_problem_by_path_and_saves_nothing(clock) -> None
     [
         ("{not json", "line 1, column 2"),
         ('{"format": "something-else"}', "not a Touchpoint export"),
-        ('{"format": "touchpoint-export", "version": 2}', "version 2 is not one"),
+        ('{"format": "touchpoint-export", "version": 3}', "version 3 is not one"),
     ],
 )
-def test_what_is_not_a_version_1_export_is_refused_clearly(clock, text, expected) -> None:
+def test_what_is_not_a_readable_export_is_refused_clearly(clock, text, expected) -> None:
     report = load(FakeStore(), text, clock)
     assert expected in str(report.errors[0]) and not report.saved
 
@@ -401,7 +401,7 @@ def test_csv_export_writes_the_sheet_columns_and_reads_back_the_same(clock) -> N
         "read brochure",
         "needs fibre",
     ]
-    assert rows[1][8:] == ["asked about; fibre", "U1", "pre-purchase", "4", "2"]
+    assert rows[1][8:] == ["asked about; fibre", "U1", "pre-purchase", "4", "2", "", "", ""]
     assert rows[3][5] == "'=SUM(A1)"  # never a formula in a spreadsheet
     fresh = new_team(clock)
     report = load(fresh, text, clock, Format.CSV)
@@ -444,3 +444,94 @@ def test_a_month_first_teams_sheet_reads_its_dates_and_due_dates_month_first(clo
     assert touchpoint.occurred_at == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
     (promise,) = store.promises.values()
     assert promise.due_at == datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+
+
+# -- the touchpoint map, NPS, contacts ----------------------------------------------------------
+
+
+def mapped(clock: ManualClock) -> FakeStore:
+    """A team with its own stage, a new map entry with a note, and a touchpoint against it."""
+    from bot.core import touchmap
+
+    store = new_team(clock)
+
+    def change(command: str) -> None:
+        touchmap.change_map(
+            TEAM, command, "U1", can_manage=None, uow=FakeUnitOfWork(store), clock=clock
+        )
+
+    change("stages pre-purchase, purchase, post-purchase, renewal")
+    change('add "renewal call" call renewal truth @U7')
+    change('note "renewal call" ask about usage first')
+    services.record_quick_entry(
+        TEAM,
+        "U1",
+        "acme | tp: renewal call | nps: 8 | ces: 6 | with: Jane Smith (CFO) | ch: price rise",
+        uow=FakeUnitOfWork(store),
+        clock=clock,
+    )
+    return store
+
+
+def test_json_carries_the_map_stages_nps_and_contacts_and_reads_back_the_same(clock) -> None:
+    document = export(mapped(clock))
+    parsed = json.loads(document)
+    assert parsed["stages"][-1] == "renewal"
+    (renewal,) = [e for e in parsed["map"] if e["name"] == "renewal call"]
+    assert (renewal["owner"], renewal["moment_of_truth"], renewal["notes"][0]["text"]) == (
+        "U7",
+        True,
+        "ask about usage first",
+    )
+    (touchpoint,) = parsed["touchpoints"]
+    assert (touchpoint["map_entry"], touchpoint["promoter"], touchpoint["effort"]) == (
+        "renewal call",
+        8,
+        6,
+    )
+    assert touchpoint["contacts"] == [{"name": "Jane Smith", "role": "CFO"}]
+    fresh = FakeStore()
+    report = load(fresh, document, clock)
+    assert report.saved and not report.errors
+    assert export(fresh) == document
+
+
+def test_a_version_1_document_has_its_ces_turned_to_the_new_scale(clock) -> None:
+    document = json.loads(export(seeded(clock)))
+    document["version"] = 1
+    for key in ("map", "stages"):
+        del document[key]
+    for touchpoint in document["touchpoints"]:
+        for key in ("map_entry", "promoter", "contacts"):
+            del touchpoint[key]
+    fresh = FakeStore()
+    report = load(fresh, json.dumps(document), clock)
+    assert report.saved and not report.errors
+    efforts = [t.effort for t in fresh.touchpoints.values() if t.effort is not None]
+    assert efforts == [6]  # 2 ("fairly easy" when 1 was easiest) is 6 now
+    assert fresh.map_entries  # the new team still starts with the default map
+
+
+def test_a_sheet_row_can_name_its_map_entry_contacts_and_nps(clock) -> None:
+    store = new_team(clock)
+    sheet = (
+        "customer,date,touchpoint,contacts,nps\n"
+        'acme,2026-11-18 10:00,first invoice,"Jane Smith (CFO); Raj",9\n'
+        "acme,2026-11-18 11:00,frist invoice,,\n"
+    )
+    report = load(store, sheet, clock, Format.CSV)
+    assert not report.saved
+    assert any("Did you mean “first invoice”" in str(e) for e in report.errors)
+    report = load(store, sheet.rsplit("acme,2026-11-18 11:00", 1)[0], clock, Format.CSV)
+    assert report.saved, report.errors
+    (touchpoint,) = store.touchpoints.values()
+    entry = next(e for e in store.map_entries.values() if e.name == "first invoice")
+    assert (touchpoint.map_entry_id, touchpoint.kind, touchpoint.stage) == (
+        entry.id,
+        Kind.EMAIL_OUT,
+        "purchase",
+    )
+    assert ([str(c) for c in touchpoint.contacts], touchpoint.promoter) == (
+        ["Jane Smith (CFO)", "Raj"],
+        9,
+    )

@@ -493,7 +493,7 @@ def test_stats_shows_every_measure_in_words(store, build, clock) -> None:
         "8 recorded — call 7 · visit 1",
         "Journey stage: purchase 1 · not set 7",
         "Satisfaction (CSAT): 4.0 / 5 from 1 touchpoint (higher is better)",
-        "Effort (CES): 2.0 / 7 from 1 touchpoint (lower is easier)",
+        "Effort (CES): 2.0 / 7 from 1 touchpoint (higher is easier)",
         "Kept on time: W40 – · W41 – ",
         "W47 25%",
         "Open challenges at week end: W40 0",

@@ -144,7 +144,9 @@ def test_stage_and_scores_are_recorded_and_confirmed(store, clock) -> None:
     recorded = record(store, clock, "acme visit | stage: post | csat: 4 | ces: 2 | ch: noisy")
     tp = recorded.touchpoint
     assert (tp.stage, tp.satisfaction, tp.effort) == (JourneyStage.POST_PURCHASE, 4, 2)
-    assert "Stage: post-purchase · satisfaction 4/5 · effort 2/7" in flatten(confirmation(recorded))
+    assert "Stage: post-purchase · satisfaction 4/5 · ease (CES) 2/7" in flatten(
+        confirmation(recorded)
+    )
     clock.advance(timedelta(hours=1))
 
 

@@ -12,6 +12,7 @@ from bot.core.model import (
     MAX_ITEM_CHARS,
     MAX_ITEMS_PER_LIST,
     MAX_NOTES_CHARS,
+    Contact,
     JourneyStage,
     Kind,
 )
@@ -146,9 +147,14 @@ ALIASES = [(name, alias) for name, aliases in LABELS.items() for alias in aliase
 
 @pytest.mark.parametrize(("name", "alias"), ALIASES)
 def test_every_label_alias_fills_its_field(name: str, alias: str) -> None:
-    value = {"kind": "video", "stage": "post", "satisfaction": "4", "effort": "2"}.get(
-        name, "needs fibre"
-    )
+    value = {
+        "kind": "video",
+        "stage": "post",
+        "satisfaction": "4",
+        "effort": "2",
+        "promoter": "9",
+        "contacts": "Jane Smith (CFO)",
+    }.get(name, "needs fibre")
     draft = quick(f"acme | ch: slow internet | {alias}: {value}").draft
     expected = {
         "challenges": ("slow internet", "needs fibre"),
@@ -161,6 +167,9 @@ def test_every_label_alias_fills_its_field(name: str, alias: str) -> None:
         "stage": JourneyStage.POST_PURCHASE,
         "satisfaction": 4,
         "effort": 2,
+        "promoter": 9,
+        "map_entry": "needs fibre",
+        "contacts": (Contact("Jane Smith", "CFO"),),
     }[name]
     assert getattr(draft, name) == expected
 
@@ -171,7 +180,9 @@ def test_every_label_alias_fills_its_field(name: str, alias: str) -> None:
         ("acme | csat: 6", "satisfaction", "from 1 to 5"),
         ("acme | ces: 0", "effort", "from 1 to 7"),
         ("acme | ces: easy", "effort", "whole number"),
-        ("acme | stage: browsing", "stage", "pre-purchase, purchase, post-purchase"),
+        ("acme | nps: 11", "promoter", "from 0 to 10"),
+        ("acme | stage: a very long stage name", "stage", "at most 16 characters"),
+        ("acme | with: (CFO)", "contacts", "not a contact"),
     ],
 )
 def test_scores_and_stages_out_of_range_are_refused_by_field(
@@ -204,6 +215,9 @@ def test_labels_are_exported_by_canonical_field_for_help_text() -> None:
         "stage",
         "satisfaction",
         "effort",
+        "promoter",
+        "map_entry",
+        "contacts",
     }
     assert all(isinstance(aliases, tuple) for aliases in LABELS.values())
 
@@ -215,7 +229,9 @@ def test_an_unknown_label_is_refused_listing_the_known_ones() -> None:
             "entry",
             "Unknown label “foo:”. Known labels: ch (challenges), we (our promises), they "
             "(their promises), diff (biggest difference), code (completion code), kind, "
-            "stage (journey stage), csat (satisfaction 1-5), ces (effort 1-7), when (a past "
+            "stage (journey stage), csat (satisfaction 1-5), ces (ease 1-7, 7 very easy), "
+            "nps (would recommend 0-10), tp (the touchpoint on the team's map), "
+            "with (who at the customer, e.g. Jane Smith (CFO)), when (a past "
             "moment it happened), owner (@who owns our promises), notes (last: the rest of the "
             "entry is notes).",
         )
@@ -339,7 +355,7 @@ def test_an_unknown_kind_is_refused_listing_the_kinds() -> None:
     assert error == FieldError(
         "kind",
         "“spaceship” is not a kind of touchpoint. Kinds: call, video, meeting, email-in, "
-        "email-out, visit, chat, social, other.",
+        "email-out, visit, chat, social, web, other.",
     )
 
 

@@ -23,7 +23,7 @@ from bot.adapters.discord.forms import PASS_ON_PREFIX
 from bot.adapters.discord.handlers import Handlers
 from bot.adapters.discord.notifier import DiscordNotifier
 from bot.config import Settings
-from bot.core.custom_ids import FORM_PREFIX
+from bot.core.custom_ids import DETAILS_PREFIX, FORM_PREFIX
 from bot.core.interactions import Core
 
 log = logging.getLogger(__name__)
@@ -90,6 +90,8 @@ class TouchpointClient(discord.Client):
             await self.actions.submit_form(interaction)
         elif custom_id.startswith(PASS_ON_PREFIX):
             await self.actions.submit_pass_on(interaction)
+        elif custom_id.startswith(DETAILS_PREFIX):
+            await self.actions.submit_details(interaction)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self.actions.on_reaction(self, payload)

@@ -194,6 +194,16 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
         wanted = CALENDAR_REQUESTS.get(action.value) if action else None
         await handlers.run_request(interaction, wanted or requests.CalendarFeed())
 
+    @group.command(name="map", description="The touchpoint map; changing it needs Manage Server")
+    @app_commands.describe(
+        change='Empty to see the map, or e.g. add "first invoice" email-out purchase truth'
+    )
+    async def map_(
+        interaction: discord.Interaction[Any],
+        change: app_commands.Range[str, 1, 1000] | None = None,
+    ) -> None:
+        await handlers.run_text(interaction, f"map {change or ''}".strip(), echo=change or "")
+
     @group.command(name="config", description="Server settings (needs Manage Server)")
     @app_commands.describe(
         setting="What to change; leave empty to see the settings",

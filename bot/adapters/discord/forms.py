@@ -18,7 +18,7 @@ import discord
 
 from bot.adapters.discord import limits
 from bot.core.commands import split_kind
-from bot.core.custom_ids import FormId, customer_room
+from bot.core.custom_ids import DETAILS_PREFIX, FormId, customer_room
 from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, ParseError
 from bot.core.model import Kind
@@ -119,6 +119,41 @@ def pass_on_form(challenge_id: int) -> discord.ui.Modal:
         discord.ui.Label(text="Pass it on to", description="billing team, Sam …", component=to)
     )
     return modal
+
+
+# The second step's five fields (Discord's most); ids are FormFields names, "place" aside.
+DETAILS = (
+    FormField(
+        "place", "Touchpoint on the map, or a stage", "e.g. first invoice, or onboarding", False, 60
+    ),
+    FormField("contacts", "With (who at the customer)", "e.g. Jane Smith (CFO); Raj", False, 300),
+    FormField("satisfaction", "Satisfaction (CSAT) 1-5", "5 very satisfied", False, 3),
+    FormField("promoter", "Would recommend us (NPS) 0-10", "10 surely would", False, 4),
+    FormField("effort", "Ease (CES) 1-7", "7 very easy", False, 3),
+)
+
+
+def details_form(touchpoint_id: int) -> discord.ui.Modal:
+    modal = discord.ui.Modal(
+        title=f"Touchpoint #{touchpoint_id}: journey, scores"[:TITLE_MAX],
+        custom_id=f"{DETAILS_PREFIX}{touchpoint_id}",
+    )
+    for spec in DETAILS:
+        text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id=spec.name, max_length=spec.max_length, required=False
+        )
+        modal.add_item(discord.ui.Label(text=spec.label, description=spec.hint, component=text))
+    return modal
+
+
+def details_fields(values: Mapping[str, str]) -> tuple[str, FormFields]:
+    """(place, the other fields) of a submitted second step."""
+    return values.get("place", ""), FormFields(
+        contacts=values.get("contacts", "").replace(";", "\n"),
+        satisfaction=values.get("satisfaction", ""),
+        promoter=values.get("promoter", ""),
+        effort=values.get("effort", ""),
+    )
 
 
 def raw_data(interaction: discord.Interaction[Any]) -> Mapping[str, Any]:

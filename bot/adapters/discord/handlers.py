@@ -24,7 +24,7 @@ from bot.adapters.discord.messages import settled_in_place
 from bot.adapters.discord.notifier import message_ref
 from bot.adapters.discord.render import render
 from bot.adapters.discord.respond import edit_in_place, in_time, report_bug, send, send_reply
-from bot.core import content, custom_ids, queries, services
+from bot.core import content, custom_ids, map_content, queries, services
 from bot.core.commands import Context
 from bot.core.custom_ids import CHALLENGE_VERBS, ButtonId, Verb, hash_matches
 from bot.core.delivery import Notifier
@@ -71,6 +71,7 @@ def context(interaction: discord.Interaction[Any]) -> Context | None:
         user_id=str(interaction.user.id),
         channel=str(interaction.channel_id) if interaction.channel_id else None,
         team_name=guild.name if guild is not None and guild.name else "",
+        can_manage=interaction.permissions.manage_guild,
     )
 
 
@@ -278,6 +279,10 @@ class Handlers:
             return Answer(forms.question_reply(error, sub), retry=sub, choices=names)
         if isinstance(error, ParseError):
             return Answer(forms.problems_reply(error, sub), retry=sub)
+        if error is None and not result.failed and result.touchpoint_id is not None:
+            # Discord's modal had room for five fields: the rest is a second, optional step.
+            reply = map_content.with_details_button(result.reply, result.touchpoint_id)
+            return Answer(reply)
         return Answer(result.reply, retry=sub if error is not None else None)
 
     def _follow_up_view(self, ctx: Context, answer: Answer) -> discord.ui.View:
@@ -329,8 +334,12 @@ class Handlers:
                 await send_reply(interaction, NOT_IN_A_SERVER)
                 return
             try:
-                if button.verb is Verb.PASS_ON:
-                    modal = forms.pass_on_form(button.target)
+                if button.verb in {Verb.PASS_ON, Verb.DETAILS}:
+                    modal = (
+                        forms.pass_on_form(button.target)
+                        if button.verb is Verb.PASS_ON
+                        else forms.details_form(button.target)
+                    )
                     await interaction.response.send_modal(modal)
                     modal.stop()
                     return
@@ -351,6 +360,25 @@ class Handlers:
                 await self._act(interaction, ctx, ButtonId(Verb.PASS_ON, int(target)), to)
             except Exception:
                 await report_bug(interaction, "passing on a challenge")
+
+    async def submit_details(self, interaction: discord.Interaction[Any]) -> None:
+        """The second step of the form: journey, contacts and scores of a saved touchpoint."""
+        async with self._tracked():
+            ctx = context(interaction)
+            target = forms.custom_id_of(interaction).removeprefix(custom_ids.DETAILS_PREFIX)
+            if ctx is None or not (target.isascii() and target.isdigit()):
+                await send_reply(interaction, NOT_IN_A_SERVER)
+                return
+            values = forms.submitted_values(forms.raw_data(interaction))
+            place, fields = forms.details_fields(values)
+            try:
+                result = await in_time(
+                    interaction, lambda: self._in.details(ctx, int(target), place, fields)
+                )
+                assert result.reply is not None
+                await send(interaction, render(result.reply))
+            except Exception:
+                await report_bug(interaction, "adding a touchpoint's details")
 
     async def _act(
         self, interaction: discord.Interaction[Any], ctx: Context, button: ButtonId, to: str = ""

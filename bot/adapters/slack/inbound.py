@@ -20,6 +20,7 @@ from typing import Any, TypedDict
 from bot.core.commands import Context
 from bot.core.drafts import FormFields
 from bot.core.errors import UserError
+from bot.core.touchmap import ADMIN_VERBS
 
 PLATFORM = "slack"
 CHECK_MARKS = frozenset({"white_check_mark", "heavy_check_mark", "ballot_box_with_check"})
@@ -109,6 +110,17 @@ def context_for(
     )
 
 
+def needs_admin(text: str) -> bool:
+    """Whether the command changes the touchpoint map, which takes a workspace admin."""
+    words = text.split(maxsplit=2)
+    return len(words) >= 2 and words[0].lower() == "map" and words[1].lower() in ADMIN_VERBS
+
+
+def is_admin(user: Mapping[str, Any]) -> bool:
+    """A ``users.info`` user: a workspace admin or owner."""
+    return any(bool(user.get(flag)) for flag in ("is_admin", "is_owner", "is_primary_owner"))
+
+
 def command_text(text: str) -> str:
     """Channel links (``<#C123|sales>``) become their ids, so `config channel` stores an
     id every API call accepts."""
@@ -178,6 +190,12 @@ def submitted_form(view: Mapping[str, Any]) -> SubmittedForm:
             their_promises=values.get("their_promises", ""),
             difference=values.get("difference", ""),
             notes=values.get("notes", ""),
+            stage=values.get("stage", ""),
+            satisfaction=values.get("satisfaction", ""),
+            effort=values.get("effort", ""),
+            promoter=values.get("promoter", ""),
+            map_entry=values.get("map_entry", ""),
+            contacts=values.get("contacts", "").replace(";", "\n"),
         ),
         owner=values.get("owner") or None,
         present=frozenset(values),

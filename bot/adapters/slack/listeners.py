@@ -11,6 +11,7 @@ The core is synchronous and touches the database: it runs in worker threads.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import re
 from typing import Any
@@ -19,6 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import inbound, messages, views
@@ -87,21 +89,36 @@ class Listeners:
         channel = str(body.get("channel_id") or "") or None
         ctx = self._context(body, context, channel)
         text = inbound.command_text(str(body.get("text") or ""))
+        if inbound.needs_admin(text):
+            ctx = dataclasses.replace(ctx, can_manage=await self._is_admin(client, ctx.user_id))
         result = await asyncio.to_thread(self._in.text, ctx, text)
         if result.form is not None:
             form = result.form
+            choices = await asyncio.to_thread(self._in.form_choices, ctx)
             view = views.record_modal(
                 customer=form.customer,
                 kind=form.kind or Kind.CALL,
                 notes=form.notes,
-                codes=await asyncio.to_thread(self._in.completion_codes, ctx),
+                codes=choices.codes,
                 owner=ctx.user_id,
                 channel=channel,
+                places=choices.places,
+                stages=choices.stages,
             )
             await client.views_open(trigger_id=body["trigger_id"], view=view)
         elif result.reply is not None:
             await tell(result.reply)
         await publish(self._notifier, result.edits)
+
+    async def _is_admin(self, client: AsyncWebClient, user_id: str) -> bool:
+        """Asked of Slack each time (map changes are rare); an unanswered question is a no."""
+        try:
+            response = await client.users_info(user=user_id)
+        except (SlackApiError, SlackClientError, OSError, TimeoutError) as exc:
+            log.warning("could not tell whether %s is an admin: %s", user_id, type(exc).__name__)
+            return False
+        user = response.get("user")
+        return isinstance(user, dict) and inbound.is_admin(user)
 
     # -- the message shortcut ---------------------------------------------------------------
 
@@ -123,13 +140,16 @@ class Listeners:
         channel = inbound.channel_of_action(body)
         ctx = self._context(body, context, channel)
         notes = messages.plain_text_of(str((body.get("message") or {}).get("text") or ""))
+        offered = await asyncio.to_thread(self._in.form_choices, ctx)
         view = views.record_modal(
             customer="",
             kind=None,
             notes=notes,
-            codes=await asyncio.to_thread(self._in.completion_codes, ctx),
+            codes=offered.codes,
             owner=ctx.user_id,
             channel=channel,
+            places=offered.places,
+            stages=offered.stages,
         )
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 

@@ -31,6 +31,7 @@ KIND_LABELS = {
     Kind.VISIT: "Visit",
     Kind.CHAT: "Live chat",
     Kind.SOCIAL: "Social media",
+    Kind.WEB: "Website visit",
     Kind.OTHER: "Other",
 }
 
@@ -93,6 +94,48 @@ def _select(block_id: str, label: str, options: list[dict[str, Any]], initial: s
     }
 
 
+SCALES = {
+    "satisfaction": ("Satisfaction (CSAT)", [(str(n), f"{n} of 5") for n in range(5, 0, -1)]),
+    "promoter": ("Would recommend us (NPS)", [(str(n), f"{n} of 10") for n in range(10, -1, -1)]),
+    "effort": (
+        "Ease (CES)",
+        [
+            ("7", "7 very easy"),
+            *((str(n), f"{n} of 7") for n in range(6, 1, -1)),
+            ("1", "1 very hard"),
+        ],
+    ),
+}
+
+
+def measures_blocks(places: tuple[str, ...], stages: tuple[str, ...]) -> list[Block]:
+    """The optional, compact part at the end of the form: where on the journey it was, who
+    took part, and the scores. Each is one pick or one line, and all can be left alone."""
+    blocks: list[Block] = [
+        {"type": "divider"},
+        {
+            "type": "context",
+            "elements": [plain("Optional: where on the journey, who took part, how it went.", 150)],
+        },
+    ]
+    if places:
+        options = [_option(p, p) for p in places[:100]]
+        blocks.append(_select("map_entry", "Touchpoint on the map", options, None))
+    if stages:
+        blocks.append(_select("stage", "Journey stage", [_option(s, s) for s in stages], None))
+    blocks.append(
+        _text_input(
+            "contacts",
+            "With (who at the customer)",
+            placeholder="e.g. Jane Smith (CFO); Raj",
+            max_length=300,
+        )
+    )
+    for block_id, (label, choices) in SCALES.items():
+        blocks.append(_select(block_id, label, [_option(v, t) for v, t in choices], None))
+    return blocks
+
+
 def record_modal(
     *,
     customer: str,
@@ -101,6 +144,8 @@ def record_modal(
     codes: tuple[str, ...],
     owner: str,
     channel: str | None,
+    places: tuple[str, ...] = (),
+    stages: tuple[str, ...] = (),
 ) -> View:
     """The touchpoint form, prefilled; the channel to confirm in rides in the metadata."""
     blocks: list[Block] = [
@@ -152,6 +197,7 @@ def record_modal(
             "label": plain("Who owns our promises", 2000),
             "element": {"type": "users_select", "action_id": "value", "initial_user": owner},
         },
+        *measures_blocks(places, stages),
     ]
     return {
         "type": "modal",

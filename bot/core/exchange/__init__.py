@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TextIO
 
+from bot.core.catalogue import seed_default_map, team_stages
 from bot.core.errors import NotFound, UserError
 from bot.core.exchange.json_codec import read_json, write_json
 from bot.core.exchange.plan import (
@@ -45,7 +46,7 @@ from bot.core.exchange.plan import (
     report_lines,
 )
 from bot.core.exchange.sheet import Sheet, write_csv
-from bot.core.model import Challenge, Customer, Promise, Team, Touchpoint, slugify
+from bot.core.model import Challenge, Customer, Promise, Team, Touchpoint, map_key, slugify
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.services import near_misses
 from bot.core.workdays import keep_by
@@ -90,9 +91,15 @@ def export_team(team_id: str, fmt: Format, out: TextIO, *, uow: UnitOfWork) -> E
         uow.exchange.hold_snapshot()
         team = team_or_explain(uow, team_id)
         customers = {c.id: c for c in sorted(uow.customers.list(team_id), key=lambda c: c.slug)}
+        entries = uow.touchmap.entries(team_id)
+        stages = uow.touchmap.stages(team_id)
         batches = uow.exchange.touchpoint_batches(team_id)
-        write = write_json if fmt is Format.JSON else write_csv
-        return ExportSummary(len(customers), write(team, customers, batches, out))
+        if fmt is Format.JSON:
+            count = write_json(team, customers, batches, out, entries, stages)
+        else:
+            names = {e.id: e.name for e in entries}
+            count = write_csv(team, customers, batches, out, names)
+        return ExportSummary(len(customers), count)
 
 
 def import_team(
@@ -124,7 +131,10 @@ def import_team(
     else:
         with uow:
             team = team_or_explain(uow, team_id)
-        plan = Sheet(team, author.strip() or DEFAULT_AUTHOR, now).read(text)
+            entries = uow.touchmap.entries(team_id)
+            stages = team_stages(uow, team_id)
+        sheet = Sheet(team, author.strip() or DEFAULT_AUTHOR, now, entries, stages)
+        plan = sheet.read(text)
     report = ImportReport(fmt, dry_run, warnings=plan.warnings, errors=plan.problems)
     if report.errors:
         return report
@@ -158,7 +168,11 @@ def _apply(uow: UnitOfWork, team_id: str, plan: Plan, report: ImportReport, now:
         if plan.format is Format.CSV:
             report.overdue += sum(1 for p in t.promises if already_due(p, now))
     write = not report.dry_run
+    had_data = team is not None and bool(uow.customers.list(team.id))
     report.team = _settle_team(uow, team, plan.team, write=write)
+    entry_ids = _settle_map(
+        uow, team_id, plan, replace=not had_data, new_team=team is None, write=write, now=now
+    )
     if write:
         for customer in customers.values():
             if customer.id is None:
@@ -169,10 +183,48 @@ def _apply(uow: UnitOfWork, team_id: str, plan: Plan, report: ImportReport, now:
         settled = uow.teams.get(team_id) or plan.team
         for planned in new:
             _assign(planned.touchpoint, customers[planned.customer])
+            if planned.map_entry is not None:
+                planned.touchpoint.map_entry_id = entry_ids[map_key(planned.map_entry)]
             if settled is not None:
                 for promise in planned.touchpoint.promises:
                     promise.keep_by = keep_by(settled, promise.due_at)
         uow.exchange.add_touchpoints([planned.touchpoint for planned in new])
+
+
+def _settle_map(
+    uow: UnitOfWork,
+    team_id: str,
+    plan: Plan,
+    *,
+    replace: bool,
+    new_team: bool,
+    write: bool,
+    now: datetime,
+) -> dict[str, int]:
+    """JSON with a map: a team with no data yet takes the document's map and stages; a team
+    with data keeps its own and gains the entries (and stages) it lacks. A team created from
+    a document without a map (version 1) starts with the default map, as any new team does.
+    Returns the map's ids by ``map_key`` (empty on a dry run)."""
+    if not write:
+        return {}
+    if plan.map is None and new_team:
+        seed_default_map(uow, team_id, now)
+    if plan.map is not None:
+        if replace:
+            uow.touchmap.remove_unused(team_id)
+            uow.touchmap.set_stages(team_id, plan.stages)
+        else:
+            stages = list(team_stages(uow, team_id))
+            wanted = [*plan.stages, *(e.stage for e in plan.map)]
+            missing = [s for s in dict.fromkeys(wanted) if s not in stages]
+            if missing:
+                uow.touchmap.set_stages(team_id, [*stages, *missing])
+        have = {map_key(e.name) for e in uow.touchmap.entries(team_id)}
+        for entry in plan.map:
+            if map_key(entry.name) not in have:
+                entry.team_id = team_id
+                uow.touchmap.add(entry)
+    return {map_key(e.name): e.id for e in uow.touchmap.entries(team_id) if e.id is not None}
 
 
 def _assign(touchpoint: Touchpoint, customer: Customer) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from enum import StrEnum
@@ -13,25 +13,39 @@ from typing import Any, TextIO
 
 from bot.core.dates import DATE_ORDERS
 from bot.core.errors import UserError
-from bot.core.exchange.plan import FORMAT_NAME, FORMAT_VERSION, Format, Plan, Planned, Problem
+from bot.core.exchange.plan import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    READABLE_VERSIONS,
+    Format,
+    Plan,
+    Planned,
+    Problem,
+)
 from bot.core.model import (
     EFFORT_RANGE,
     MAX_ITEM_CHARS,
     MAX_ITEMS_PER_LIST,
     MAX_NOTES_CHARS,
+    MAX_STAGE_CHARS,
+    PROMOTER_RANGE,
     SATISFACTION_RANGE,
     Challenge,
     ChallengeStatus,
+    Contact,
     Customer,
     Direction,
     Event,
-    JourneyStage,
     Kind,
+    MapEntry,
+    MapNote,
     Promise,
     PromiseStatus,
     Team,
     Touchpoint,
+    map_key,
     slugify,
+    stage_key,
 )
 from bot.core.services import MAX_CUSTOMER_NAME
 from bot.core.team_settings import (
@@ -258,20 +272,48 @@ _PROMISE = {
     "reminders_sent": _simple(_whole(0, 1_000_000)),
     "history": _HISTORY,
 }
+
+
+def _stage(raw: Any) -> str:
+    text = _text(raw)
+    if not text.strip() or len(text) > MAX_STAGE_CHARS or stage_key(text) != text:
+        raise ValueError(f"must be a journey stage of at most {MAX_STAGE_CHARS} characters")
+    return text
+
+
+_STAGE = _simple(_stage)
+_CONTACT = {"name": _ITEM, "role": _ITEM}
 _TOUCHPOINT = {
     "occurred_at": _INSTANT,
     "author": _PERSON,
     "kind": _enum(Kind),
     "code": _bounded(MAX_CODE_CHARS, nullable=True),
-    "stage": _nullable(_enum(JourneyStage)),
+    "stage": _nullable(_STAGE),
     "satisfaction": _nullable(_simple(_whole(*SATISFACTION_RANGE))),
     "effort": _nullable(_simple(_whole(*EFFORT_RANGE))),
+    "promoter": _nullable(_simple(_whole(*PROMOTER_RANGE))),
+    "contacts": _many(_CONTACT, lambda values: Contact(**values), MAX_ITEMS_PER_LIST),
     "difference": _bounded(MAX_ITEM_CHARS, nullable=True),
     "notes": _bounded(MAX_NOTES_CHARS),
     "challenges": _many(
         _CHALLENGE, lambda v: Challenge(team_id="", customer_id=0, **v), MAX_ITEMS_PER_LIST
     ),
     "promises": _many(_PROMISE, _promise_from, 2 * MAX_ITEMS_PER_LIST),  # ours and theirs
+}
+# A touchpoint names its map entry by name (``map_entry``), outside this spec: the entry's
+# id is the database's.
+_NOTE = {"at": _INSTANT, "author": _PERSON, "text": _ITEM}
+_MAP_ENTRY = {
+    "name": _ITEM,
+    "channel": _enum(Kind),
+    "stage": _STAGE,
+    "owner": _bounded(MAX_PERSON_CHARS, nullable=True),
+    "owner_is_person": _simple(_flag),
+    "moment_of_truth": _simple(_flag),
+    "active": _simple(_flag),
+    "retired_at": _nullable(_INSTANT),
+    "created_at": _nullable(_INSTANT),
+    "notes": _many(_NOTE, lambda values: MapNote(**values), MAX_HISTORY),
 }
 _CUSTOMER = {
     "slug": _bounded(MAX_SLUG_CHARS),
@@ -305,17 +347,24 @@ def write_json(
     customers: Mapping[int | None, Customer],
     batches: Iterable[list[Touchpoint]],
     out: TextIO,
+    entries: Sequence[MapEntry] = (),
+    stages: tuple[str, ...] = (),
 ) -> int:
-    """One customer or touchpoint per line."""
+    """One customer, map entry or touchpoint per line."""
     head = {"format": FORMAT_NAME, "version": FORMAT_VERSION}
     out.write(_dumps(head)[:-1] + ',\n"team": ')
-    out.write(_dumps({"id": team.id, **_dump(team, _TEAM)}) + ',\n"customers": [')
+    out.write(_dumps({"id": team.id, **_dump(team, _TEAM)}) + ',\n"stages": ')
+    out.write(_dumps(list(stages)) + ',\n"map": [')
+    out.write(",".join(f"\n{_dumps(_dump(e, _MAP_ENTRY))}" for e in entries))
+    out.write('\n],\n"customers": [')
     out.write(",".join(f"\n{_dumps(_dump(c, _CUSTOMER))}" for c in customers.values()))
     out.write('\n],\n"touchpoints": [')
+    names = {e.id: e.name for e in entries}
     count = 0
     for batch in batches:
         for t in batch:
             record = {"customer": customers[t.customer_id].slug, **_dump(t, _TOUCHPOINT)}
+            record["map_entry"] = names.get(t.map_entry_id)
             out.write((",\n" if count else "\n") + _dumps(record))
             count += 1
     out.write("\n]}\n")
@@ -351,6 +400,10 @@ def read_json(text: str, team_id: str) -> Plan:
             if team[name] is None:
                 del team[name]
     plan.team = Team(id=team_id, **team) if team else None
+    version = document.get("version")
+    if version != 1 and ("map" in document or "stages" in document):
+        _read_map(document, team_id, plan)  # without them (version 1): the team's own
+    names = {map_key(e.name) for e in plan.map or ()}
     for n, raw in enumerate(_list(document, "customers", problems)):
         values = _load(raw, _CUSTOMER, f"customers[{n}]", problems)
         if values is None:
@@ -360,13 +413,23 @@ def read_json(text: str, team_id: str) -> Plan:
             problems.append(Problem(f"customers[{n}]", "slug", "must be a unique slug"))
         plan.customers[customer.slug] = customer
     for n, raw in enumerate(_list(document, "touchpoints", problems)):
+        if isinstance(raw, dict):  # version 1 came before NPS and contacts; both optional
+            raw = {"promoter": None, "contacts": [], **raw}
         values = _load(raw, _TOUCHPOINT, f"touchpoints[{n}]", problems)
         slug = raw.get("customer") if isinstance(raw, dict) else None
         if not isinstance(slug, str) or slug not in plan.customers:
             message = f"“{slug}” is not the slug of a customer in the document"
             problems.append(Problem(f"touchpoints[{n}]", "customer", message))
         elif values is not None:
-            plan.touchpoints.append(Planned(slug, Touchpoint(team_id, 0, **values)))
+            entry = raw.get("map_entry")
+            if entry is not None and (not isinstance(entry, str) or map_key(entry) not in names):
+                message = f"“{entry}” is not the name of an entry in the document's map"
+                problems.append(Problem(f"touchpoints[{n}]", "map_entry", message))
+                continue
+            touchpoint = Touchpoint(team_id, 0, **values)
+            if version == 1 and touchpoint.effort is not None:
+                touchpoint.effort = 8 - touchpoint.effort  # 1 was very easy there
+            plan.touchpoints.append(Planned(slug, touchpoint, entry))
     return plan
 
 
@@ -378,12 +441,35 @@ def _bounded_int(digits: str) -> int:
     return int(digits)
 
 
+def _read_map(document: Mapping[str, Any], team_id: str, plan: Plan) -> None:
+    problems = plan.problems
+    raw_stages = document.get("stages", [])
+    if not isinstance(raw_stages, list):
+        problems.append(Problem("stages", "", "must be a list of journey stages"))
+    else:
+        try:
+            plan.stages = tuple(_stage(s) for s in raw_stages)
+        except ValueError as exc:
+            problems.append(Problem("stages", "", str(exc)))
+    plan.map = []
+    seen: set[str] = set()
+    for n, raw in enumerate(_list(document, "map", problems)):
+        values = _load(raw, _MAP_ENTRY, f"map[{n}]", problems)
+        if values is None:
+            continue
+        entry = MapEntry(team_id=team_id, **values)
+        if map_key(entry.name) in seen or not map_key(entry.name):
+            problems.append(Problem(f"map[{n}]", "name", "must be a unique, non-blank name"))
+        seen.add(map_key(entry.name))
+        plan.map.append(entry)
+
+
 def _is_export(document: Any, problems: list[Problem]) -> bool:
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         message = f'not a Touchpoint export (it has no "format": "{FORMAT_NAME}")'
         problems.append(Problem("document", "format", message))
         return False
-    if document.get("version") != FORMAT_VERSION:
+    if document.get("version") not in READABLE_VERSIONS:
         message = (
             f"version {document.get('version')} is not one this Touchpoint reads "
             f"({FORMAT_VERSION}); a newer Touchpoint may read it"

@@ -8,10 +8,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.core.errors import UserError
-from bot.core.model import Customer, Promise, Team, Touchpoint
+from bot.core.model import Customer, MapEntry, Promise, Team, Touchpoint
 
 FORMAT_NAME = "touchpoint-export"
-FORMAT_VERSION = 1
+# Version 2 added the touchpoint map, NPS and contacts, and turned CES around (7 is very
+# easy now): a version 1 document is still read, each effort score e becoming 8 - e.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 CSV_COLUMNS = (
     "customer",
     "date",
@@ -26,6 +29,9 @@ CSV_COLUMNS = (
     "stage",
     "csat",
     "ces",
+    "nps",
+    "touchpoint",
+    "contacts",
 )
 DEFAULT_AUTHOR = "import"
 
@@ -129,6 +135,7 @@ def report_lines(report: ImportReport) -> list[str]:
 class Planned:
     customer: str  # its key in ``Plan.customers``
     touchpoint: Touchpoint  # team and customer ids are set once the customer is known
+    map_entry: str | None = None  # the name of its map entry; the id is set on saving
 
 
 @dataclass
@@ -137,6 +144,8 @@ class Plan:
     customers: dict[str, Customer] = field(default_factory=dict)  # by slug
     touchpoints: list[Planned] = field(default_factory=list)
     team: Team | None = None  # JSON: the document's settings
+    map: list[MapEntry] | None = None  # JSON (version 2): the document's touchpoint map
+    stages: tuple[str, ...] = ()  # ... and its own journey stages
     problems: list[Problem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 

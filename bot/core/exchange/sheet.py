@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.core.catalogue import find_entry
 from bot.core.dates import default_date_order, format_local
 from bot.core.drafts import FormFields, TouchpointDraft
-from bot.core.errors import ParseError
+from bot.core.errors import ParseError, UserError
 from bot.core.exchange.plan import (
     CSV_COLUMNS,
     Format,
@@ -24,6 +25,7 @@ from bot.core.exchange.plan import (
 from bot.core.model import (
     Customer,
     Direction,
+    MapEntry,
     Promise,
     Team,
     Touchpoint,
@@ -38,6 +40,7 @@ def write_csv(
     customers: Mapping[int | None, Customer],
     batches: Iterable[list[Touchpoint]],
     out: TextIO,
+    map_names: Mapping[int | None, str] | None = None,
 ) -> int:
     """With a byte-order mark, so that Excel reads it as UTF-8; times in the team's zone."""
     out.write("\ufeff")
@@ -47,13 +50,15 @@ def write_csv(
     count = 0
     for batch in batches:
         for t in batch:
-            cells = _csv_cells(t, customers[t.customer_id], zone)
+            cells = _csv_cells(t, customers[t.customer_id], zone, map_names or {})
             writer.writerow(_defused(cell) for cell in cells)
             count += 1
     return count
 
 
-def _csv_cells(t: Touchpoint, customer: Customer, zone: ZoneInfo) -> list[str]:
+def _csv_cells(
+    t: Touchpoint, customer: Customer, zone: ZoneInfo, map_names: Mapping[int | None, str]
+) -> list[str]:
     def promises(direction: Direction) -> str:
         return _list_cell([_promise_cell(p, zone) for p in t.promises if p.direction is direction])
 
@@ -68,9 +73,12 @@ def _csv_cells(t: Touchpoint, customer: Customer, zone: ZoneInfo) -> list[str]:
         t.difference or "",
         t.notes,
         t.author,
-        t.stage.value if t.stage else "",
+        t.stage or "",
         "" if t.satisfaction is None else str(t.satisfaction),
         "" if t.effort is None else str(t.effort),
+        "" if t.promoter is None else str(t.promoter),
+        map_names.get(t.map_entry_id, ""),
+        _list_cell([str(c) for c in t.contacts]),
     ]
 
 
@@ -161,8 +169,16 @@ class Sheet:
     old sheet does not set off a burst of late reminders.
     """
 
-    def __init__(self, team: Team, author: str, now: datetime) -> None:
+    def __init__(
+        self,
+        team: Team,
+        author: str,
+        now: datetime,
+        entries: list[MapEntry] | None = None,
+        stages: tuple[str, ...] = (),
+    ) -> None:
         self.team, self.author, self.now = team, author, now
+        self.entries, self.stages = entries or [], stages
         self.zone = ZoneInfo(team.timezone)
         self.plan = Plan(Format.CSV)
         self.columns: dict[int, str] = {}
@@ -238,11 +254,30 @@ class Sheet:
             self.problem(where, "code", message)
         if draft is None or when is None or len(self.plan.problems) > before:
             return
+        entry = self.map_entry(draft, where)
+        if len(self.plan.problems) > before:
+            return
         author = " ".join(values.get("author", "").split()) or self.author
         touchpoint = self.touchpoint(draft, author, when[0])
+        if entry is not None:
+            touchpoint.kind = draft.kind or entry.channel
+            touchpoint.stage = draft.stage or entry.stage
         key = slugify(name)
         self.plan.customers.setdefault(key, Customer(self.team.id, name, key, created_at=self.now))
-        self.plan.touchpoints.append(Planned(key, touchpoint))
+        self.plan.touchpoints.append(Planned(key, touchpoint, entry.name if entry else None))
+
+    def map_entry(self, draft: TouchpointDraft, where: str) -> MapEntry | None:
+        """The row's map entry (it must be on the team's map), checking its stage too."""
+        entry = None
+        if draft.map_entry:
+            try:
+                entry = find_entry(self.entries, draft.map_entry, for_recording=True)
+            except UserError as exc:
+                self.problem(where, "touchpoint", exc.message)
+        if draft.stage and self.stages and draft.stage not in self.stages:
+            message = f"“{draft.stage}” is not one of the team's stages: {', '.join(self.stages)}"
+            self.problem(where, "stage", message)
+        return entry
 
     def when(self, text: str, where: str) -> tuple[datetime, datetime] | None:
         """(when the row happened, the ``now`` its promises are read from), aware UTC.
@@ -306,6 +341,9 @@ class Sheet:
             stage=get("stage", ""),
             satisfaction=get("satisfaction", ""),
             effort=get("effort", ""),
+            promoter=get("promoter", ""),
+            map_entry=get("map_entry", ""),
+            contacts=_items(get("contacts", "")),
         )
         team = self.team
         try:

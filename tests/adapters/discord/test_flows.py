@@ -73,6 +73,7 @@ def test_the_bot_asks_only_for_non_privileged_intents_and_syncs_its_commands(
                 "digest",
                 "stats",
                 "calendar",
+                "map",
                 "config",
                 "text",
                 "help",

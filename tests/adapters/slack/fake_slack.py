@@ -51,6 +51,7 @@ class Fault:
 class FakeSlack:
     tokens: dict[str, str] = field(default_factory=lambda: {"xoxb-T1": "T1"})
     names: dict[str, str] = field(default_factory=dict)
+    admins: set[str] = field(default_factory=set)  # users.info says is_admin for these
     now: Callable[[], float] = time.time
     calls: list[Call] = field(default_factory=list)
     responses: list[dict[str, Any]] = field(default_factory=list)
@@ -332,7 +333,8 @@ class FakeSlack:
     def _users_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         user = str(args["user"])
         name = self.names.get(user, user.lower())
-        return {"ok": True, "user": {"id": user, "name": name, "profile": {"display_name": name}}}
+        found = {"id": user, "name": name, "profile": {"display_name": name}}
+        return {"ok": True, "user": {**found, "is_admin": user in self.admins}}
 
     def _apps_connections_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         if not (token or "").startswith("xapp-"):

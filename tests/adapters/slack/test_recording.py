@@ -41,6 +41,12 @@ async def test_the_modal_opens_prefilled_with_the_customer_kind_codes_and_owner(
             "difference",
             "notes",
             "owner",
+            "map_entry",
+            "stage",
+            "contacts",
+            "satisfaction",
+            "promoter",
+            "effort",
         ]
         assert blocks["customer"]["element"]["initial_value"] == "acme corp"
         assert blocks["kind"]["element"]["initial_option"]["value"] == "video"
