@@ -112,14 +112,21 @@ class SqlCustomerRepository:
             .group_by(hits.c.customer_id)
             .subquery()
         )
+        # Typed letters or digits are matched against slugs, and a name with no ASCII
+        # spelling has a coded slug ("440-43e-..."): its digits mean nothing to a search, so
+        # a customer found only through one is dropped. Fetch more to fill ``limit`` anyway.
+        fetch = limit if slug is None else limit * 4
         rows = self._session.scalars(
             select(CustomerRow)
             .join(best, best.c.customer_id == CustomerRow.id)
             .where(CustomerRow.team_id == team_id)
             .order_by(best.c.rank, func.lower(CustomerRow.name), CustomerRow.id)
-            .limit(limit)
+            .limit(fetch)
         ).all()
-        return self._with_aliases(team_id, rows)
+        found = self._with_aliases(team_id, rows)
+        if slug is not None:
+            found = [c for c in found if _has_spelled_name(c)]
+        return found[:limit]
 
     def add(self, customer: Customer) -> Customer:
         aliases = _aliases_by_slug(customer)
@@ -283,6 +290,11 @@ def _aliases_by_slug(customer: Customer) -> dict[str, str]:
     for alias in customer.aliases:
         aliases.setdefault(slugify(alias), alias)
     return aliases
+
+
+def _has_spelled_name(customer: Customer) -> bool:
+    """Whether the customer's name or an alias has a slug that spells it (not only codes)."""
+    return any(has_ascii_slug(n) for n in (customer.name, *customer.aliases))
 
 
 def _searchable_slug(text: str) -> str | None:

@@ -83,3 +83,18 @@ def test_upgrading_lengthens_a_slug_that_was_cut(empty_db_url: str) -> None:
         assert found is not None and found.name == HEAD_OFFICE
         assert uow.customers.by_slug("t", slugify(OSAKA_BRANCH)) is None
     engine.dispose()
+
+
+def test_digits_typed_in_a_search_do_not_find_a_name_through_its_coded_slug(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    seed.customer("t1", "Ромашка")  # slug 440-43e-43c-...
+    seed.customer("t1", "Store 440")
+
+    with uow_factory() as uow:
+        by_digits = [c.name for c in uow.customers.search("t1", "440")]
+        by_letters = [c.name for c in uow.customers.search("t1", "Ром")]
+
+    assert by_digits == ["Store 440"]
+    assert by_letters == ["Ромашка"]
