@@ -10,12 +10,16 @@ process died) is looked up on the platform by its key before it is ever sent aga
 from __future__ import annotations
 
 import enum
+import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.core.model import Team
 from bot.core.replies import Reply
+
+log = logging.getLogger(__name__)
 
 
 class DeliveryKind(enum.StrEnum):
@@ -133,6 +137,22 @@ def direct_channel(user: str) -> str:
 def direct_recipient(channel: str) -> str | None:
     """The user a direct-message channel is for; None for a team channel."""
     return channel.removeprefix(DIRECT) if channel.startswith(DIRECT) else None
+
+
+async def send_or_fall_back(
+    message: Outgoing, send_to: Callable[[Outgoing, str], Awaitable[str]]
+) -> str:
+    """Send ``message`` with ``send_to(message, channel)``; a direct message refused for good
+    goes to the team channel instead, so its owner still gets the reminder rather than none."""
+    try:
+        return await send_to(message, message.channel)
+    except DeliveryFailed as exc:
+        fallback = message.team.channel
+        if direct_recipient(message.channel) is None or not exc.permanent or not fallback:
+            raise
+        log.warning("%s: no direct message possible (%s); posting in the team channel",
+                    message.key, exc)  # fmt: skip
+        return await send_to(message, fallback)
 
 
 def notice_key(team_id: str, what: str, target: int, sequence: int) -> str:

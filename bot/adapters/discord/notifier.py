@@ -35,7 +35,7 @@ from bot.adapters.discord.render import (
     line_text,
     render,
 )
-from bot.core.delivery import DeliveryFailed, Outgoing, direct_recipient
+from bot.core.delivery import DeliveryFailed, Outgoing, direct_recipient, send_or_fall_back
 from bot.core.model import Team
 from bot.core.replies import Reply
 
@@ -184,17 +184,7 @@ class DiscordNotifier:
         return self._client.get_partial_messageable(direct.id)
 
     async def send(self, message: Outgoing) -> str:
-        try:
-            return await self._send(message, message.channel)
-        except DeliveryFailed as exc:
-            fallback = message.team.channel
-            if direct_recipient(message.channel) is None or not exc.permanent or not fallback:
-                raise
-            # Someone who takes no direct messages from server members still gets their
-            # reminder: in the team channel, rather than not at all.
-            log.warning("%s: no direct message possible (%s); posting in the team channel",
-                        message.key, exc)  # fmt: skip
-            return await self._send(message, fallback)
+        return await send_or_fall_back(message, self._send)
 
     async def _send(self, message: Outgoing, to: str) -> str:
         channel = await self._destination(to)

@@ -25,7 +25,7 @@ from bot.adapters.slack.directory import Directory
 from bot.adapters.slack.failures import delivery_call, delivery_failed, slack_error
 from bot.adapters.slack.inbound import message_ref, parse_ref, workspace_of
 from bot.adapters.slack.installations import WorkspaceClients
-from bot.core.delivery import DeliveryFailed, Outgoing, direct_recipient
+from bot.core.delivery import DeliveryFailed, Outgoing, direct_recipient, send_or_fall_back
 from bot.core.model import Team
 from bot.core.replies import Image, Reply
 
@@ -133,17 +133,7 @@ class SlackNotifier:
         return known
 
     async def send(self, message: Outgoing) -> str:
-        try:
-            return await self._send(message, message.channel)
-        except DeliveryFailed as exc:
-            fallback = message.team.channel
-            if direct_recipient(message.channel) is None or not exc.permanent or not fallback:
-                raise
-            # A person the bot cannot write to directly still gets their reminder: in the
-            # team channel, rather than not at all.
-            log.warning("%s: no direct message possible (%s); posting in the team channel",
-                        message.key, exc)  # fmt: skip
-            return await self._send(message, fallback)
+        return await send_or_fall_back(message, self._send)
 
     async def _send(self, message: Outgoing, to: str) -> str:
         workspace = workspace_of(message.team.id)
