@@ -16,6 +16,7 @@ from bot.core import (
     calendar,
     content,
     corrections,
+    customers,
     duplicates,
     editing,
     items,
@@ -246,7 +247,7 @@ class Commands:
             customer = unquoted(customer)
             if not customer:
                 raise UserError("Name the customer: `/touchpoint acme`.")
-            services.check_new_customer_name(customer)
+            customers.check_new_customer_name(customer)
             return OpenForm(customer=customer, kind=kind)
         recorded = services.record_quick_entry(
             ctx.team_id, ctx.user_id, text, uow=self._uow(), clock=self._clock

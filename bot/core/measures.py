@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.customers import find_customer
 from bot.core.model import (
     EFFORT_RANGE,
     SATISFACTION_RANGE,
@@ -35,7 +36,7 @@ from bot.core.model import (
     Team,
 )
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.services import find_customer, load_team
+from bot.core.services import load_team
 from bot.core.values import (
     DifferenceCount,
     NetPromoter,

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.core.customers import MAX_CUSTOMER_SEARCH, find_customer
 from bot.core.errors import UserError
 from bot.core.model import (
     Challenge,
@@ -22,7 +23,7 @@ from bot.core.model import (
 )
 from bot.core.parsing import clean_text
 from bot.core.ports import Clock, UnitOfWork, Window
-from bot.core.services import MAX_CUSTOMER_SEARCH, find_customer, load_team
+from bot.core.services import load_team
 
 T = TypeVar("T")
 

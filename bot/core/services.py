@@ -4,18 +4,15 @@ commits: either everything an action implies is saved, or nothing is.
 
 from __future__ import annotations
 
-import difflib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from bot.core.catalogue import find_entry, seed_default_map, team_stages
+from bot.core.customers import MAX_CUSTOMER_NAME, find_customer, resolve_or_create_customer
 from bot.core.delivery import Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, TouchpointDraft
 from bot.core.duplicates import Repeat, open_items_of, repeats
 from bot.core.errors import (
-    AmbiguousCustomer,
-    Candidate,
     FieldError,
     NotFound,
     ParseError,
@@ -31,7 +28,6 @@ from bot.core.model import (
     Promise,
     Team,
     Touchpoint,
-    has_ascii_slug,
     slugify,
 )
 from bot.core.parsing import (
@@ -49,10 +45,6 @@ from bot.core.team_settings import (
 )
 from bot.core.workdays import keep_by
 
-MAX_CUSTOMER_NAME = 80
-# Longer than any name or alias can be: a longer search cannot match, so it is not run
-# (SQLite refuses LIKE patterns over 50,000 bytes).
-MAX_CUSTOMER_SEARCH = 200
 # Ids are 32-bit integers in the database; a bigger number names nothing (PostgreSQL
 # would refuse to compare it).
 MAX_ID = 2**31 - 1
@@ -196,113 +188,6 @@ def set_reminder_route(team_id: str, user: str, value: str, *, uow: UnitOfWork) 
 
 
 # -- customers -------------------------------------------------------------------------
-
-
-def find_customer(uow: UnitOfWork, team_id: str, text: str) -> Customer:
-    """An existing customer by name, slug or alias; a clear error (with suggestions) if not."""
-    name = clean_text(text).strip().lstrip("+").strip()
-    if not name:
-        raise UserError("Name the customer, e.g. `/touchpoint show acme`.")
-    if len(name) > MAX_CUSTOMER_SEARCH:
-        too_long = f"names have at most {MAX_CUSTOMER_NAME} characters"
-        raise NotFound(f"No customer is called “{name[:60]}…”: {too_long}.")
-    customer = uow.customers.by_slug(team_id, slugify(name))
-    if customer is not None:
-        return customer
-    candidates = near_misses(uow, team_id, name)
-    hint = f" Did you mean {', '.join(f'“{c.name}”' for c in candidates)}?" if candidates else ""
-    raise NotFound(f"No customer is called “{name}”.{hint}")
-
-
-def customer_name_too_long(name: str) -> str:
-    """The one message for an over-long name, whichever way it was typed."""
-    return (
-        f"A customer name can have at most {MAX_CUSTOMER_NAME} characters; "
-        f"“{name[:40].rstrip()}…” has {len(name)}. Use a shorter name: "
-        "`/touchpoint alias` can give it another one later."
-    )
-
-
-def check_new_customer_name(text: str) -> None:
-    """Refuse a name over the limit before a form opens for it. A leading "+" (insist on
-    a new customer) is not part of the name."""
-    name = " ".join(clean_text(text).strip().lstrip("+").split())
-    if len(name) > MAX_CUSTOMER_NAME:
-        raise UserError(customer_name_too_long(name))
-
-
-def resolve_or_create_customer(
-    uow: UnitOfWork, team_id: str, text: str, now: datetime
-) -> tuple[Customer, bool]:
-    """The customer the user meant, creating a new one for a new name. A near miss of an
-    existing name asks instead ("acme" when only "Acme Corp" exists); "+acme" insists."""
-    force = text.strip().startswith("+")
-    name = " ".join(text.strip().lstrip("+").split())
-    if not name:
-        raise ParseError(
-            [FieldError("customer", "Name the customer first, e.g. `acme call | ...`.")]
-        )
-    if len(name) > MAX_CUSTOMER_NAME:
-        raise ParseError([FieldError("customer", customer_name_too_long(name))])
-    slug = slugify(name)
-    existing = uow.customers.by_slug(team_id, slug)
-    if existing is not None:
-        return existing, False
-    if not force:
-        candidates = near_misses(uow, team_id, name)
-        if candidates:
-            raise AmbiguousCustomer(name, [Candidate(c.id or 0, c.name) for c in candidates])
-    try:
-        customer = uow.customers.add(
-            Customer(team_id=team_id, name=name, slug=slug, created_at=now)
-        )
-    except UserError:
-        # Created since we looked, by another instance (two people typed "+acme" at the
-        # same moment): that customer is the one meant.
-        existing = uow.customers.by_slug(team_id, slug)
-        if existing is None:
-            raise
-        return existing, False
-    return customer, True
-
-
-def near_misses(uow: UnitOfWork, team_id: str, name: str, limit: int = 3) -> list[Customer]:
-    """Existing customers the name probably means: one name starts the other, or a typo."""
-    found: dict[int, Customer] = {}
-    words = [w for w in name.lower().split() if len(w) >= 3]
-    for probe in [name, *words[:2]]:
-        for customer in uow.customers.search(team_id, probe, limit=limit * 2):
-            if customer.id is not None and _similar(name, customer):
-                found.setdefault(customer.id, customer)
-    # A slug's first letters find "acme" for "acm"; a coded slug's first digits would only
-    # find unrelated names whose codes share them.
-    if len(found) < limit and has_ascii_slug(name):
-        wanted = slugify(name)
-        for customer in uow.customers.search(team_id, wanted[:3], limit=50):
-            if customer.id is not None and _similar(name, customer):
-                found.setdefault(customer.id, customer)
-    return list(found.values())[:limit]
-
-
-def _similar(name: str, customer: Customer) -> bool:
-    """ "acme" ~ "Acme Corp" (one name starts the other), "acme" ~ "acmee" (a typo); but not
-    "customer 1" ~ "customer 2" (names that differ only in their numbers are distinct)."""
-    a, b = slugify(name), customer.slug
-    if a == b:
-        return True
-    if not (has_ascii_slug(name) and has_ascii_slug(customer.name)):
-        # Coded slugs compare code points, not letters: compare the names themselves.
-        mine, theirs = " ".join(name.lower().split()), " ".join(customer.name.lower().split())
-        if mine.startswith(theirs) or theirs.startswith(mine):
-            return True
-        return difflib.SequenceMatcher(None, mine, theirs).ratio() >= 0.8
-    words_a, words_b = a.split("-"), b.split("-")
-    shorter, longer = sorted((words_a, words_b), key=len)
-    if longer[: len(shorter)] == shorter:
-        return True
-    if re.sub(r"\d", "", a) == re.sub(r"\d", "", b):
-        return False
-    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.8
 
 
 def add_alias(team_id: str, customer_text: str, alias: str, *, uow: UnitOfWork) -> Customer:

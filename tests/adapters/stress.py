@@ -10,9 +10,10 @@ from collections.abc import Callable
 
 from bot.core import services
 from bot.core.clock import ManualClock
+from bot.core.customers import MAX_CUSTOMER_NAME
 from bot.core.model import MAX_ITEM_CHARS
 from bot.core.ports import UnitOfWork
-from bot.core.services import MAX_CUSTOMER_NAME, TeamDefaults
+from bot.core.services import TeamDefaults
 
 CUSTOMERS = 32
 BIG = 50  # items in each list of customer 0's touchpoint (the most a list takes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from bot.core import queries, services
+from bot.core import customers, queries, services
 from bot.core.clock import ManualClock
 from bot.core.errors import AmbiguousCustomer, NotFound
 from bot.core.model import slugify
@@ -57,7 +57,7 @@ def test_a_short_cyrillic_prefix_suggests_only_names_it_begins(
         )
     assert [c.name for c in asked.value.candidates] == ["Ромашка"]
     with uow_factory() as uow, pytest.raises(NotFound) as missing:
-        services.find_customer(uow, "t1", "Жук")  # 436-443-43a: no name begins so
+        customers.find_customer(uow, "t1", "Жук")  # 436-443-43a: no name begins so
     assert "Did you mean" not in str(missing.value)
 
 

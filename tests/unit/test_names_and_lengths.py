@@ -8,9 +8,10 @@ import pytest
 
 from bot.core.clock import ManualClock
 from bot.core.commands import Commands, Context, OpenForm
+from bot.core.customers import MAX_CUSTOMER_NAME
 from bot.core.parsing import MAX_ENTRY_CHARS
 from bot.core.replies import Reply
-from bot.core.services import MAX_CUSTOMER_NAME, TeamDefaults
+from bot.core.services import TeamDefaults
 from tests.fakes import FakeStore, FakeUnitOfWork
 
 NOW = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ from bot.adapters.discord.messages import settled_in_place
 from bot.adapters.discord.notifier import message_ref
 from bot.adapters.discord.render import render
 from bot.adapters.discord.respond import edit_in_place, in_time, report_bug, send, send_reply
-from bot.core import content, custom_ids, map_content, queries, services
+from bot.core import content, custom_ids, customers, map_content, queries
 from bot.core.commands import Context
 from bot.core.custom_ids import CHALLENGE_VERBS, ButtonId, Verb, hash_matches
 from bot.core.delivery import Notifier
@@ -461,7 +461,7 @@ def _customer_problem(name: str) -> Reply | None:
     if not name.lstrip("+").strip():
         return message("Name the customer", "Give the customer's name.", kind=ReplyKind.ERROR)
     try:
-        services.check_new_customer_name(name)
+        customers.check_new_customer_name(name)
     except UserError as exc:
         return content.error_reply(exc)
     return None

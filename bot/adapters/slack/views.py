@@ -12,8 +12,8 @@ from typing import Any
 from bot.adapters.slack import limits
 from bot.adapters.slack.inbound import Metadata
 from bot.adapters.slack.render import Block, plain
+from bot.core.customers import MAX_CUSTOMER_NAME
 from bot.core.model import Kind
-from bot.core.services import MAX_CUSTOMER_NAME
 
 RECORD_CALLBACK = "tp_record"
 PASS_ON_CALLBACK = "tp_pass_on"  # noqa: S105 - a callback id, not a password

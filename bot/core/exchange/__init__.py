@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import TextIO
 
 from bot.core.catalogue import seed_default_map, team_stages
+from bot.core.customers import near_misses
 from bot.core.errors import NotFound, UserError
 from bot.core.exchange.json_codec import read_json, write_json
 from bot.core.exchange.plan import (
@@ -48,7 +49,6 @@ from bot.core.exchange.plan import (
 from bot.core.exchange.sheet import Sheet, write_csv
 from bot.core.model import Challenge, Customer, Promise, Team, Touchpoint, map_key, slugify
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.services import near_misses
 from bot.core.workdays import keep_by
 
 __all__ = [

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Any, TextIO
 
+from bot.core.customers import MAX_CUSTOMER_NAME
 from bot.core.dates import DATE_ORDERS
 from bot.core.errors import UserError
 from bot.core.exchange.plan import (
@@ -47,7 +48,6 @@ from bot.core.model import (
     slugify,
     stage_key,
 )
-from bot.core.services import MAX_CUSTOMER_NAME
 from bot.core.team_settings import (
     MAX_AREA_CHARS,
     MAX_CHANNEL_CHARS,

@@ -11,6 +11,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from bot.core.catalogue import find_entry
+from bot.core.customers import MAX_CUSTOMER_NAME
 from bot.core.dates import default_date_order, format_local
 from bot.core.drafts import FormFields, TouchpointDraft
 from bot.core.errors import ParseError, UserError
@@ -32,7 +33,6 @@ from bot.core.model import (
     slugify,
 )
 from bot.core.parsing import LABELS, parse_form
-from bot.core.services import MAX_CUSTOMER_NAME
 
 
 def write_csv(

@@ -7,7 +7,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.adapters.discord import forms
-from bot.core.services import MAX_CUSTOMER_NAME
+from bot.core.customers import MAX_CUSTOMER_NAME
 
 from .fake_discord import TOKEN
 from .world import SAM, run, running

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import limits, messages, render
-from bot.core.services import MAX_CUSTOMER_NAME
+from bot.core.customers import MAX_CUSTOMER_NAME
 
 from .fake_slack import FakeSlack
 from .rig import slack_rig
