@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.core.entry_labels import clean_text
 from bot.core.errors import UserError
 from bot.core.model import (
     Challenge,
@@ -20,7 +21,6 @@ from bot.core.model import (
     Team,
     Touchpoint,
 )
-from bot.core.parsing import clean_text
 from bot.core.ports import Clock, UnitOfWork, Window
 from bot.core.services import MAX_CUSTOMER_SEARCH, find_customer, load_team
 

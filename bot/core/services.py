@@ -13,6 +13,7 @@ from bot.core.catalogue import find_entry, seed_default_map, team_stages
 from bot.core.delivery import Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, TouchpointDraft
 from bot.core.duplicates import Repeat, open_items_of, repeats
+from bot.core.entry_labels import clean_text
 from bot.core.errors import (
     AmbiguousCustomer,
     Candidate,
@@ -35,7 +36,6 @@ from bot.core.model import (
     slugify,
 )
 from bot.core.parsing import (
-    clean_text,
     parse_due,
     parse_form,
     parse_quick_entry,
