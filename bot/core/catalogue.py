@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.entry_labels import clean_text
 from bot.core.errors import NotFound, UserError
 from bot.core.model import JourneyStage, Kind, MapEntry, map_key
-from bot.core.parsing import clean_text
 from bot.core.ports import UnitOfWork
 
 MAX_MAP_NAME = 60

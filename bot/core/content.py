@@ -14,6 +14,7 @@ from bot.core.custom_ids import Verb
 from bot.core.dates import default_date_order
 from bot.core.duplicates import Linked
 from bot.core.editing import Editable, Edited
+from bot.core.entry_labels import LABEL_HELP
 from bot.core.errors import UserError
 from bot.core.model import (
     WEEKDAYS,
@@ -27,7 +28,6 @@ from bot.core.model import (
     Team,
     Touchpoint,
 )
-from bot.core.parsing import LABEL_HELP
 from bot.core.queries import ChallengeList, Digest, PromiseList, local_day_bounds
 from bot.core.refs import challenge_ref, promise_ref, touchpoint_ref
 from bot.core.replies import (

@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.core.customers import MAX_CUSTOMER_SEARCH, find_customer
+from bot.core.entry_labels import clean_text
 from bot.core.errors import UserError
 from bot.core.model import (
     Challenge,
@@ -21,7 +22,6 @@ from bot.core.model import (
     Team,
     Touchpoint,
 )
-from bot.core.parsing import clean_text
 from bot.core.ports import Clock, UnitOfWork, Window
 from bot.core.services import load_team
 

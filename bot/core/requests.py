@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from bot.core import calendar
+from bot.core.entry_labels import clean_text
 from bot.core.measures import PERSON_WORDS, TEAM_WORDS
 from bot.core.model import Direction, Kind
-from bot.core.parsing import clean_text, reads_as_entry
+from bot.core.parsing import reads_as_entry
 from bot.core.refs import parse_ref
 from bot.core.values import Grouping
 

@@ -12,6 +12,7 @@ from bot.core.customers import MAX_CUSTOMER_NAME, find_customer, resolve_or_crea
 from bot.core.delivery import Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, TouchpointDraft
 from bot.core.duplicates import Repeat, open_items_of, repeats
+from bot.core.entry_labels import clean_text
 from bot.core.errors import (
     FieldError,
     NotFound,
@@ -31,7 +32,6 @@ from bot.core.model import (
     slugify,
 )
 from bot.core.parsing import (
-    clean_text,
     parse_due,
     parse_form,
     parse_quick_entry,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.core.catalogue import MAX_MAP_NAME, find_entry, team_stages
+from bot.core.entry_labels import clean_text
 from bot.core.errors import UserError
 from bot.core.model import (
     MAX_ITEM_CHARS,
@@ -30,7 +31,6 @@ from bot.core.model import (
     parse_kind,
     stage_key,
 )
-from bot.core.parsing import clean_text
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.services import load_team
 from bot.core.team_settings import MENTION

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time
 import pytest
 
 from bot.core.drafts import FormFields, PromiseDraft, QuickEntry, TouchpointDraft
+from bot.core.entry_labels import LABELS
 from bot.core.errors import FieldError, ParseError
 from bot.core.model import (
     MAX_ITEM_CHARS,
@@ -16,7 +17,7 @@ from bot.core.model import (
     JourneyStage,
     Kind,
 )
-from bot.core.parsing import LABELS, parse_form, parse_quick_entry
+from bot.core.parsing import parse_form, parse_quick_entry
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # Wednesday, London on GMT
 TZ = "Europe/London"

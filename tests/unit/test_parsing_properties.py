@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.core.drafts import FormFields, PromiseDraft, QuickEntry, TouchpointDraft
+from bot.core.entry_labels import LABELS
 from bot.core.errors import ParseError
 from bot.core.model import MAX_DIFFERENCE_WORDS, MAX_ITEM_CHARS
-from bot.core.parsing import LABELS, MAX_ENTRY_CHARS, parse_due, parse_form, parse_quick_entry
+from bot.core.parsing import MAX_ENTRY_CHARS, parse_due, parse_form, parse_quick_entry
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)
 SETTINGS = settings(max_examples=300, deadline=None)

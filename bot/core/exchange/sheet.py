@@ -14,6 +14,7 @@ from bot.core.catalogue import find_entry
 from bot.core.customers import MAX_CUSTOMER_NAME
 from bot.core.dates import default_date_order, format_local
 from bot.core.drafts import FormFields, TouchpointDraft
+from bot.core.entry_labels import LABELS
 from bot.core.errors import ParseError, UserError
 from bot.core.exchange.plan import (
     CSV_COLUMNS,
@@ -32,7 +33,7 @@ from bot.core.model import (
     Touchpoint,
     slugify,
 )
-from bot.core.parsing import LABELS, parse_form
+from bot.core.parsing import parse_form
 
 
 def write_csv(
