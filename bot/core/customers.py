@@ -8,6 +8,7 @@ import difflib
 import re
 from datetime import datetime
 
+from bot.core.entry_labels import clean_text
 from bot.core.errors import (
     AmbiguousCustomer,
     Candidate,
@@ -17,7 +18,6 @@ from bot.core.errors import (
     UserError,
 )
 from bot.core.model import Customer, has_ascii_slug, slugify
-from bot.core.parsing import clean_text
 from bot.core.ports import UnitOfWork
 
 MAX_CUSTOMER_NAME = 80
