@@ -16,10 +16,11 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from bot.core.model import Challenge, Promise, Touchpoint
+from bot.storage.challenges import SqlChallengeRepository
 from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import to_touchpoint, touchpoint_values
 from bot.storage.orm import ChallengeRow, PromiseRow, TouchpointRow, table_of
-from bot.storage.repositories import SqlChallengeRepository, SqlPromiseRepository
+from bot.storage.promises import SqlPromiseRepository
 from bot.storage.sqlhelpers import chunks
 from bot.storage.touchmap import insert_contacts, load_contacts
 

@@ -22,18 +22,15 @@ from bot.core.ports import (
     TouchpointRepository,
 )
 from bot.storage.calendar_feeds import SqlCalendarFeedRepository
+from bot.storage.challenges import SqlChallengeRepository
+from bot.storage.customers import SqlCustomerRepository
+from bot.storage.deliveries import SqlDeliveryRepository
 from bot.storage.exchange import SqlExchangeRepository
 from bot.storage.history import HistoryLedger
 from bot.storage.measures import SqlMeasuresRepository
 from bot.storage.processed_events import SqlProcessedEventRepository
-from bot.storage.repositories import (
-    SqlChallengeRepository,
-    SqlCustomerRepository,
-    SqlDeliveryRepository,
-    SqlPromiseRepository,
-    SqlTeamRepository,
-    SqlTouchpointRepository,
-)
+from bot.storage.promises import SqlPromiseRepository
+from bot.storage.repositories import SqlTeamRepository, SqlTouchpointRepository
 from bot.storage.touchmap import SqlMapRepository
 
 if TYPE_CHECKING:
