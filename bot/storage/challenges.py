@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Select, and_, distinct, func, insert, select, update
+from sqlalchemy import Select, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.model import Challenge, ChallengeStatus
 from bot.core.ports import LastChange, Window
-from bot.storage.history import History, HistoryLedger
+from bot.storage.history import History, HistoryLedger, last_change_by
 from bot.storage.mapping import challenge_values, to_challenge
 from bot.storage.orm import ChallengeEventRow, ChallengeRow, table_of
 from bot.storage.sqlhelpers import rowcount
@@ -47,21 +47,11 @@ class SqlChallengeRepository:
 
     def last_change_by(self, team_id: str, actor: str, since: datetime) -> LastChange | None:
         event = ChallengeEventRow
-        mine = and_(ChallengeRow.team_id == team_id, event.actor == actor)
-        latest = self._session.scalar(
-            select(func.max(event.at))
-            .join(ChallengeRow, ChallengeRow.id == event.challenge_id)
-            .where(mine, event.at >= since)
-        )
-        if latest is None:
-            return None
-        ids = self._session.scalars(
-            select(event.challenge_id)
-            .join(ChallengeRow, ChallengeRow.id == event.challenge_id)
-            .where(mine, event.at == latest)
-            .distinct()
-        ).all()
-        return LastChange(latest, tuple(sorted(ids)))
+        return last_change_by(
+            self._session, ChallengeRow.team_id, ChallengeRow.id,
+            event.challenge_id, event.actor, event.at,
+            team_id, actor, since,
+        )  # fmt: skip
 
     def save(self, challenge: Challenge) -> None:
         if challenge.id is None:

@@ -10,12 +10,14 @@ concurrent transaction appended are never mistaken for ours.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, and_, func, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.core.model import Event
+from bot.core.ports import LastChange
 from bot.storage.mapping import event_values
 from bot.storage.orm import ChallengeEventRow, PromiseEventRow, table_of
 from bot.storage.sqlhelpers import CHUNK, chunks
@@ -104,3 +106,33 @@ class History:
             select(func.count()).select_from(self._table).where(self._owner == item_id)
         )
         return int(count or 0)
+
+
+def last_change_by(
+    session: Session,
+    item_team: InstrumentedAttribute[str],
+    item_id: InstrumentedAttribute[int],
+    event_item: InstrumentedAttribute[int],
+    event_actor: InstrumentedAttribute[str],
+    event_at: InstrumentedAttribute[datetime],
+    team_id: str,
+    actor: str,
+    since: datetime,
+) -> LastChange | None:
+    """The newest moment since ``since`` at which ``actor`` changed items of the team, and
+    the items changed then (the change an ``undo`` reverts)."""
+    mine = and_(item_team == team_id, event_actor == actor)
+    latest = session.scalar(
+        select(func.max(event_at))
+        .join(item_id.class_, item_id == event_item)
+        .where(mine, event_at >= since)
+    )
+    if latest is None:
+        return None
+    ids = session.scalars(
+        select(event_item)
+        .join(item_id.class_, item_id == event_item)
+        .where(mine, event_at == latest)
+        .distinct()
+    ).all()
+    return LastChange(latest, tuple(sorted(ids)))

@@ -15,7 +15,6 @@ from typing import cast
 from sqlalchemy import (
     ColumnElement,
     Select,
-    and_,
     bindparam,
     func,
     insert,
@@ -28,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.model import Direction, Promise, PromiseStatus
 from bot.core.ports import LastChange, Window
-from bot.storage.history import History, HistoryLedger
+from bot.storage.history import History, HistoryLedger, last_change_by
 from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import promise_values, to_promise
 from bot.storage.orm import OPEN_PROMISE_SQL, PromiseEventRow, PromiseRow, table_of
@@ -93,21 +92,11 @@ class SqlPromiseRepository:
 
     def last_change_by(self, team_id: str, actor: str, since: datetime) -> LastChange | None:
         event = PromiseEventRow
-        mine = and_(PromiseRow.team_id == team_id, event.actor == actor)
-        latest = self._session.scalar(
-            select(func.max(event.at))
-            .join(PromiseRow, PromiseRow.id == event.promise_id)
-            .where(mine, event.at >= since)
-        )
-        if latest is None:
-            return None
-        ids = self._session.scalars(
-            select(event.promise_id)
-            .join(PromiseRow, PromiseRow.id == event.promise_id)
-            .where(mine, event.at == latest)
-            .distinct()
-        ).all()
-        return LastChange(latest, tuple(sorted(ids)))
+        return last_change_by(
+            self._session, PromiseRow.team_id, PromiseRow.id,
+            event.promise_id, event.actor, event.at,
+            team_id, actor, since,
+        )  # fmt: skip
 
     def save(self, promise: Promise) -> None:
         if promise.id is None:
