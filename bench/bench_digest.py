@@ -3,8 +3,8 @@
 On the generated data set (``bench.dataset``; the big team is in both sizes), on SQLite
 and on PostgreSQL: the digest's data (``queries.digest``: the first items of each list
 with their histories and the counts of the rest, the customers shown, their latest
-differences), its content (``content.digest``, the neutral reply) and both together, which
-is what the reminder engine does before it hands a digest to the platform. The aim is on
+differences), its content (``digest_content.digest``, the neutral reply) and both together,
+which is what the reminder engine does before it hands a digest to the platform. The aim is on
 the sum. Rendering for each platform is reported without an aim. The garbage collector is set as the
 running bot sets it (``bot.__main__.tune_garbage_collector``), and restored afterwards.
 
@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from bench import dataset
 from bench.harness import Figure, percentile
 from bot.__main__ import GC_THRESHOLDS
-from bot.core import content, queries
+from bot.core import digest_content, queries
 from bot.core.clock import ManualClock
 from bot.core.replies import Reply
 from bot.storage.engine import make_engine
@@ -79,7 +79,7 @@ def backend_figures(backend: str, url: str, samples: int, *, render: bool) -> li
             dataset.BIG_TEAM, uow=SqlAlchemyUnitOfWork(session_factory), clock=clock
         )
         t1 = time.perf_counter()
-        reply = content.digest(built)
+        reply = digest_content.digest(built)
         t2 = time.perf_counter()
         assert reply is not None
         rendered = {}

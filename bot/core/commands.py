@@ -17,8 +17,10 @@ from bot.core import (
     content,
     corrections,
     customers,
+    digest_content,
     duplicates,
     editing,
+    help_content,
     items,
     map_content,
     map_measures,
@@ -177,7 +179,7 @@ class Commands:
         self.ensure_team(ctx)
         match request:
             case requests.Help():
-                return content.help_reply()
+                return help_content.help_reply()
             case requests.Show():
                 return self._show(request, ctx)
             case requests.Promises(mine=mine, direction=direction, customer=customer):
@@ -261,14 +263,14 @@ class Commands:
             return None
         if words.is_question(text):
             named = self._customers_named_in(text, ctx)
-            return content.did_you_mean(text, words.question_suggestions(text, named), True)
+            return help_content.did_you_mean(text, words.question_suggestions(text, named), True)
         suggested = words.suggestions(text, requests.VERBS)
         if not suggested:
             return None
         with self._uow() as uow:
             if uow.customers.by_slug(ctx.team_id, slugify(text)) is not None:
                 return None  # a customer really is called that
-        return content.did_you_mean(text, suggested, False)
+        return help_content.did_you_mean(text, suggested, False)
 
     def _customers_named_in(self, text: str, ctx: Context) -> list[str]:
         names: list[str] = []
@@ -321,7 +323,7 @@ class Commands:
 
     def _digest(self, ctx: Context) -> Outcome:
         result = queries.digest(ctx.team_id, uow=self._uow(), clock=self._clock)
-        reply = content.digest(result)
+        reply = digest_content.digest(result)
         if reply is None:
             return Reply("Daily digest", (Section(None, (line("Nothing open today. 🎉"),)),))
         return Reply(reply.title, reply.sections, True, (), reply.kind)
@@ -428,16 +430,16 @@ class Commands:
 
     def _config(self, request: requests.Configure, ctx: Context) -> Outcome:
         if request.setting.lower() in {"help", "?"}:
-            return content.config_help()
+            return help_content.config_help()
         if not request.setting:
             with self._uow() as uow:
                 team = services.load_team(uow, ctx.team_id)
             reasons = outbox.undelivered(ctx.team_id, uow=self._uow(), clock=self._clock)
-            return content.team_settings(team, outbox.undelivered_section(reasons))
+            return help_content.team_settings(team, outbox.undelivered_section(reasons))
         result = services.configure_team(
             ctx.team_id, request.setting, request.value, uow=self._uow(), clock=self._clock
         )
-        return content.configured(result)
+        return help_content.configured(result)
 
     def _map(self, request: requests.TouchpointMap, ctx: Context) -> Outcome:
         if not request.change:
@@ -476,7 +478,7 @@ class Commands:
 
     def _reminders(self, rest: str, ctx: Context) -> Outcome:
         team = services.set_reminder_route(ctx.team_id, ctx.user_id, rest, uow=self._uow())
-        return content.reminder_route(team, ctx.user_id)
+        return help_content.reminder_route(team, ctx.user_id)
 
     def _calendar(self, request: requests.CalendarFeed, ctx: Context) -> Outcome:
         owner = None if request.team else ctx.user_id

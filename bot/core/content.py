@@ -1,34 +1,32 @@
 """What the bot says: use-case results turned into neutral replies.
 
-Adapters only render these; the wording lives here once for every platform.
+Adapters only render these; the wording lives here once for every platform. This module
+holds the shared item lines, confirmations, changes, lists and errors; what the scheduler
+posts (digest, reminders, notices) is in ``digest_content`` and the settings and help in
+``help_content``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.corrections import Found, Undone
 from bot.core.custom_ids import Verb
-from bot.core.dates import default_date_order
 from bot.core.duplicates import Linked
 from bot.core.editing import Editable, Edited
-from bot.core.entry_labels import LABEL_HELP
 from bot.core.errors import UserError
 from bot.core.model import (
-    WEEKDAYS,
     Challenge,
     ChallengeStatus,
     Customer,
     Direction,
-    Kind,
     Promise,
     PromiseStatus,
     Team,
     Touchpoint,
 )
-from bot.core.queries import ChallengeList, Digest, PromiseList, local_day_bounds
+from bot.core.queries import ChallengeList, PromiseList
 from bot.core.refs import challenge_ref, promise_ref, touchpoint_ref
 from bot.core.replies import (
     Action,
@@ -43,7 +41,7 @@ from bot.core.replies import (
     When,
     line,
 )
-from bot.core.services import ChallengeChanged, PromiseChanged, Recorded, TeamConfigured
+from bot.core.services import ChallengeChanged, PromiseChanged, Recorded
 
 COMMAND = "/touchpoint"
 STATUS_WORDS = {
@@ -70,6 +68,10 @@ def age(delta: timedelta) -> str:
     if days < 60:
         return f"{days // 7} weeks"
     return f"{days // 30} months"
+
+
+def plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def promise_actions(promise: Promise) -> tuple[Action, ...]:
@@ -248,24 +250,6 @@ def _touchpoint_measures(tp: Touchpoint) -> str:
     return " · ".join(parts)
 
 
-def passed_on_notice(team: Team, challenge: Challenge, customer: Customer, owner: str) -> Reply:
-    """Tells an area's owner that a challenge was passed on to them."""
-    passed = next((e for e in reversed(challenge.history) if e.action == "passed_on"), None)
-    spans: list[Text | Strong | When | UserRef] = [
-        UserRef(owner),
-        Text(f": {customer.name}'s challenge "),
-        Strong(f"{challenge_ref(challenge.id)} {challenge.text}"),
-        Text(f" was passed on to {challenge.passed_to}"),
-    ]
-    if passed is not None:
-        spans += [Text(" by "), UserRef(passed.actor), Text(" "), When(passed.at, team.timezone)]
-    lines = (Line(tuple(spans), challenge_actions(challenge)[:1]),)
-    title = f"Passed on to {challenge.passed_to}"
-    return Reply(
-        title, (Section(None, lines),), private=False, mentions=(owner,), kind=ReplyKind.NOTICE
-    )
-
-
 def promise_changed(result: PromiseChanged, actor: str) -> Reply:
     p = result.promise
     words = {
@@ -396,7 +380,7 @@ def edited(result: Edited) -> Reply:
 
 def _touchpoint_summary(found: Found) -> str:
     tp = found.touchpoint
-    counts = f"{_count(len(tp.challenges), 'challenge')}, {_count(len(tp.promises), 'promise')}"
+    counts = f"{plural(len(tp.challenges), 'challenge')}, {plural(len(tp.promises), 'promise')}"
     return f"{touchpoint_ref(tp.id)}, a {tp.kind.value} with {found.customer.name} ({counts})"
 
 
@@ -457,369 +441,8 @@ def challenge_list(result: ChallengeList) -> Reply:
     return Reply("Open challenges", (Section(None, lines),), kind=ReplyKind.LIST)
 
 
-# -- digest ---------------------------------------------------------------------------------
-
-
-def digest(result: Digest) -> Reply | None:
-    """The daily digest, or None when there is nothing to say (empty digests are not posted).
-    Each list shows its first items and ends with how many more there are and where."""
-    if result.is_empty():
-        return None
-    team, now, names = result.team, result.now, result.customer_names
-    sections = [
-        Section(
-            heading,
-            (
-                *(
-                    promise_line(p, team, now, names.get(p.customer_id), with_actions=True)
-                    for p in shown.items
-                ),
-                *_more(shown.more, f"{COMMAND} promises"),
-            ),
-        )
-        for heading, shown in (
-            ("Our overdue promises", result.ours_overdue),
-            ("Our promises due today", result.ours_due_today),
-            ("Their promises to follow up", result.theirs_due),
-        )
-        if shown.total
-    ]
-    sections += _owner_sections(result)
-    for entry in result.customers:
-        lines = []
-        if entry.headline:
-            lines.append(line("Biggest difference: ", Strong(entry.headline)))
-        lines += [challenge_line(c, now, with_actions=True) for c in entry.challenges]
-        slug = entry.customer.slug
-        lines += _more(entry.open_total - len(entry.challenges), f"{COMMAND} challenges {slug}")
-        sections.append(Section(f"{entry.customer.name} — open challenges", tuple(lines)))
-    shown = sum(e.open_total for e in result.customers)
-    others = result.customers_with_open - len(result.customers)
-    if others > 0:
-        more = result.open_challenges - shown
-        sections.append(
-            Section(
-                None,
-                (
-                    line(
-                        f"… and {_count(more, 'more open challenge')} at "
-                        f"{_count(others, 'other customer')}: `{COMMAND} challenges`"
-                    ),
-                ),
-            )
-        )
-    title = f"Daily digest — {result.day.strftime('%a %d %b')}"
-    owners = tuple(
-        dict.fromkeys([*(entry.owner for entry in result.passed_on), *_reminded(result)])
-    )
-    return Reply(title, tuple(sections), private=False, mentions=owners, kind=ReplyKind.DIGEST)
-
-
-def _reminded(result: Digest) -> list[str]:
-    """Whom the digest pings about promises: it carries the morning's reminders, so the
-    owners of those due today, and of overdue ones while overdue repeats are on. Owners
-    who take their reminders by direct message got them there."""
-    team = result.team
-    promises = [*result.ours_due_today.items, *result.theirs_due.items]
-    if team.remind_overdue:
-        promises += result.ours_overdue.items
-    start = local_day_bounds(team, result.day)[0]
-    return [
-        p.owner
-        for p in promises
-        if p.due_at is not None
-        and (team.remind_overdue or p.due_at >= start)
-        and not (p.direction is Direction.OURS and team.reminds_by_dm(p.owner))
-    ]
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
-def _more(count: int, command: str) -> tuple[Line, ...]:
-    """ "… and 12 more: `/touchpoint promises`", or nothing when the list was shown whole."""
-    return (line(f"… and {count:,} more: `{command}`"),) if count > 0 else ()
-
-
-def _owner_sections(result: Digest) -> list[Section]:
-    """Each area owner sees what was passed on to them, with the customer."""
-    sections = []
-    for entry in result.passed_on:
-        items = [
-            challenge_line(c, result.now, result.customer_names.get(c.customer_id),
-                           with_actions=True)
-            for c in entry.challenges
-        ]  # fmt: skip
-        head = Line((Text("Owner: "), UserRef(entry.owner)))
-        more = _more(entry.total - len(entry.challenges), f"{COMMAND} challenges")
-        sections.append(Section(f"Passed on to {entry.area}", (head, *items, *more)))
-    return sections
-
-
-# -- configuration and help ------------------------------------------------------------------
-
-
-def team_settings(team: Team, undelivered: Section | None = None) -> Reply:
-    """The team's settings; ``undelivered`` says what could not be sent lately and why."""
-    days = ",".join(WEEKDAYS[d] for d in team.digest_days)
-    lines = [
-        line("Team channel: ", team.channel or "(not set: the first channel used becomes it)"),
-        line("Timezone: ", team.timezone),
-        line("Digest: ", f"{team.digest_time:%H:%M} on {days}"),
-        line("Working day starts: ", f"{team.day_start:%H:%M} (dates without a time are due then)"),
-        line("Numeric dates: ", _date_order_shown(team)),
-        line("Completion codes: ", ", ".join(team.completion_codes) or "(none)"),
-        line(
-            "Overdue promises: ",
-            "reminded again each working day" if team.remind_overdue else "reminded once",
-        ),
-        line(
-            "Reminders of our promises: ",
-            "by direct message to each owner" if team.dm_reminders else "in the team channel",
-            " (anyone can choose for themselves: `/touchpoint reminders dm|channel|team`)",
-        ),
-    ]
-    if team.area_owners:
-        owners: list[Text | UserRef] = [Text("Area owners: ")]
-        for n, (area, owner) in enumerate(sorted(team.area_owners.items())):
-            owners += [Text(f"{', ' if n else ''}{area} → "), UserRef(owner)]
-        lines.append(Line(tuple(owners)))
-    else:
-        lines.append(line("Area owners: (none; `/touchpoint config owner billing @someone`)"))
-    followups = ", ".join(f"“{c}” → {r}" for c, r in sorted(team.code_followups.items()))
-    lines.append(line("Code follow-ups: ", followups or "(none)"))
-    lines.append(line(f"`{COMMAND} config help` explains each setting and how to change it."))
-    sections = (Section(None, tuple(lines)),) + ((undelivered,) if undelivered else ())
-    return Reply("Settings", sections, kind=ReplyKind.INFO)
-
-
-def _date_order_shown(team: Team) -> str:
-    order = team.date_order or default_date_order(team.timezone)
-    shown = "day first (3/12 is 3 Dec)" if order == "dmy" else "month first (12/3 is 3 Dec)"
-    return shown if team.date_order else f"{shown}, from the time zone"
-
-
-def reminder_route(team: Team, user: str) -> Reply:
-    """Where the person's reminders go now, and whose choice that is."""
-    where = "by direct message" if team.reminds_by_dm(user) else "in the team channel"
-    whose = "your choice" if user in team.reminder_prefs else "the team's choice"
-    change = "`/touchpoint reminders dm`, `channel`, or `team` to follow the team"
-    return Reply(
-        "Your reminders",
-        (Section(None, (line(f"Your reminders come {where} ({whose}). Change with {change}."),)),),
-        kind=ReplyKind.INFO,
-    )
-
-
-def configured(result: TeamConfigured) -> Reply:
-    base = team_settings(result.team)
-    return Reply(f"Updated {', '.join(result.changed)}", base.sections, kind=ReplyKind.INFO)
-
-
-CONFIG_HELP = (
-    ("config", "show every setting"),
-    ("config channel #customers", "the team channel for reminders and the digest"),
-    ("config timezone Europe/London", "the team's timezone (an IANA name)"),
-    ("config digest 08:30", "when the daily digest is posted"),
-    ("config days mon-fri", "the working days: digest days, and what “working day” means"),
-    ("config daystart 09:00", "when a date without a time is due"),
-    ("config overdue off", "remind an overdue promise once, not every working day (`on` again)"),
-    (
-        "config reminders dm · reminders channel",
-        "reminders of our promises by direct message to each owner, or in the team channel",
-    ),
-    (
-        "config dates mdy · dates dmy · dates auto",
-        "read 10/12 as 12 October, as 10 December, or as the time zone's custom",
-    ),
-    (
-        'config codes add "callback booked" · codes remove "no answer"',
-        "the completion codes a touchpoint can end with",
-    ),
-    (
-        "config owner billing @priya · owner billing none",
-        "an area's owner, who is told of challenges passed on to it (`pass C7 billing`)",
-    ),
-    (
-        'config followup "no answer" = call back next working day · followup "no answer" = none',
-        "a promise a completion code adds by itself, with its due date",
-    ),
-)
-
-
-def config_help() -> Reply:
-    lines = tuple(line(Strong(f"{COMMAND} {cmd}"), f" — {what}") for cmd, what in CONFIG_HELP)
-    return Reply("Team settings", (Section(None, lines),), kind=ReplyKind.HELP)
-
-
-HELP_LINES = (
-    ("/touchpoint acme", "open the form for a touchpoint with Acme (`+acme`: a new customer)"),
-    (
-        "/touchpoint acme call | ch: slow internet | we: send quote by fri | they: read "
-        "brochure | diff: needs fibre | code: meeting booked",
-        "record in one line (or one `label: items` per line; items separated by ;)",
-    ),
-    ("/touchpoint show acme [page 2]", "the customer record (a long one page by page)"),
-    ("/touchpoint promises [mine|ours|theirs|acme]", "open promises"),
-    ("/touchpoint challenges [acme]", "open challenges"),
-    (
-        "/touchpoint kept P12 · notkept P12 · cancel P12",
-        "settle promise P12 (several at once: `kept P12 P13`; a note may follow)",
-    ),
-    ("/touchpoint reopen P12", "reopen a settled promise (or an addressed challenge: C7)"),
-    ("/touchpoint snooze P12 tomorrow · due P12 fri 3pm", "remind later / change the due date"),
-    (
-        "/touchpoint addressed C7 [note] · reopen C7 · pass C7 billing team",
-        "act on challenge C7",
-    ),
-    ("/touchpoint undo", "revert your last change (within 15 minutes)"),
-    ("/touchpoint edit T12", "correct a touchpoint: its entry comes back to change and resend"),
-    ("/touchpoint delete T12", "delete a touchpoint recorded by mistake (asks first)"),
-    ("/touchpoint alias acme corp = ACME Ltd", "another name for a customer"),
-    ("/touchpoint map", "the team's touchpoints by journey stage, moments of truth marked ★"),
-    (
-        '/touchpoint map add "first invoice" email-out purchase truth active @someone',
-        "add a touchpoint to the map (also: change, owner, truth, retire, restore; "
-        'admins only) · `map note "first invoice" ...` an improvement note · '
-        "`map stages pre-purchase, purchase, onboarding, post-purchase` the team's stages",
-    ),
-    ("/touchpoint link promise 32 3 · link challenge 9 4", "close a repeat as the same as #3"),
-    ("/touchpoint digest", "today's digest, now"),
-    ("/touchpoint calendar [team|revoke]", "your (or the team's) calendar feed link"),
-    ("/touchpoint reminders dm|channel|team", "where your reminders come"),
-    ("/touchpoint stats [mine|acme]", "promises kept on time, challenge age, recurring needs"),
-    ("/touchpoint config", "the team's settings; `config help` explains each one"),
-    *((f"{COMMAND} {cmd}", what) for cmd, what in CONFIG_HELP[1:]),
-    ("/touchpoint help", "all of the above"),
-)
-
-
-def help_reply() -> Reply:
-    usage = tuple(line(Strong(cmd), f" — {what}") for cmd, what in HELP_LINES)
-    labels = line(
-        f"Labels: {LABEL_HELP}. Due dates go at the end of a promise: “by fri”, "
-        "“tomorrow 10am”, “3 Dec”, “in 2 weeks”, “end of month”; “no date” keeps one undated. "
-        "`we: @priya send quote` gives a promise to a colleague. Numbers: P12 a promise, "
-        "C7 a challenge, T3 a touchpoint."
-    )
-    kinds = line(
-        "Kinds: " + ", ".join(k.value for k in Kind) + ". Journey stages: pre-purchase, "
-        "purchase, post-purchase (`stage: post`); satisfaction `csat: 1-5`; effort `ces: 1-7`."
-    )
-    return Reply(
-        "How to use Touchpoint",
-        (Section(None, usage), Section(None, (labels, kinds))),
-        kind=ReplyKind.HELP,
-    )
-
-
-def did_you_mean(text: str, commands: Sequence[str], question: bool) -> Reply:
-    """The nearest commands for a question or a mistyped command."""
-    shown = " or ".join(f"`{COMMAND} {c}`" for c in commands)
-    quoted = text if len(text) <= 60 else text[:59] + "…"
-    if question:
-        lines = [
-            line(f"Touchpoint answers commands rather than questions. Did you mean {shown}?"),
-            line(f"`{COMMAND} help` lists every command."),
-        ]
-    else:
-        lines = [
-            line(f"“{quoted}” is not a command. Did you mean {shown}?"),
-            line(
-                f"To record a touchpoint with a customer called “{quoted}”, write "
-                f"`{COMMAND} +{quoted}`."
-            ),
-        ]
-    return Reply("Did you mean…?", (Section(None, tuple(lines)),), kind=ReplyKind.ERROR)
+# -- errors ------------------------------------------------------------------------------------
 
 
 def error_reply(exc: UserError) -> Reply:
     return Reply("That didn't work", (Section(None, (line(exc.message),)),), kind=ReplyKind.ERROR)
-
-
-# -- reminders ---------------------------------------------------------------------------------
-
-
-def reminder(
-    team: Team,
-    promises: list[Promise],
-    customers: dict[int, Customer],
-    now: datetime,
-    *,
-    delayed_since: datetime | None = None,
-) -> Reply:
-    """A reminder (our promises) or a nudge (theirs), one line per promise, each with its own
-    buttons while open; settled ones show who settled them and when."""
-    theirs = bool(promises) and all(p.direction is Direction.THEIRS for p in promises)
-    lines = [_reminder_line(p, team, now, customers.get(p.customer_id)) for p in promises]
-    open_count = sum(p.is_open for p in promises)
-    if theirs:
-        title = (
-            "Follow up: the customer's promise is due"
-            if len(promises) == 1
-            else (f"Follow up: {len(promises)} customer promises are due")
-        )
-    else:
-        title = (
-            "Reminder: a promise is due"
-            if len(promises) == 1
-            else (f"Reminder: {len(promises)} promises are due")
-        )
-    if promises and not open_count:
-        title = title.replace("Reminder:", "Settled:").replace("Follow up:", "Settled:")
-    sections = [Section(None, tuple(lines))]
-    if delayed_since is not None:
-        sections.append(
-            Section(
-                None,
-                (
-                    line(
-                        "Delayed: this should have reached you at ",
-                        When(delayed_since, team.timezone),
-                        ".",
-                    ),
-                ),
-            )
-        )
-    if len(promises) == 1 and open_count:
-        sections.append(Section(None, (line("React with ✅ to mark it kept."),)))
-    owners = tuple(dict.fromkeys(p.owner for p in promises if p.is_open))
-    return Reply(title, tuple(sections), private=False, mentions=owners, kind=ReplyKind.REMINDER)
-
-
-def _reminder_line(promise: Promise, team: Team, now: datetime, customer: Customer | None) -> Line:
-    name = customer.name if customer else "?"
-    spans: list[Text | Strong | When | UserRef] = [Strong(promise_ref(promise.id)), Text(" ")]
-    if promise.direction is Direction.THEIRS:
-        spans += [Text(f"{name} said they would: {promise.text}")]
-    else:
-        spans += [UserRef(promise.owner), Text(f" — {name}: {promise.text}")]
-    if promise.due_at is not None:
-        spans += [Text(" — due "), When(promise.due_at, team.timezone)]
-        if promise.is_overdue(now) and now - promise.due_at >= timedelta(hours=1):
-            spans.append(Strong(f" (overdue {age(promise.overdue_by(now))})"))
-    spans += [
-        Text(" · promised by "),
-        UserRef(promise.made_by),
-        Text(" on "),
-        When(promise.made_at, team.timezone, with_time=False),
-    ]
-    settled = promise.settled()
-    if settled is not None:
-        spans += [
-            Strong(f" — {STATUS_WORDS[promise.status]}"),
-            Text(" by "),
-            UserRef(settled.actor),
-            Text(" "),
-            When(settled.at, team.timezone),
-        ]
-        return Line(tuple(spans))
-    return Line(tuple(spans), promise_actions(promise))
-
-
-def delayed(reply: Reply, due_at: datetime, team: Team) -> Reply:
-    note = Section(
-        None, (line("Delayed: this should have been posted at ", When(due_at, team.timezone), "."),)
-    )
-    return dataclasses.replace(reply, sections=(*reply.sections, note))

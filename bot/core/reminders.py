@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import content, queries, summaries
+from bot.core import digest_content, queries, summaries
 from bot.core.delivery import (
     Delivery,
     DeliveryKind,
@@ -253,9 +253,9 @@ def prepare(
             )
         except NotFound:
             return Prepared(delivery, None)
-        team, reply = result.team, content.digest(result)
+        team, reply = result.team, digest_content.digest(result)
         if reply is not None and delayed_since is not None:
-            reply = content.delayed(reply, delayed_since, team)
+            reply = digest_content.delayed(reply, delayed_since, team)
     else:
         with uow:
             found = uow.teams.get(delivery.team_id)
@@ -269,7 +269,7 @@ def prepare(
             ]
             customers = uow.customers.get_many(team.id, [p.customer_id for p in promises])
         reply = (
-            content.reminder(team, promises, customers, now, delayed_since=delayed_since)
+            digest_content.reminder(team, promises, customers, now, delayed_since=delayed_since)
             if promises
             else None
         )
@@ -333,7 +333,9 @@ def _prepare_reminders(
                 shown = [open_[pid] for pid in delivery.promise_ids if pid in open_]
                 delayed_since = delivery.due_at if delivery.is_delayed(now) else None
                 reply = (
-                    content.reminder(team, shown, customers, now, delayed_since=delayed_since)
+                    digest_content.reminder(
+                        team, shown, customers, now, delayed_since=delayed_since
+                    )
                     if shown
                     else None
                 )
@@ -356,7 +358,7 @@ def _prepare_notice(delivery: Delivery, *, uow: UnitOfWork) -> Prepared:
         customer = uow.customers.get(team.id, challenge.customer_id)
     if customer is None:
         return Prepared(delivery, None)
-    reply = content.passed_on_notice(team, challenge, customer, owner)
+    reply = digest_content.passed_on_notice(team, challenge, customer, owner)
     return Prepared(delivery, Outgoing(delivery.key, team, delivery.channel, reply))
 
 
@@ -390,7 +392,7 @@ def reminder_for_message(
             p for p in (uow.promises.get(team_id, pid) for pid in delivery.promise_ids) if p
         ]
         customers = uow.customers.get_many(team_id, [p.customer_id for p in promises])
-    reply = content.reminder(team, promises, customers, now)
+    reply = digest_content.reminder(team, promises, customers, now)
     return delivery, Outgoing(delivery.key, team, delivery.channel, reply)
 
 

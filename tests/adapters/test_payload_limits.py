@@ -12,7 +12,7 @@ from bot.adapters.slack import limits as slack_limits
 from bot.adapters.slack import render as slack_render
 from bot.adapters.slack import views
 from bot.adapters.slack.home import HomeData, home_replies
-from bot.core import content, queries
+from bot.core import content, digest_content, queries
 from bot.core.model import Kind
 from bot.core.replies import Reply, ReplyKind, Section, line
 from tests.adapters.discord.limits_check import modal_problems
@@ -97,7 +97,7 @@ def test_reminders_lists_and_the_home_tab_from_generated_records_are_accepted(
     known = data.draw(customers())
     due = data.draw(promises(known))
     raised = data.draw(challenges(known))
-    reminder = content.reminder(TEAM, due, known, NOW)
+    reminder = digest_content.reminder(TEAM, due, known, NOW)
     listed = content.promise_list(queries.PromiseList(TEAM, NOW, tuple(due), known, None))
     open_ones = tuple(c for c in raised if c.is_open)
     problems = content.challenge_list(queries.ChallengeList(TEAM, NOW, open_ones, known))

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from bot.adapters.discord import render as discord_render
 from bot.adapters.discord.forms import FormSpec, Submission, problems_reply
 from bot.adapters.slack import render as slack_render
-from bot.core import content, queries, record_view, services
+from bot.core import digest_content, queries, record_view, services
 from bot.core.clock import ManualClock
 from bot.core.commands import Commands, Context
 from bot.core.drafts import FormFields
@@ -203,11 +203,11 @@ def replies_with(text: Hostile, user: str, owner: str) -> list[Reply]:
         promises = uow.promises.open_for_team("team")
         customers = uow.customers.get_many("team", [p.customer_id for p in promises])
         challenges = uow.challenges.open_for_team("team")
-    out.append(content.reminder(team, promises, customers, clock.now()))
+    out.append(digest_content.reminder(team, promises, customers, clock.now()))
     for challenge in challenges:
         customer = customers.get(challenge.customer_id) or next(iter(customers.values()))
-        out.append(content.passed_on_notice(team, challenge, customer, owner))
-    digest = content.digest(queries.digest("team", uow=FakeUnitOfWork(store), clock=clock))
+        out.append(digest_content.passed_on_notice(team, challenge, customer, owner))
+    digest = digest_content.digest(queries.digest("team", uow=FakeUnitOfWork(store), clock=clock))
     if digest is not None:
         out.append(digest)
     typed = {"challenges": text.challenge, "notes": text.notes, "customer": text.customer}

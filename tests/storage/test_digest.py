@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core import content, queries
+from bot.core import digest_content, queries
 from bot.core.clock import ManualClock
 from bot.core.model import Direction
 from bot.core.replies import Text
@@ -87,7 +87,7 @@ def test_the_reply_says_how_many_more_and_where_to_see_them(
     seed: Seed, uow_factory: UowFactory
 ) -> None:
     seed_big_team(seed, uow_factory)
-    reply = content.digest(queries.digest(TEAM, uow=uow_factory(), clock=ManualClock(T0)))
+    reply = digest_content.digest(queries.digest(TEAM, uow=uow_factory(), clock=ManualClock(T0)))
     assert reply is not None
     texts = {
         section.heading: [
@@ -116,4 +116,4 @@ def test_a_team_with_nothing_open_or_due_gets_no_digest(
     seed_big_team(seed, uow_factory)
     seed.team("slack:T3", timezone="UTC")
     digest = queries.digest("slack:T3", uow=uow_factory(), clock=ManualClock(T0))
-    assert digest.is_empty() and content.digest(digest) is None
+    assert digest.is_empty() and digest_content.digest(digest) is None

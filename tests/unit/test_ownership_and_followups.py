@@ -9,8 +9,9 @@ import pytest
 
 from bot.core import queries, services
 from bot.core.clock import ManualClock
-from bot.core.content import challenge_changed, confirmation, digest
+from bot.core.content import challenge_changed, confirmation
 from bot.core.delivery import Delivery, DeliveryKind
+from bot.core.digest_content import digest
 from bot.core.errors import UserError
 from bot.core.model import Direction, JourneyStage
 from bot.core.replies import Reply

@@ -8,9 +8,9 @@ import pytest
 
 from bot.core import queries, services
 from bot.core.clock import ManualClock
-from bot.core.content import team_settings
 from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, NotFound, ParseError, UserError
+from bot.core.help_content import team_settings
 from bot.core.model import ChallengeStatus, Direction, Kind, PromiseStatus
 from bot.core.services import TeamDefaults
 from tests.fakes import FakeStore, FakeUnitOfWork
