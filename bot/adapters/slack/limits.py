@@ -11,6 +11,7 @@ a text that fits here fits whichever way Slack counts.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 _BLOCKS = "https://api.slack.com/reference/block-kit/blocks"
@@ -18,6 +19,7 @@ _ELEMENTS = "https://api.slack.com/reference/block-kit/block-elements"
 _OBJECTS = "https://api.slack.com/reference/block-kit/composition-objects"
 _SURFACES = "https://api.slack.com/reference/surfaces/views"
 _POST = "https://api.slack.com/methods/chat.postMessage"
+_PUBLISH = "https://api.slack.com/methods/views.publish"
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,11 @@ FALLBACK_TEXT = Limit(4000, "a message's top-level text (longer is truncated)", 
 # blocks adds up to roughly 12,000 characters (reports: 11,341 refused, 9,597 accepted;
 # https://github.com/slackapi/bolt-js/issues/2509). Kept under 11,000 for margin.
 MESSAGE_TEXT = Limit(11_000, "the text of all a message's blocks together", _POST)
+# A view has no total-text figure; what Slack documents is its size as sent: more than
+# 250 kB is ``view_too_large``. The SDK sends it as JSON with every non-ASCII character
+# escaped (``\u0436``, six bytes), so a Home tab of Cyrillic or CJK text reaches that long
+# before its 100 blocks are full. Counted in bytes of that JSON.
+VIEW_SIZE = Limit(250_000, "a view's size as sent (bytes of JSON)", _PUBLISH)
 
 TABLE: tuple[Limit, ...] = (
     BLOCKS_PER_MESSAGE,
@@ -76,6 +83,7 @@ TABLE: tuple[Limit, ...] = (
     CALLBACK_ID,
     FALLBACK_TEXT,
     MESSAGE_TEXT,
+    VIEW_SIZE,
 )
 
 
@@ -84,6 +92,11 @@ def units(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+
+def json_size(value: object) -> int:
+    """Bytes of ``value`` as the SDK sends it: JSON, non-ASCII characters escaped."""
+    return len(json.dumps(value))
 
 
 def fitting(text: str, limit: int) -> int:

@@ -31,6 +31,9 @@ MAX_HEADER = limits.HEADER_TEXT.most
 MAX_BUTTONS = 5  # per actions block: a reminder line's five buttons fit one
 MAX_BUTTON_TEXT = limits.BUTTON_TEXT.most
 MAX_MESSAGE_TEXT = limits.MESSAGE_TEXT.most
+# A view's blocks in bytes of JSON, with room for the rest of the view (type, ids,
+# private_metadata of up to 3,000 characters escaped) and the closing "N more" line.
+MAX_VIEW_BYTES = limits.VIEW_SIZE.most - 25_000
 MAX_FALLBACK = 3000  # the notification text; Slack truncates long ones anyway
 MAX_PARTS = 4  # more messages than this in a row is noise: the rest is summarised
 # Room kept in every message's text budget for the closing "N more" line.
@@ -67,6 +70,11 @@ class _Unit:
     def size(self) -> int:
         """Its text in UTF-16 units, as Slack adds it up against a message's total."""
         return sum(text_units(block) for block in self.blocks)
+
+    @property
+    def json_size(self) -> int:
+        """Its bytes as sent, against a view's total size (commas between blocks too)."""
+        return sum(limits.json_size(block) + 2 for block in self.blocks)
 
 
 # -- spans -----------------------------------------------------------------------------------
@@ -284,15 +292,17 @@ def to_view_blocks(
     names: Mapping[str, str] | None = None,
     *,
     max_blocks: int = MAX_BLOCKS_VIEW,
+    max_bytes: int = MAX_VIEW_BYTES,
     more_hint: str = "",
 ) -> list[Block]:
-    """Several replies stacked in one modal or Home tab, summarised past ``max_blocks``;
-    each reply's block_ids carry its position, so none repeats across the view."""
+    """Several replies stacked in one modal or Home tab, summarised past ``max_blocks`` or
+    ``max_bytes`` (a view's size as sent); each reply's block_ids carry its position, so
+    none repeats across the view."""
     all_units: list[_Unit] = []
     for index, reply in enumerate(replies):
         all_units.append(_Unit((header_block(reply.title),), 0))
         all_units += _units(reply, names, prefix=f"r{index}.")
-    blocks, rest = _fill([], all_units, max_blocks, summarise=True)
+    blocks, rest = _fill([], all_units, max_blocks, summarise=True, max_bytes=max_bytes)
     if rest:
         _summarise(blocks, rest, more_hint)
     return blocks
@@ -305,23 +315,31 @@ def _fill(
     *,
     summarise: bool,
     max_text: int | None = None,
+    max_bytes: int | None = None,
 ) -> tuple[list[Block], list[_Unit]]:
-    """Add whole units while they fit in ``max_blocks`` blocks and ``max_text`` UTF-16
-    units of text, keeping room for a summary if one may be needed."""
+    """Add whole units while they fit in ``max_blocks`` blocks, ``max_text`` UTF-16 units
+    of text and ``max_bytes`` of JSON, keeping room for a summary if one may be needed
+    (the byte budget keeps that room already)."""
     used = len(blocks)
     text = sum(text_units(block) for block in blocks)
+    size = sum(limits.json_size(block) + 2 for block in blocks)
     for index, unit in enumerate(queue):
         more_follow = index < len(queue) - 1
         reserve = summarise and more_follow
         room = max_blocks - (1 if reserve else 0)
-        size = unit.size
+        unit_text = unit.size
         if used + len(unit.blocks) > room:
             return blocks, queue[index:]
-        if max_text is not None and text + size > max_text - (_SUMMARY_ROOM if reserve else 0):
+        if max_text is not None and text + unit_text > max_text - (_SUMMARY_ROOM if reserve else 0):
             return blocks, queue[index:]
+        if max_bytes is not None:
+            unit_bytes = unit.json_size
+            if size + unit_bytes > max_bytes:
+                return blocks, queue[index:]
+            size += unit_bytes
         blocks.extend(unit.blocks)
         used += len(unit.blocks)
-        text += size
+        text += unit_text
     return blocks, []
 
 

@@ -13,6 +13,7 @@ from bot.adapters.slack import limits
 from bot.adapters.slack.inbound import Metadata
 from bot.adapters.slack.render import Block, plain
 from bot.core.customers import MAX_CUSTOMER_NAME
+from bot.core.errors import UserError
 from bot.core.model import Kind
 
 RECORD_CALLBACK = "tp_record"
@@ -60,7 +61,13 @@ def _text_input(
         "max_length": max_length,
     }
     if initial:
-        element["initial_value"] = initial[: limits.fitting(initial, max_length)]
+        fits = limits.fitting(initial, max_length)
+        element["initial_value"] = initial[:fits]
+        if fits < len(initial):  # shown, never silently: the person sees what is missing
+            hint = (
+                f"Only the first {fits:,} of {len(initial):,} characters fit in this box; "
+                "add the rest by quick entry (`notes:`)."
+            )
     if placeholder:
         element["placeholder"] = plain(placeholder, 150)
     block: Block = {
@@ -239,5 +246,20 @@ def home_view(blocks: list[Block]) -> View:
     return {"type": "home", "blocks": blocks}
 
 
+class MetadataTooLong(UserError):
+    """What a modal must carry does not fit its ``private_metadata``."""
+
+
 def _metadata(meta: Metadata) -> str:
-    return json.dumps(meta, separators=(",", ":"))[:3000]
+    """The modal's ``private_metadata``: ids only (a channel, a message, a challenge),
+    never content, so it fits. Cut, it would no longer be JSON and the submission would
+    lose where it belongs, so a value that does not fit is refused instead."""
+    encoded = json.dumps(meta, separators=(",", ":"))
+    if limits.units(encoded) > limits.PRIVATE_METADATA.most:
+        raise MetadataTooLong(
+            f"This form cannot be opened: what it must remember ({limits.units(encoded):,} "
+            f"characters) is more than Slack keeps with a form "
+            f"({limits.PRIVATE_METADATA.most:,}). Nothing was changed; use the command "
+            "instead, e.g. `/touchpoint pass C7 billing team`."
+        )
+    return encoded

@@ -60,7 +60,12 @@ def check_view(view: Json) -> Refusal | None:
         if refusal:
             return _as(refusal, "invalid_arguments")
     refusal = _check_blocks(view.get("blocks") or [], L.BLOCKS_PER_VIEW)
-    return _as(refusal, "invalid_arguments") if refusal else None
+    if refusal:
+        return _as(refusal, "invalid_arguments")
+    size = L.json_size(view)
+    if size > L.VIEW_SIZE.most:
+        return Refusal("view_too_large", f"{size:,} bytes; the most is {L.VIEW_SIZE.most:,}")
+    return None
 
 
 # -- blocks ---------------------------------------------------------------------------------

@@ -8,10 +8,13 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import limits, messages, render
+from bot.adapters.slack import inbound, limits, messages, render, views
+from bot.adapters.slack.inbound import Metadata
 from bot.core.customers import MAX_CUSTOMER_NAME
+from bot.core.replies import Reply, Section, line
 
 from .fake_slack import FakeSlack
+from .limits_check import check_view
 from .rig import slack_rig
 
 
@@ -81,3 +84,51 @@ def test_lengths_are_counted_in_utf16_units_the_larger_count() -> None:
     assert limits.units("🙂👍🏽") == 6  # outside it: two each (and the skin tone is one more)
     assert limits.fitting("ab🙂cd", 3) == 2  # the emoji would need units 3 and 4
     assert all(limit.source.startswith("https://") and limit.most > 0 for limit in limits.TABLE)
+
+
+async def test_the_fake_slack_refuses_a_view_larger_than_slack_takes() -> None:
+    fake = FakeSlack()
+    await fake.start()
+    try:
+        client = AsyncWebClient(token="xoxb-T1", base_url=fake.api_url)
+        # 3,000 Cyrillic letters are 18,000 bytes as sent (each escaped as \uXXXX).
+        section = {"type": "section", "text": {"type": "mrkdwn", "text": "ж" * 3000}}
+        with pytest.raises(SlackApiError) as refused:
+            home = {"type": "home", "blocks": [section] * 15}
+            await client.views_publish(user_id="U1", view=home)
+        assert refused.value.response["error"] == "view_too_large"
+        modal = {"type": "modal", "title": {"type": "plain_text", "text": "t"}, "blocks": []}
+        with pytest.raises(SlackApiError) as refused:
+            await client.views_open(trigger_id="x", view=modal | {"private_metadata": "m" * 3001})
+        assert refused.value.response["error"] == "invalid_arguments"
+    finally:
+        await fake.stop()
+
+
+def test_a_home_tab_of_long_non_latin_text_is_summarised_within_the_view_size() -> None:
+    lines = tuple(line(f"{n}: " + "жалоба " * 420) for n in range(100))
+    reply = Reply("Open challenges of your customers", (Section(None, lines),))
+    blocks = render.to_view_blocks([reply], more_hint="`/touchpoint challenges` lists them all.")
+    view = views.home_view(blocks)
+    assert check_view(view) is None
+    assert limits.json_size(view) <= limits.VIEW_SIZE.most
+    assert "more not shown here" in str(blocks[-1]) and len(blocks) < 100
+
+
+def test_modal_metadata_is_carried_whole_or_the_form_is_refused_saying_why() -> None:
+    meta = Metadata(channel="C1", challenge=7, ts="1700000000.000100", block="b" * 255)
+    view = views.pass_on_modal(meta)
+    assert inbound.metadata(view) == meta  # nothing cut on the way
+    with pytest.raises(views.MetadataTooLong) as refused:
+        views.pass_on_modal(Metadata(channel="C1", challenge=7, block="b" * 3000))
+    assert "more than Slack keeps with a form (3,000)" in refused.value.message
+
+
+def test_a_prefilled_box_that_cannot_hold_it_all_says_so_on_the_form() -> None:
+    view = views.record_modal(
+        customer="", kind=None, notes="n" * 3500, codes=(), owner="U1", channel="C1"
+    )
+    notes = next(b for b in view["blocks"] if b.get("block_id") == "notes")
+    assert len(notes["element"]["initial_value"]) == 3000
+    assert "Only the first 3,000 of 3,500 characters" in notes["hint"]["text"]
+    assert check_view(view) is None
