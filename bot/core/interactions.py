@@ -229,10 +229,11 @@ class Interactions:
         with self._first_contact:
             self._commands.ensure_team(ctx)
 
-    def first_signed_request(self, key: str) -> bool:
-        """False for an exact replay of a signed request (its timestamp and signature, in
-        ``key``) seen in the last minutes: the adapter answers it without acting."""
-        return services.first_signed_request(key, uow=self._uow(), clock=self._clock)
+    def first_signed_request(self, key: str, sweep: bool = True) -> bool:
+        """False for a replay of a request (its signature or envelope id, in ``key``) seen
+        in the last minutes: the adapter answers it without acting. ``sweep`` drops the
+        keys too old to matter in the same transaction."""
+        return services.first_signed_request(key, uow=self._uow(), clock=self._clock, sweep=sweep)
 
     # -- inside ------------------------------------------------------------------------------
 

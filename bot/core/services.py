@@ -434,12 +434,15 @@ SIGNED_REQUEST_KEY = "signed-request:"
 REPLAY_WINDOW = timedelta(minutes=5)
 
 
-def first_signed_request(key: str, *, uow: UnitOfWork, clock: Clock) -> bool:
-    """True the first time a signed request (its timestamp and signature) is seen; False
-    for an exact replay of it, which must change nothing."""
+def first_signed_request(key: str, *, uow: UnitOfWork, clock: Clock, sweep: bool = True) -> bool:
+    """True the first time a request Slack signed (its timestamp and signature), or sent
+    over the app's own connection (its envelope id), is seen; False for a replay of it,
+    which must change nothing. ``sweep`` also drops keys old enough to be useless (a
+    caller asks for it now and then, not on every request)."""
     now = clock.now()
     with uow:
-        uow.events.forget(SIGNED_REQUEST_KEY, before=now - 2 * REPLAY_WINDOW)
+        if sweep:
+            uow.events.forget(SIGNED_REQUEST_KEY, before=now - 2 * REPLAY_WINDOW)
         fresh = uow.events.remember(SIGNED_REQUEST_KEY + key, "", now)
         uow.commit()
         return fresh

@@ -12,8 +12,11 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.adapters.slack.tables import installations
+from bot.core.services import SIGNED_REQUEST_KEY
+from bot.storage.orm import ProcessedEventRow
 from tests.adapters.slack import payloads
 from tests.adapters.slack.fake_slack import ORG_WIDE
 from tests.adapters.slack.rig import SlackRig, slack_rig
@@ -83,6 +86,47 @@ async def test_an_exact_replay_within_five_minutes_changes_nothing(tmp_path: Pat
         # The same command sent again (a new request: new trigger, new signature) records.
         await rig.command("acme call | ch: slow internet")
         assert World(rig.container, rig.clock).counts()["touchpoints"] == 2
+
+
+async def test_only_requests_that_could_change_something_pay_the_replay_write(
+    tmp_path: Path,
+) -> None:
+    async with slack_rig(tmp_path) as rig:
+        for n in range(3):  # reading: the Home tab; another emoji than a check mark
+            await rig.event(payloads.app_home_opened("U1"), event_id=f"EvHome{n}")
+            await rig.event(
+                payloads.reaction_added("C1", "1.2", reaction="eyes"), event_id=f"EvR{n}"
+            )
+        assert rig.adapter.replays.database_checks == 0 and _replay_keys(rig) == 0
+        await rig.command("acme call | we: send quote by fri")
+        await rig.interact(payloads.block_actions("tp:kept:1", home_view=True))
+        assert rig.adapter.replays.database_checks == 2 and _replay_keys(rig) == 2
+
+
+async def test_a_replay_this_instance_has_seen_is_dropped_without_the_database(
+    tmp_path: Path,
+) -> None:
+    async with slack_rig(tmp_path) as rig:
+        body = payloads.form(payloads.slash_command("acme call | ch: slow internet"))
+        headers = payloads.signature_headers(body) | {"Content-Type": FORM}
+        for _ in range(5):
+            async with rig.session.post(f"{rig.url}/slack/events", data=body, headers=headers) as r:
+                assert r.status == 200
+            await rig.adapter.idle()
+        assert rig.adapter.replays.database_checks == 1
+        assert World(rig.container, rig.clock).counts()["touchpoints"] == 1
+
+
+def _replay_keys(rig: SlackRig) -> int:
+    with rig.container.engine.connect() as connection:
+        return int(
+            connection.scalar(
+                select(func.count())
+                .select_from(ProcessedEventRow)
+                .where(ProcessedEventRow.key.startswith(SIGNED_REQUEST_KEY))
+            )
+            or 0
+        )
 
 
 async def test_a_client_hanging_up_mid_body_logs_no_traceback(

@@ -26,6 +26,9 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization.async_authorize import AsyncInstallationStoreAuthorize
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.directory import Directory
@@ -37,6 +40,7 @@ from bot.adapters.slack.installations import (
 from bot.adapters.slack.listeners import Listeners
 from bot.adapters.slack.notifier import SlackNotifier
 from bot.adapters.slack.oauth_state import SingleUseStateStore
+from bot.adapters.slack.replays import ReplayGuard, envelope_key, needs_check
 from bot.adapters.slack.tasks import Background
 from bot.adapters.slack.web import WebServer
 from bot.config import Settings, SettingsError
@@ -125,6 +129,7 @@ class SlackAdapter:
             WorkspaceClients(self._client, store=self._store), Directory(core.clock)
         )
         self._tasks = Background()
+        self.replays = ReplayGuard(core.interactions.first_signed_request)
         self.app = self._build_app()
         Listeners(core, self.notifier, self._tasks).register(self.app)
         self._web: WebServer | None = None
@@ -201,12 +206,15 @@ class SlackAdapter:
                 events=not self.mode.socket,
                 signing_secret=self._settings.slack_signing_secret,
                 extra_routes=self._extra_routes,
-                first_signed=self._core.interactions.first_signed_request,
+                replays=self.replays,
             )
             await self._web.start()
         if self.mode.socket:
-            self._socket = AsyncSocketModeHandler(
-                self.app, app_token=self._settings.slack_app_token, web_client=self._client
+            self._socket = OnceSocketModeHandler(
+                self.app,
+                app_token=self._settings.slack_app_token,
+                web_client=self._client,
+                replays=self.replays,
             )
             await self._socket.connect_async()  # type: ignore[no-untyped-call]
         log.info("Slack adapter started (%s)", self.mode.describe())
@@ -229,3 +237,29 @@ class SlackAdapter:
     async def idle(self) -> None:
         """Wait until the work started by acknowledged requests is done (tests, bench)."""
         await self._tasks.idle()
+
+
+class OnceSocketModeHandler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, with Slack's redeliveries acknowledged and dropped.
+
+    Slack sends an envelope again (the same ``envelope_id``) when it did not see the
+    acknowledgement, for instance across a reconnect; Bolt would act on it again. An
+    event retried under a new envelope keeps its ``event_id``, which the use cases that
+    act on events remember (see ``replays``)."""
+
+    def __init__(
+        self, app: AsyncApp, *, app_token: str, web_client: AsyncWebClient, replays: ReplayGuard
+    ) -> None:
+        super().__init__(app, app_token=app_token, web_client=web_client)
+        self._replays = replays
+
+    async def handle(  # type: ignore[override]  # as Bolt's own handler declares it
+        self, client: SocketModeClient, req: SocketModeRequest
+    ) -> None:
+        if needs_check(req.payload) and not await self._replays.first_time(
+            envelope_key(req.envelope_id)
+        ):
+            # Acknowledged, so Slack stops sending it; nothing is done a second time.
+            await client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        await super().handle(client, req)

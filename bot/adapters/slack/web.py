@@ -5,17 +5,17 @@ when it is missing, forged or more than five minutes old), so nothing a stranger
 ever parsed; Bolt verifies it again. The one exception is Slack's unsigned certificate
 check, recognised by its exact shape (a short form of ``ssl_check=1`` and a token) without
 parsing anything else. An exact replay of a signed request within its five minutes is
-answered but changes nothing. A signed body no one can read is a 400, a client that hangs
+answered but changes nothing (``replays``: only requests that could change something are
+checked). A signed body no one can read is a 400, a client that hangs
 up mid-body is let go, neither logs a traceback. The socket is bound here, so port 0 picks a
 free port.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from urllib.parse import parse_qsl, quote, urlencode
 
 from aiohttp import ClientError, web
@@ -26,6 +26,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from bot.adapters.slack.installations import OrgWideInstallRefused
+from bot.adapters.slack.replays import ReplayGuard, needs_check, signed_key
 from bot.http_limits import (
     DEFAULT_LIMITS,
     BodyTooSlow,
@@ -51,13 +52,12 @@ class WebServer:
         events: bool,
         signing_secret: str = "",
         extra_routes: Sequence[web.RouteDef] = (),
-        first_signed: Callable[[str], bool] | None = None,
+        replays: ReplayGuard | None = None,
         limits: ServerLimits = DEFAULT_LIMITS,
     ) -> None:
-        """``first_signed(key)`` says whether a signed request is new (it runs in a worker
-        thread: it records the key in the database)."""
+        """``replays`` tells a signed request seen before (None: every one is new)."""
         self._app = app
-        self._first_signed = first_signed
+        self._replays = replays
         self._limits = limits
         self._verifier = SignatureVerifier(signing_secret) if signing_secret else None
         self._extra_routes = tuple(extra_routes)
@@ -115,11 +115,8 @@ class WebServer:
             # The client hung up mid-body, sent a broken one or too slowly: let it go.
             return web.Response(status=400, text="incomplete request")
         ssl_check = _is_ssl_check(body, request.content_type)
-        if not ssl_check:
-            if not self._signed(body, request):
-                return web.Response(status=401, text="invalid request")  # as Bolt answers it
-            if not await self._first_time(request):
-                return web.Response(status=200, text="")  # an exact replay: already done
+        if not ssl_check and not self._signed(body, request):
+            return web.Response(status=401, text="invalid request")  # as Bolt answers it
         try:
             # Slack sends UTF-8 whatever the header says; a made-up charset must not reach
             # the decoder as an encoding name (a LookupError, and a 500).
@@ -132,6 +129,8 @@ class WebServer:
             # Not JSON, not UTF-8, nested beyond reading, a number too long to convert.
             log.warning("refused a signed Slack request that could not be read")
             return web.Response(status=400, text="unreadable request")
+        if not ssl_check and not await self._first_time(request, bolt_request.body):
+            return web.Response(status=200, text="")  # an exact replay: already done
         response = await self._app.async_dispatch(bolt_request)
         return await to_aiohttp_response(response)
 
@@ -143,22 +142,16 @@ class WebServer:
         except ValueError:  # a timestamp header that is not a number
             return False
 
-    async def _first_time(self, request: web.Request) -> bool:
+    async def _first_time(self, request: web.Request, body: dict[str, object]) -> bool:
         """False for a signed request seen before: Slack's signature cannot tell a replay
         within its five minutes, the (timestamp, signature) pair can."""
-        if self._first_signed is None:
+        if self._replays is None or not needs_check(body):
             return True
-        key = (
-            f"{request.headers.get('X-Slack-Request-Timestamp', '')}:"
-            f"{request.headers.get('X-Slack-Signature', '')}"
+        key = signed_key(
+            request.headers.get("X-Slack-Request-Timestamp", ""),
+            request.headers.get("X-Slack-Signature", ""),
         )
-        try:
-            return await asyncio.to_thread(self._first_signed, key)
-        except Exception as exc:  # the store is away (the database down): fail open
-            # Refusing would turn every command into a 500 during an outage; handled, the
-            # request fails cleanly with its error id, and a replay cannot save anything then.
-            log.warning("could not check a Slack request for a replay (%s); handling it", exc)
-            return True
+        return await self._replays.first_time(key)
 
     async def _install(self, request: web.Request) -> web.Response:
         flow = self._app.oauth_flow

@@ -408,11 +408,18 @@ class FakeSlack:
         return ws
 
     async def socket_send(
-        self, kind: str, payload: dict[str, Any], *, retry_attempt: int = 0, timeout: float = 5.0
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        retry_attempt: int = 0,
+        envelope_id: str | None = None,
+        timeout: float = 5.0,
     ) -> dict[str, Any]:
-        """Deliver an envelope over the websocket; returns the app's acknowledgement."""
+        """Deliver an envelope over the websocket; returns the app's acknowledgement. The
+        same ``envelope_id`` again is Slack redelivering one it thinks was not received."""
         await asyncio.wait_for(self.socket_connected.wait(), timeout)
-        envelope_id = f"env-{next(self._counter)}"
+        envelope_id = envelope_id or f"env-{next(self._counter)}"
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._acks[envelope_id] = future
         await self._sockets[-1].send_json(
