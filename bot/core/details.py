@@ -52,7 +52,14 @@ def add_details(
             raise NotFound(f"There is no touchpoint #{touchpoint_id} in this team.")
         errors: list[FieldError] = []
         try:
-            draft = parse_form(fields, now=now, tz=team.timezone, day_start=team.day_start)
+            draft = parse_form(
+                fields,
+                now=now,
+                tz=team.timezone,
+                day_start=team.day_start,
+                order=team.date_order,
+                workdays=team.digest_days,
+            )
         except ParseError as exc:
             draft = None
             errors += [e for e in exc.errors if e.field != "entry"]

@@ -90,7 +90,14 @@ def edit_touchpoint(
     with uow:
         team = load_team(uow, team_id)
         old, _ = _unchanged(uow, team_id, number)
-        entry = parse_quick_entry(text, now=now, tz=team.timezone, day_start=team.day_start)
+        entry = parse_quick_entry(
+            text,
+            now=now,
+            tz=team.timezone,
+            day_start=team.day_start,
+            order=team.date_order,
+            workdays=team.digest_days,
+        )
         draft = entry.draft
         if draft.occurred_at is None:
             draft = dataclasses.replace(draft, occurred_at=old.occurred_at)

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Collection
 from datetime import datetime, time
 
 from bot.core.dates import (
@@ -99,13 +100,15 @@ def parse_quick_entry(
     tz: str,
     day_start: time,
     order: DateOrder | None = None,
+    workdays: Collection[int] | None = None,
 ) -> QuickEntry:
     """`acme call | ch: slow internet | we: send quote by fri | diff: needs fibre`.
 
     With ``customer`` (and ``kind``, ``code``) given apart, as typed options, ``text`` is
     only the labelled fields: `ch: slow internet | we: send quote by fri`. A kind: or code:
     label there must agree with the one given. ``order`` is how numeric dates are read
-    ("dmy" or "mdy"); None: the zone's custom."""
+    ("dmy" or "mdy"); None: the zone's custom. ``workdays`` are the team's working days
+    (Monday is 0; None: Monday to Friday), counted by "in 3 business days"."""
     text = _checked_entry(text)
     reader = _QuickReader()
     body, notes = _split_notes(text)
@@ -122,7 +125,8 @@ def parse_quick_entry(
         customer = " ".join(_clean_text(customer).split())
     if notes is not None:
         reader.raw.notes.extend(notes.split("\n"))
-    return _entry(reader, customer, kind, _context(now, tz, day_start, "entry", order))
+    ctx = _context(now, tz, day_start, "entry", order, workdays)
+    return _entry(reader, customer, kind, ctx)
 
 
 def _checked_entry(text: str) -> str:
@@ -154,9 +158,10 @@ def parse_form(
     tz: str,
     day_start: time,
     order: DateOrder | None = None,
+    workdays: Collection[int] | None = None,
 ) -> TouchpointDraft:
     """A submitted modal: one item per line in the lists, single values elsewhere."""
-    ctx = _context(now, tz, day_start, "entry", order)
+    ctx = _context(now, tz, day_start, "entry", order, workdays)
     total = sum(len(getattr(fields, name)) for name in _FORM_FIELDS)
     if total > MAX_ENTRY_CHARS:
         raise ParseError([FieldError("entry", _too_long_entry(total))])
@@ -182,9 +187,10 @@ def parse_due(
     day_start: time,
     field: str = "when",
     order: DateOrder | None = None,
+    workdays: Collection[int] | None = None,
 ) -> datetime:
     """A standalone when-phrase ("1h", "tomorrow", "fri 2pm", "3 Dec") -> aware UTC, future."""
-    ctx = _context(now, tz, day_start, field, order)
+    ctx = _context(now, tz, day_start, field, order, workdays)
     text = " ".join(_clean_text(phrase).split())
     if not text:
         raise ParseError([FieldError(field, _SAY_WHEN)])
@@ -204,10 +210,15 @@ _NOTHING_IN_FORM = (
 
 
 def _context(
-    now: datetime, tz: str, day_start: time, field_name: str, order: DateOrder | None
+    now: datetime,
+    tz: str,
+    day_start: time,
+    field_name: str,
+    order: DateOrder | None,
+    workdays: Collection[int] | None = None,
 ) -> DueContext:
     try:
-        return due_context(now, tz, day_start, order)
+        return due_context(now, tz, day_start, order, workdays)
     except UnknownTimeZone:
         message = (
             f"The team's time zone “{tz}” is unknown, so due dates can't be worked out. "

@@ -235,6 +235,7 @@ def record_quick_entry(
             tz=team.timezone,
             day_start=team.day_start,
             order=team.date_order,
+            workdays=team.digest_days,
         )
         return _record(uow, team, author, entry.customer, entry.draft, author, now)
 
@@ -257,7 +258,12 @@ def record_form(
         draft: TouchpointDraft | None = None
         try:
             draft = parse_form(
-                fields, now=now, tz=team.timezone, day_start=team.day_start, order=team.date_order
+                fields,
+                now=now,
+                tz=team.timezone,
+                day_start=team.day_start,
+                order=team.date_order,
+                workdays=team.digest_days,
             )
         except ParseError as exc:
             errors.extend(exc.errors)
@@ -457,7 +463,12 @@ def snooze_promise(
         team, promise = load_team(uow, team_id), _promise_of(uow, team_id, promise_id)
         phrase = SNOOZE_CHOICES.get(when.strip().lower(), when)
         until = parse_due(
-            phrase, now=now, tz=team.timezone, day_start=team.day_start, order=team.date_order
+            phrase,
+            now=now,
+            tz=team.timezone,
+            day_start=team.day_start,
+            order=team.date_order,
+            workdays=team.digest_days,
         )
         promise.snooze(until, actor, now)
         return _save_promise(uow, team, promise, "snoozed")
@@ -470,7 +481,12 @@ def reschedule_promise(
     with uow:
         team, promise = load_team(uow, team_id), _promise_of(uow, team_id, promise_id)
         due = parse_due(
-            when, now=now, tz=team.timezone, day_start=team.day_start, order=team.date_order
+            when,
+            now=now,
+            tz=team.timezone,
+            day_start=team.day_start,
+            order=team.date_order,
+            workdays=team.digest_days,
         )
         promise.reschedule(due, actor, now, keep_by(team, due))
         return _save_promise(uow, team, promise, "rescheduled")

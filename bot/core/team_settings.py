@@ -259,6 +259,7 @@ def parse_followup(rule: str, team: Team, now: datetime) -> tuple[str, datetime 
         tz=team.timezone,
         day_start=team.day_start,
         order=team.date_order,
+        workdays=team.digest_days,
     )
     promise = draft.our_promises[0]
     return promise.text, on_a_working_day(team, promise.due_at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,6 +16,7 @@ RECENT_PAST = timedelta(days=60)
 END_OF_DAY = time(17, 0)
 TONIGHT = time(20, 0)
 LAST_MINUTE = time(23, 59)
+MONDAY_TO_FRIDAY = frozenset(range(5))
 
 # Zones of the United States, where numeric dates are written month first (12/3 is
 # 3 December). Every other zone, Canada's included (it writes both ways), defaults to
@@ -61,6 +63,8 @@ class DueContext:
     day_start: time  # naive local
     local_now: datetime  # naive local wall clock
     order: DateOrder = "dmy"  # how numeric dates such as 3/12 are read
+    # The team's working days (Monday is 0), counted by "in 3 business days".
+    workdays: frozenset[int] = MONDAY_TO_FRIDAY
 
     @property
     def today(self) -> date:
@@ -68,13 +72,18 @@ class DueContext:
 
 
 def due_context(
-    now: datetime, tz: str, day_start: time, order: DateOrder | None = None
+    now: datetime,
+    tz: str,
+    day_start: time,
+    order: DateOrder | None = None,
+    workdays: Collection[int] | None = None,
 ) -> DueContext:
     """Raises UnknownTimeZone, and ValueError for a ``now`` no working clock gives.
 
     A naive ``now``, or one outside 1900-8999 (where date arithmetic a few years either
     way would overflow), is the caller's bug, not something the user typed. Without an
-    ``order`` numeric dates follow the zone's custom (see ``default_date_order``).
+    ``order`` numeric dates follow the zone's custom (see ``default_date_order``); without
+    ``workdays`` (or with none) the working days are Monday to Friday.
     """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
@@ -94,4 +103,5 @@ def due_context(
         day_start=clean_start,
         local_now=local_now,
         order=order or default_date_order(tz),
+        workdays=frozenset(d for d in workdays or () if 0 <= d <= 6) or MONDAY_TO_FRIDAY,
     )

@@ -150,13 +150,14 @@ def _resolve_ahead(day: Ahead, at: time | None, ctx: DueContext, phrase: str) ->
 
 
 def _resolve_workdays(day: Workdays, t: time, ctx: DueContext, phrase: str) -> datetime:
-    """Monday to Friday count as working days here."""
-    if day.n > 2600:
+    """The team's working days count ("in 3 business days" from a Thursday is Tuesday for
+    a Monday-Friday team, Monday for one that works Saturdays)."""
+    if day.n * 7 // len(ctx.workdays) > MAX_AHEAD.days:
         raise DueProblem("far", phrase)
     d, left = ctx.today, day.n
     while left:
         d += timedelta(days=1)
-        left -= d.weekday() < 5
+        left -= d.weekday() in ctx.workdays
     return instant(d, t, ctx, phrase)
 
 
@@ -317,12 +318,12 @@ def _resolve_month_part(day: MonthPart, t: time, ctx: DueContext, phrase: str) -
     return _first_ahead(slots, ctx, phrase)
 
 
-def _nth_in_month(day: NthWeekday, first: date) -> date | None:
+def _nth_in_month(day: NthWeekday, first: date, workdays: frozenset[int]) -> date | None:
     days = [first + timedelta(n) for n in range(calendar.monthrange(first.year, first.month)[1])]
     if isinstance(day.what, int):
         days = [d for d in days if d.weekday() == day.what]
     elif day.what == "workday":
-        days = [d for d in days if d.weekday() < 5]
+        days = [d for d in days if d.weekday() in workdays]
     if day.n == -1:
         return days[-1]
     return days[day.n - 1] if day.n <= len(days) else None
@@ -331,7 +332,7 @@ def _nth_in_month(day: NthWeekday, first: date) -> date | None:
 def _resolve_nth(day: NthWeekday, t: time, ctx: DueContext, phrase: str) -> datetime:
     slots = []
     for first in _month_firsts(day.month, day.year, ctx, phrase):
-        found = _nth_in_month(day, first)
+        found = _nth_in_month(day, first, ctx.workdays)
         if found is None:
             raise unreadable(phrase, "that month has no such day")
         slots.append((found, t))

@@ -354,6 +354,7 @@ class Sheet:
                 tz=team.timezone,
                 day_start=team.day_start,
                 order=team.date_order,
+                workdays=team.digest_days,
             )
         except ParseError as exc:
             row_date = format_local(when[0], team.timezone)
