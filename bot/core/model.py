@@ -203,6 +203,14 @@ def slugify(name: str) -> str:
     return "-".join(f"{ord(c):x}" for c in name.strip().lower() if not c.isspace()) or "x"
 
 
+def search_key(text: str) -> str:
+    """``text`` as a search compares it, the same in every script: Unicode-normalised,
+    case-folded ("Ромашка" and "РОМАШКА" -> "ромашка", "Straße" -> "strasse") and with its
+    spaces collapsed. The database keeps each name's key, since SQLite's lower() (and
+    PostgreSQL's under the C locale) folds ASCII letters only."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 def has_ascii_slug(name: str) -> bool:
     """Whether ``slugify(name)`` spells the name (ASCII letters or digits after folding)
     rather than coding its characters: only a spelled slug means anything to a search."""

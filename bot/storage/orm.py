@@ -125,6 +125,8 @@ class CustomerRow(Base):
     team_id: Mapped[str] = mapped_column(String(100), ForeignKey("teams.id"))
     name: Mapped[str] = mapped_column(Text)
     slug: Mapped[str] = mapped_column(Text)
+    # search_key(name): what a search by name compares, case-folded in every script.
+    search_name: Mapped[str] = mapped_column(Text, server_default="")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -143,6 +145,7 @@ class CustomerAliasRow(Base):
     customer_id: Mapped[int] = mapped_column(Integer)
     alias: Mapped[str] = mapped_column(Text)
     slug: Mapped[str] = mapped_column(Text)
+    search_name: Mapped[str] = mapped_column(Text, server_default="")  # search_key(alias)
 
 
 class TouchpointRow(Base):

@@ -98,3 +98,84 @@ def test_digits_typed_in_a_search_do_not_find_a_name_through_its_coded_slug(
 
     assert by_digits == ["Store 440"]
     assert by_letters == ["Ромашка"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("ром", "Ромашка"),  # Cyrillic, lowercase prefix of a capitalised name
+        ("РОМАШ", "Ромашка"),
+        ("αθήνα", "ΑΘΉΝΑ Travel"),  # Greek: the name has an ASCII slug only for "travel"
+        ("straße", "STRASSE Bau"),  # folded to "strasse" both ways
+        ("ǆ", "ǄEMAL"),
+        ("ΣΟΦΊΑ", "σοφία"),  # final sigma folds to sigma
+    ],
+)
+def test_a_search_ignores_case_in_every_script(
+    seed: Seed, uow_factory: UowFactory, typed: str, stored: str
+) -> None:
+    seed.team("t1")
+    seed.customer("t1", stored)
+    seed.customer("t1", "Жук")
+    with uow_factory() as uow:
+        assert [c.name for c in uow.customers.search("t1", typed)] == [stored]
+
+
+def test_an_alias_in_capitals_is_found_by_a_lowercase_prefix(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    seed.customer("t1", "Romashka Ltd", "РОМАШКА")
+    with uow_factory() as uow:
+        assert [c.name for c in uow.customers.search("t1", "ромаш")] == ["Romashka Ltd"]
+        found = customers.find_customer(uow, "t1", "ромашка")
+    assert found.name == "Romashka Ltd"
+
+
+def test_a_renamed_customer_is_searched_by_its_new_name(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    customer = seed.customer("t1", "Ромашка")
+    with uow_factory() as uow:
+        customer.name, customer.slug = "Лютик", slugify("Лютик")
+        uow.customers.save(customer)
+        uow.commit()
+    with uow_factory() as uow:
+        assert [c.name for c in uow.customers.search("t1", "лют")] == ["Лютик"]
+        assert uow.customers.search("t1", "ром") == []
+
+
+def test_upgrading_gives_existing_names_and_aliases_their_search_keys(
+    empty_db_url: str,
+) -> None:
+    engine = make_engine(empty_db_url)
+    upgrade(engine, "0008_touchpoint_map")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO teams (id, name, timezone, digest_time, day_start, digest_days,"
+                " completion_codes, remind_overdue)"
+                " VALUES ('t', 'T', 'UTC', '09:00', '09:00', '0', '[]', true)"
+            )
+        )
+        customer_id = connection.execute(
+            text(
+                "INSERT INTO customers (team_id, name, slug) VALUES ('t', :name, :slug)"
+                " RETURNING id"
+            ),
+            {"name": "Ромашка", "slug": slugify("Ромашка")},
+        ).scalar_one()
+        connection.execute(
+            text(
+                "INSERT INTO customer_aliases (team_id, customer_id, alias, slug)"
+                " VALUES ('t', :id, :alias, :slug)"
+            ),
+            {"id": customer_id, "alias": "ЛЮТИК", "slug": slugify("ЛЮТИК")},
+        )
+    upgrade(engine)
+    with SqlAlchemyUnitOfWork(make_session_factory(engine)) as uow:
+        assert [c.name for c in uow.customers.search("t", "ром")] == ["Ромашка"]
+        found = uow.customers.search("t", "лютик")
+        assert [(c.name, c.aliases) for c in found] == [("Ромашка", ("ЛЮТИК",))]
+    engine.dispose()
