@@ -120,18 +120,31 @@ async def _measure(container: object, path: str, samples: int) -> list[Figure]:
     await session.close()
     await runner.cleanup()  # type: ignore[attr-defined]
 
-    # Building alone, on fresh servers (nothing kept).
+    # Building alone, on fresh servers (nothing kept). The CPU the process spent is the
+    # build's cost whatever else the machine runs; the wall time is what the app waits.
     builds: list[float] = []
-    for _ in range(3):
+    cpu: list[float] = []
+    for _ in range(5):
         session, runner = await serve()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         await get(session, {})
         builds.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
         await session.close()
         await runner.cleanup()  # type: ignore[attr-defined]
     builds.sort()
+    cpu.sort()
     figures.append(
-        Figure("first GET: build 10,000 promises", 3, builds[1], builds[-1], note="11 MB")
+        Figure("first GET: build 10,000 promises", 5, builds[2], builds[-1], note="11 MB")
+    )
+    figures.append(
+        Figure(
+            "first GET: CPU of the process (read, write, serve)",
+            5,
+            cpu[2],
+            cpu[-1],
+            note="process CPU time, not wall time: steady on a busy machine",
+        )
     )
 
     session, runner = await serve()

@@ -31,7 +31,7 @@ from bot.core.model import (
     map_key,
     slugify,
 )
-from bot.core.ports import LastChange, Window
+from bot.core.ports import LastChange, Revision, Window
 from bot.core.values import (
     CalendarFeed,
     DifferenceCount,
@@ -484,6 +484,7 @@ class FakePromises(_Repo):
         due_before: datetime | None = None,
         due_from: datetime | None = None,
         limit: int | None = None,
+        with_history: bool = True,
     ) -> list[Promise]:
         found = [
             p
@@ -498,7 +499,15 @@ class FakePromises(_Repo):
         found.sort(
             key=lambda p: (p.due_at is None, p.due_at.timestamp() if p.due_at else 0.0, p.id or 0)
         )
-        return [copy.deepcopy(p) for p in found[:limit]]
+        copies = [copy.deepcopy(p) for p in found[:limit]]
+        if not with_history:
+            for promise in copies:
+                promise.history = []
+        return copies
+
+    def revisions(self, promise_ids: Sequence[int]) -> dict[int, Revision]:
+        found = (self.store.promises.get(i) for i in promise_ids)
+        return {p.id: Revision.of(p) for p in found if p is not None and p.id and p.history}
 
     def count_open_for_team(
         self,

@@ -45,6 +45,22 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Revision:
+    """What a calendar feed needs of a promise's history: when it last changed and how
+    often its due date moved (the event's SEQUENCE)."""
+
+    last_changed: datetime
+    reschedules: int
+
+    @classmethod
+    def of(cls, promise: Promise) -> Revision:
+        return cls(
+            max((e.at for e in promise.history), default=promise.made_at),
+            sum(e.action == "rescheduled" for e in promise.history),
+        )
+
+
+@dataclass(frozen=True)
 class LastChange:
     """Someone's last change: when, and every item it touched (one command can change
     several: ``kept P12 P13``)."""
@@ -247,9 +263,16 @@ class PromiseRepository(Protocol):
         due_before: datetime | None = None,
         due_from: datetime | None = None,
         limit: int | None = None,
+        with_history: bool = True,
     ) -> list[Promise]:
         """Open promises, soonest due first (undated last); ``due_before`` (exclusive) and
-        ``due_from`` (inclusive) leave out undated ones."""
+        ``due_from`` (inclusive) leave out undated ones. Without ``with_history`` their
+        histories are left empty (a third of the read, for a caller that needs none)."""
+        ...
+
+    def revisions(self, promise_ids: Sequence[int]) -> dict[int, Revision]:
+        """``Revision.of`` each promise, worked out by the database without loading the
+        histories; a promise with no history is left out."""
         ...
 
     def count_open_for_team(

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.core.calendar import CalendarFeed, feed_for_token, hash_token, issue_feed, revoke_feeds
 from bot.core.clock import ManualClock
+from bot.core.ports import Revision
 from bot.storage.orm import CalendarFeedRow
 
 from .conftest import T0, Seed, UowFactory, at
@@ -96,3 +97,30 @@ def test_the_use_cases_on_a_real_database(
     with engine.connect() as connection:
         hashes = set(connection.scalars(select(CalendarFeedRow.token_hash)))
     assert hashes == {hash_token(mine), hash_token(team)}  # never the tokens themselves
+
+
+def test_revisions_are_what_the_histories_say_without_loading_them(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    acme = seed.customer("t1", "Acme")
+    seed.touchpoint(acme, promises=(("send quote", at(2)), ("call back", at(3)), ("demo", at(4))))
+    with uow_factory() as uow:
+        quote, call = uow.promises.get("t1", 1), uow.promises.get("t1", 2)
+        assert quote is not None and call is not None
+        quote.reschedule(at(5), "U2", T0 + timedelta(hours=1), None)
+        quote.reschedule(at(6), "U2", T0 + timedelta(hours=2), None)
+        call.snooze(at(3) + timedelta(hours=4), "U3", T0 + timedelta(hours=3))
+        uow.promises.save(quote)
+        uow.promises.save(call)
+        uow.commit()
+    with uow_factory() as uow:
+        full = uow.promises.open_for_team("t1")
+        lean = uow.promises.open_for_team("t1", with_history=False)
+        revisions = uow.promises.revisions([p.id for p in lean if p.id is not None])
+    assert [p.id for p in lean] == [p.id for p in full] and not any(p.history for p in lean)
+    for promise in full:
+        assert promise.id is not None
+        expected = Revision.of(promise)
+        assert revisions.get(promise.id, Revision(promise.made_at, 0)) == expected
+    assert revisions[1].reschedules == 2 and revisions[1].last_changed == T0 + timedelta(hours=2)
