@@ -119,7 +119,7 @@ class SqlCustomerRepository:
             select(CustomerRow)
             .join(best, best.c.customer_id == CustomerRow.id)
             .where(CustomerRow.team_id == team_id)
-            .order_by(best.c.rank, CustomerRow.search_name, CustomerRow.id)
+            .order_by(best.c.rank, func.lower(CustomerRow.name), CustomerRow.id)
             .limit(fetch)
         ).all()
         found = self._with_aliases(team_id, rows)
@@ -291,7 +291,7 @@ class SqlCustomerRepository:
         rows = self._session.scalars(
             select(CustomerRow)
             .where(CustomerRow.team_id == team_id)
-            .order_by(CustomerRow.search_name, CustomerRow.id)
+            .order_by(func.lower(CustomerRow.name), CustomerRow.id)
         ).all()
         return self._with_aliases(team_id, rows)
 
