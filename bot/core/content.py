@@ -348,10 +348,19 @@ def undone(result: Undone, actor: str) -> Reply:
             Strong(ref),
             Text(f" {whose}{item.text} — “{what}” undone by "),
             UserRef(actor),
-            Text(f"; it is {STATUS_WORDS[item.status]} again."),
+            *_state_again(item, change.action, result.team.timezone),
         ]
         lines.append(Line(tuple(spans)))
     return Reply("Undone", (Section(None, tuple(lines)),), kind=ReplyKind.INFO)
+
+
+def _state_again(item: Promise | Challenge, action: str, tz: str) -> tuple[Text | When, ...]:
+    """What an undone item is again: a re-dated promise its old due date."""
+    if action == "rescheduled" and isinstance(item, Promise):
+        if item.due_at is None:
+            return (Text("; it has no due date again."),)
+        return (Text("; it is due "), When(item.due_at, tz), Text(" again."))
+    return (Text(f"; it is {STATUS_WORDS[item.status]} again."),)
 
 
 def edit_form(found: Editable) -> Reply:

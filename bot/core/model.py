@@ -140,6 +140,9 @@ class Event:
     actor: str
     action: str
     detail: str = ""
+    # What the change replaced, so it can be undone (a new due date keeps the old one);
+    # "" when there is nothing to restore.
+    previous: str = ""
 
 
 # How a team writes numeric dates: "dmy" (27/11 is 27 November) or "mdy" (11/27).
@@ -393,6 +396,10 @@ class Promise:
         elif action == "snoozed":
             earlier = [e.detail for e in self.history[:-1] if e.action == "snoozed"]
             self.remind_at = datetime.fromisoformat(earlier[-1]) if earlier else self.due_at
+        elif action == "rescheduled" and self.history[-1].previous:
+            # Back to the old date, and its reminder as it was planned: the new date's
+            # reminder is dropped with it.
+            self._restore(self.history[-1].previous)
         else:
             raise InvalidTransition(
                 f"P{self.id}'s due date was changed; set it again with `due P{self.id} ...`."
@@ -421,11 +428,26 @@ class Promise:
             )
         if due <= at:
             raise UserError("The new due date is in the past; pick a future one.")
+        replaced = self._dates()
         self.due_at = due
         self.keep_by = keep_by or due
         self.remind_at = due
         self.reminders_sent = 0
-        self.history.append(Event(at, actor, "rescheduled", due.isoformat()))
+        self.history.append(Event(at, actor, "rescheduled", due.isoformat(), replaced))
+
+    def _dates(self) -> str:
+        """The due date and reminder plan, written down to be restored by ``_restore``:
+        due, on time until, next reminder (ISO instants, "-" for none), reminders sent."""
+        dates = (self.due_at, self.keep_by, self.remind_at)
+        instants = [d.isoformat() if d else "-" for d in dates]
+        return " ".join([*instants, str(self.reminders_sent)])
+
+    def _restore(self, written: str) -> None:
+        *written_dates, sent = written.split(" ")
+        instants = [None if d == "-" else datetime.fromisoformat(d) for d in written_dates]
+        due, keep_by, remind_at = instants
+        self.due_at, self.keep_by, self.remind_at = due, keep_by, remind_at
+        self.reminders_sent = int(sent)
 
     def overdue_by(self, now: datetime) -> timedelta:
         deadline = self.keep_by or self.due_at

@@ -47,7 +47,8 @@ class Window:
 @dataclass(frozen=True)
 class Revision:
     """What a calendar feed needs of a promise's history: when it last changed and how
-    often its due date moved (the event's SEQUENCE)."""
+    often its due date moved (the event's SEQUENCE; an undone move moves it back, so it
+    counts too: a calendar takes a changed task only with a higher sequence)."""
 
     last_changed: datetime
     reschedules: int
@@ -56,7 +57,10 @@ class Revision:
     def of(cls, promise: Promise) -> Revision:
         return cls(
             max((e.at for e in promise.history), default=promise.made_at),
-            sum(e.action == "rescheduled" for e in promise.history),
+            sum(
+                e.action == "rescheduled" or (e.action, e.detail) == ("undone", "rescheduled")
+                for e in promise.history
+            ),
         )
 
 

@@ -67,7 +67,7 @@ class History:
         0.38 -> 0.27 s)."""
         events: dict[int, list[Event]] = {item_id: [] for item_id in item_ids}
         t = self._table
-        columns = select(self._owner, t.at, t.actor, t.action, t.detail)
+        columns = select(self._owner, t.at, t.actor, t.action, t.detail, t.previous)
         if selecting is not None and len(events) > CHUNK:
             if selecting._limit_clause is None:  # the order only matters under a LIMIT
                 selecting = selecting.order_by(None)
@@ -75,13 +75,13 @@ class History:
         else:
             queries = [columns.where(self._owner.in_(chunk)) for chunk in chunks(list(events))]
         for query in queries:
-            for item_id, at, actor, action, detail in self._session.execute(
+            for item_id, at, actor, action, detail, previous in self._session.execute(
                 query.order_by(self._owner, t.id)
             ):
                 # The subquery runs again: an item a concurrent commit added since is
                 # not among ours.
                 if (history := events.get(item_id)) is not None:
-                    history.append(Event(at, actor, action, detail))
+                    history.append(Event(at, actor, action, detail, previous))
         for item_id, history in events.items():
             self._ledger.remember(self._name, item_id, len(history))
         return events

@@ -194,7 +194,13 @@ def to_promise(row: PromiseRow, history: list[Event]) -> Promise:
 
 
 def event_values(event: Event) -> dict[str, Any]:
-    return {"at": event.at, "actor": event.actor, "action": event.action, "detail": event.detail}
+    return {
+        "at": event.at,
+        "actor": event.actor,
+        "action": event.action,
+        "detail": event.detail,
+        "previous": event.previous,
+    }
 
 
 def delivery_values(delivery: Delivery) -> dict[str, Any]:

@@ -348,6 +348,8 @@ class _EventColumns:
     actor: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text)
+    # What the change replaced, for undoing it (``Event.previous``); "" when nothing.
+    previous: Mapped[str] = mapped_column(Text, server_default=sql_text("''"))
 
 
 class ChallengeEventRow(_EventColumns, Base):

@@ -15,11 +15,13 @@ from typing import cast
 from sqlalchemy import (
     ColumnElement,
     Select,
+    and_,
     bindparam,
     case,
     func,
     insert,
     literal_column,
+    or_,
     select,
     update,
 )
@@ -188,7 +190,8 @@ class SqlPromiseRepository:
         """One grouped query per chunk of ids (10,000 promises' feed: about a tenth of
         loading their histories)."""
         e = PromiseEventRow
-        rescheduled = func.count(case((e.action == "rescheduled", 1)))
+        undone = and_(e.action == "undone", e.detail == "rescheduled")
+        rescheduled = func.count(case((or_(e.action == "rescheduled", undone), 1)))
         found: dict[int, Revision] = {}
         for chunk in chunks(list(promise_ids)):
             rows = self._session.execute(

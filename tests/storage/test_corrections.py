@@ -71,3 +71,31 @@ def test_the_last_change_by_someone_is_found_within_the_team_and_the_window(
         assert uow.challenges.last_change_by("t1", "U1", at(2.5)) is None
         assert uow.challenges.last_change_by("t1", "U2", at(0)) is None
         assert uow.promises.last_change_by("t1", "U1", at(0)) is None
+
+
+def test_undoing_a_due_date_change_restores_the_stored_date_and_reminder_plan(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    from datetime import timedelta
+
+    from bot.core import corrections, services
+    from bot.core.clock import ManualClock
+
+    seed.team("t1")
+    acme = seed.customer("t1", "Acme")
+    made = seed.touchpoint(acme, promises=(("send quote", at(48)),))
+    pid = made.promises[0].id or 0
+    clock = ManualClock(at(1))
+    services.reschedule_promise("t1", pid, "in 2 weeks", "U1", uow=uow_factory(), clock=clock)
+    with uow_factory() as uow:
+        moved = uow.promises.get("t1", pid)
+        assert moved is not None and moved.due_at != at(48)
+        assert moved.history[-1].previous  # the old date, stored with the change
+    clock.advance(timedelta(minutes=5))
+    undone = corrections.undo_last("t1", "U1", uow=uow_factory(), clock=clock)
+    assert [c.action for c in undone.changes] == ["rescheduled"]
+    with uow_factory() as uow:
+        back = uow.promises.get("t1", pid)
+        assert back is not None
+        assert (back.due_at, back.keep_by, back.remind_at) == (at(48), at(48), at(48))
+        assert [e.action for e in back.history] == ["rescheduled", "undone"]

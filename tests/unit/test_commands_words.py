@@ -155,6 +155,41 @@ def test_undo_only_reaches_back_a_quarter_of_an_hour(
     assert store.challenges[c].status is ChallengeStatus.ADDRESSED
 
 
+def test_undo_of_a_due_date_change_restores_the_old_date_and_its_reminder(
+    commands: Commands, store: FakeStore, clock: ManualClock
+) -> None:
+    handle(commands, "acme call | we: send quote by fri")
+    (p,) = store.promises
+    before = store.promises[p]
+    old = (before.due_at, before.keep_by, before.remind_at, before.reminders_sent)
+    handle(commands, f"due P{p} next wed 3pm")
+    assert store.promises[p].remind_at != old[2]
+    clock.advance(timedelta(minutes=2))
+    reply = handle(commands, "undo")
+    assert "send quote — “rescheduled” undone" in said(reply)
+    assert "; it is due " in said(reply)
+    after = store.promises[p]
+    assert (after.due_at, after.keep_by, after.remind_at, after.reminders_sent) == old
+    assert [e.action for e in after.history] == ["rescheduled", "undone"]
+    assert after.history[-1].detail == "rescheduled"
+
+
+def test_undo_of_a_due_date_change_brings_back_an_overdue_promise_s_repeat(
+    commands: Commands, store: FakeStore, clock: ManualClock
+) -> None:
+    handle(commands, "acme call | we: send quote by fri")
+    (p,) = store.promises
+    promise = store.promises[p]
+    # As the reminder engine leaves it once reminded: the next repeat tomorrow.
+    promise.remind_at = NOW + timedelta(days=1)
+    promise.reminders_sent = 1
+    handle(commands, f"due P{p} in 2 weeks")
+    assert store.promises[p].reminders_sent == 0
+    handle(commands, "undo")
+    assert store.promises[p].remind_at == NOW + timedelta(days=1)
+    assert store.promises[p].reminders_sent == 1
+
+
 def test_undo_of_a_pass_on_gives_the_challenge_back(commands: Commands, store: FakeStore) -> None:
     handle(commands, "acme call | ch: invoice wrong")
     (c,) = store.challenges
