@@ -28,6 +28,7 @@ from bot.core.model import (
     PromiseStatus,
     Team,
     Touchpoint,
+    TouchpointEdit,
     map_key,
     slugify,
 )
@@ -61,6 +62,7 @@ class FakeStore:
     calendar_feeds: dict[int, CalendarFeed] = field(default_factory=dict)
     map_entries: dict[int, MapEntry] = field(default_factory=dict)
     stages: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    edits: dict[int, TouchpointEdit] = field(default_factory=dict)
     next_id: int = 1
     commits: int = 0
 
@@ -182,6 +184,8 @@ class FakeTouchpoints(_Repo):
             for number in [n for n, i in items.items() if i.touchpoint_id == touchpoint_id]:
                 del items[number]
         del self.store.touchpoints[touchpoint_id]
+        for number in [n for n, e in self.store.edits.items() if e.touchpoint_id == touchpoint_id]:
+            del self.store.edits[number]
         return True
 
     def _of(self, team_id: str, customer_id: int) -> list[Touchpoint]:
@@ -231,6 +235,52 @@ class FakeTouchpoints(_Repo):
     ) -> list[tuple[Contact, datetime]]:
         newest_first = reversed(self._of(team_id, customer_id))
         return [(c, t.occurred_at) for t in newest_first for c in t.contacts][:limit]
+
+    def save_edit(self, touchpoint: Touchpoint) -> None:
+        self.save_details(touchpoint, ())
+
+    def add_items(
+        self, touchpoint: Touchpoint, challenges: Sequence[Challenge], promises: Sequence[Promise]
+    ) -> None:
+        for c in challenges:
+            c.id, c.touchpoint_id = self.store.new_id(), touchpoint.id
+            self.store.challenges[c.id] = copy.deepcopy(c)
+        for p in promises:
+            p.id, p.touchpoint_id = self.store.new_id(), touchpoint.id
+            self.store.promises[p.id] = copy.deepcopy(p)
+
+    def remove_items(
+        self, team_id: str, challenge_ids: Sequence[int], promise_ids: Sequence[int]
+    ) -> None:
+        for items, ids in (
+            (self.store.challenges, challenge_ids),
+            (self.store.promises, promise_ids),
+        ):
+            for number in ids:
+                if number in items and items[number].team_id == team_id:
+                    del items[number]
+
+    def add_edit(self, edit: TouchpointEdit) -> None:
+        edit.id = self.store.new_id()
+        self.store.edits[edit.id] = copy.deepcopy(edit)
+
+    def edits_of(self, team_id: str, touchpoint_id: int) -> list[TouchpointEdit]:
+        return [
+            copy.deepcopy(e)
+            for _, e in sorted(self.store.edits.items())
+            if e.team_id == team_id and e.touchpoint_id == touchpoint_id
+        ]
+
+    def last_edit_by(self, team_id: str, actor: str, since: datetime) -> TouchpointEdit | None:
+        mine = [
+            e
+            for e in self.store.edits.values()
+            if e.team_id == team_id and e.actor == actor and e.at >= since
+        ]
+        return copy.deepcopy(max(mine, key=lambda e: (e.at, e.id or 0))) if mine else None
+
+    def mark_undone(self, edit: TouchpointEdit) -> None:
+        self.store.edits[edit.id or 0].undone_at = edit.undone_at
 
 
 class FakeMap(_Repo):

@@ -10,6 +10,7 @@ A terminal cannot show a picture: a reply's chart is saved as a PNG file (in
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import tempfile
 import threading
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.core.catalogue import FormChoices
 from bot.core.commands import Context, OpenForm
 from bot.core.custom_ids import Verb
 from bot.core.delivery import Outgoing, direct_recipient
@@ -40,6 +42,17 @@ FORM_FIELDS = (
     ("difference", "The single thing that would make the biggest difference (≤ 12 words)", False),
     ("notes", "Notes", False),
 )
+# The optional part, behind one "more?" question so the one-minute path stays as short:
+# where on the journey it was, who took part, and the scores.
+MORE_FIELDS = (
+    ("map_entry", "Touchpoint on the map", False),
+    ("stage", "Journey stage", False),
+    ("contacts", "With (who at the customer, e.g. Jane Smith (CFO); Raj)", False),
+    ("satisfaction", "Satisfaction, CSAT 1-5 (5 very satisfied)", False),
+    ("promoter", "Would recommend us, NPS 0-10 (10 surely would)", False),
+    ("effort", "Ease, CES 1-7 (7 very easy, 1 very hard)", False),
+)
+MORE_QUESTION = "More: touchpoint on the map, stage, who took part, CSAT, NPS, CES? (y/N)"
 
 
 class Cancelled(Exception):
@@ -198,22 +211,29 @@ class ConsoleAdapter:
     # -- the form ----------------------------------------------------------------------------
 
     def _walk_form(self, form: OpenForm) -> None:
-        """Ask for each field in turn; on errors, ask again for the fields that were wrong."""
-        team = self._facade.team(self.ctx)
-        self.say(
-            f"Touchpoint with {form.customer} (blank to skip; `cancel` or any `/touchpoint` "
-            "command leaves the form)"
-        )
+        """Ask for each field in turn (an edit offers each current value to keep); on
+        errors, ask again for the fields that were wrong."""
+        choices = self._facade.form_choices(self.ctx)
+        editing = form.edit
+        if editing is not None:
+            ref = f"T{editing.touchpoint.id}"
+            self.say(
+                f"Editing {ref}, a {editing.touchpoint.kind.value} with {form.customer} (Enter "
+                "keeps what is shown, `-` empties it; `cancel` or any `/touchpoint` command "
+                "leaves the form)"
+            )
+        else:
+            self.say(
+                f"Touchpoint with {form.customer} (blank to skip; `cancel` or any `/touchpoint` "
+                "command leaves the form)"
+            )
         try:
-            values = {
-                "kind": self._ask_kind(form.kind),
-                "code": self._ask_code(team.completion_codes),
-            }
-            for name, question, multi in FORM_FIELDS:
-                values[name] = self._ask(question, multi)
+            values = self._form_values(form, choices)
             customer = form.customer
             for _ in range(5):
-                submission = Submission(customer, FormFields(**values))
+                submission = Submission(
+                    customer, FormFields(**values), edit=editing.touchpoint.id if editing else None
+                )
                 result = self._facade.submit(self.ctx, submission)
                 if isinstance(result.error, AmbiguousCustomer):
                     customer = self._choose_customer(result.error)
@@ -228,6 +248,95 @@ class ConsoleAdapter:
             self.say("Cancelled; nothing was saved.")
             if left.then:
                 self.handle(left.then)
+
+    def _form_values(self, form: OpenForm, choices: FormChoices) -> dict[str, str]:
+        if form.edit is not None:
+            return self._edited_values(form.edit.values, choices)
+        values = {
+            "kind": self._ask_kind(form.kind),
+            "code": self._ask_code(choices.codes),
+        }
+        for name, question, multi in FORM_FIELDS:
+            values[name] = self._ask(question, multi)
+        if self._wants_more(MORE_QUESTION):
+            for name, question, _ in MORE_FIELDS:
+                values[name] = self._ask_more(name, question, choices)
+        return values
+
+    def _edited_values(self, current: FormFields, choices: FormChoices) -> dict[str, str]:
+        """Each field with its current value offered: Enter keeps it."""
+        values = dataclasses.asdict(current)
+        kinds = ", ".join(k.value for k in Kind)
+        values["kind"] = self._keep_or(f"Kind ({kinds})", values["kind"], multi=False)
+        values["code"] = self._code_answer(
+            self._keep_or(self._code_question(choices.codes), values["code"], multi=False),
+            choices.codes,
+        )
+        for name, question, multi in FORM_FIELDS:
+            values[name] = self._keep_or(question, values[name], multi=multi)
+        shown = " · ".join(values[name] for name, _, _ in MORE_FIELDS if values[name])
+        if self._wants_more(f"{MORE_QUESTION.removesuffix(' (y/N)')} [{shown or 'none'}] (y/N)"):
+            for name, question, _ in MORE_FIELDS:
+                asked = self._with_choices(name, question, choices)
+                answer = self._keep_or(asked, values[name].replace("\n", "; "), multi=False)
+                values[name] = self._more_answer(name, answer, choices)
+        return values
+
+    def _keep_or(self, question: str, current: str, *, multi: bool) -> str:
+        """The answer to a question about a field that has ``current``: Enter keeps it,
+        `-` empties it; a list field takes a new list, one per line."""
+        if multi and current:
+            self.say(f"{question} — now:")
+            for item in current.split("\n"):
+                self.say(f"  · {item}")
+            first = self._checked(
+                self._read("  Enter keeps these; or the new list, `-` for none: ")
+            )
+        else:
+            now = current.replace("\n", "; ")
+            first = self._checked(self._read(f"{question} [{now}]: " if now else f"{question}: "))
+        if not first.strip():
+            return current
+        if first.strip() == "-":
+            return ""
+        if not multi:
+            return first
+        lines = [first]
+        while more := self._checked(self._read("  - ")).strip():
+            lines.append(more)
+        return "\n".join(lines)
+
+    def _wants_more(self, question: str) -> bool:
+        """A yes/no question; the end of a piped script answers no (the form is complete)."""
+        answer = self._read(f"{question} ")
+        if answer is None:
+            return False
+        return self._checked(answer).strip().lower() in {"y", "yes"}
+
+    def _ask_more(self, name: str, question: str, choices: FormChoices) -> str:
+        answer = self._ask(self._with_choices(name, question, choices), False)
+        return self._more_answer(name, answer, choices)
+
+    @staticmethod
+    def _with_choices(name: str, question: str, choices: FormChoices) -> str:
+        if name == "map_entry" and choices.places:
+            listed = "; ".join(f"{i} {p}" for i, p in enumerate(choices.places, start=1))
+            return f"{question} ({listed})"
+        if name == "stage" and choices.stages:
+            return f"{question} ({', '.join(choices.stages)})"
+        return question
+
+    @staticmethod
+    def _more_answer(name: str, answer: str, choices: FormChoices) -> str:
+        """A map entry may be given by its number; contacts are separated by `;`."""
+        answer = answer.strip()
+        places = choices.places
+        numbered = answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(places)
+        if name == "map_entry" and numbered:
+            return places[int(answer) - 1]
+        if name == "contacts":
+            return "\n".join(c.strip() for c in answer.split(";") if c.strip())
+        return answer
 
     def _ask(self, question: str, multi: bool) -> str:
         if not multi:
@@ -256,8 +365,16 @@ class ConsoleAdapter:
         return self._ask(f"Kind ({kinds}) [call]", False) or Kind.CALL.value
 
     def _ask_code(self, codes: tuple[str, ...]) -> str:
+        return self._code_answer(self._ask(self._code_question(codes), False), codes)
+
+    @staticmethod
+    def _code_question(codes: tuple[str, ...]) -> str:
         listed = "; ".join(f"{i} {c}" for i, c in enumerate(codes, start=1))
-        answer = self._ask(f"Completion code ({listed}; blank for none)", False).strip()
+        return f"Completion code ({listed}; blank for none)"
+
+    @staticmethod
+    def _code_answer(answer: str, codes: tuple[str, ...]) -> str:
+        answer = answer.strip()
         if answer.isascii() and answer.isdigit() and 1 <= int(answer) <= len(codes):
             return codes[int(answer) - 1]
         return answer
@@ -265,6 +382,7 @@ class ConsoleAdapter:
     def _fix_fields(self, exc: ParseError, values: dict[str, str]) -> None:
         self.say("Please fix:")
         questions = {name: (q, multi) for name, q, multi in FORM_FIELDS}
+        more = {name: q for name, q, _ in MORE_FIELDS}
         for name, problem in exc.by_field().items():
             self.say(f"  {name.replace('_', ' ')}: {problem}")
             if name == "code":
@@ -274,6 +392,8 @@ class ConsoleAdapter:
             elif name in questions:
                 question, multi = questions[name]
                 values[name] = self._ask(question, multi)
+            elif name in more:
+                values[name] = self._ask_more(name, more[name], self._facade.form_choices(self.ctx))
             else:
                 raise Cancelled
 

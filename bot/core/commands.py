@@ -30,6 +30,7 @@ from bot.core import (
     queries,
     record_view,
     requests,
+    revisions,
     services,
     touchmap,
     words,
@@ -60,11 +61,13 @@ class Context:
 
 @dataclass(frozen=True)
 class OpenForm:
-    """The adapter should open its form, prefilled with these."""
+    """The adapter should open its form, prefilled with these; or, for ``edit``, the form
+    filled in as that touchpoint is (its submission corrects it)."""
 
     customer: str
     kind: Kind | None = None
     notes: str = ""
+    edit: editing.Editable | None = None
 
 
 @dataclass(frozen=True)
@@ -413,9 +416,9 @@ class Commands:
             )
         if not entry:
             found = editing.editable(ctx.team_id, ref.number, uow=self._uow())
-            return content.edit_form(found)
-        edited = editing.edit_touchpoint(
-            ctx.team_id, ref.number, entry, uow=self._uow(), clock=self._clock
+            return OpenForm(found.customer.name, found.touchpoint.kind, edit=found)
+        edited = revisions.edit_by_text(
+            ctx.team_id, ref.number, entry, ctx.user_id, uow=self._uow(), clock=self._clock
         )
         return content.edited(edited)
 

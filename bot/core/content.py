@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from bot.core.corrections import Found, Undone
 from bot.core.custom_ids import Verb
 from bot.core.duplicates import Linked
-from bot.core.editing import Editable, Edited
+from bot.core.editing import Editable
 from bot.core.errors import UserError
 from bot.core.model import (
     Challenge,
@@ -40,7 +40,9 @@ from bot.core.replies import (
     UserRef,
     When,
     line,
+    message,
 )
+from bot.core.revisions import Edited
 from bot.core.services import ChallengeChanged, PromiseChanged, Recorded
 
 COMMAND = "/touchpoint"
@@ -351,6 +353,19 @@ def undone(result: Undone, actor: str) -> Reply:
             *_state_again(item, change.action, result.team.timezone),
         ]
         lines.append(Line(tuple(spans)))
+    if result.edited is not None:
+        tp = result.edited
+        customer = result.customers.get(tp.customer_id)
+        whose = f" with {customer.name}" if customer else ""
+        lines.insert(
+            0,
+            line(
+                Strong(touchpoint_ref(tp.id)),
+                f" {tp.kind.value}{whose} — your edit undone by ",
+                UserRef(actor),
+                "; it is as it was before.",
+            ),
+        )
     return Reply("Undone", (Section(None, tuple(lines)),), kind=ReplyKind.INFO)
 
 
@@ -363,26 +378,38 @@ def _state_again(item: Promise | Challenge, action: str, tz: str) -> tuple[Text 
     return (Text(f"; it is {STATUS_WORDS[item.status]} again."),)
 
 
-def edit_form(found: Editable) -> Reply:
-    """The touchpoint's entry, to be sent back corrected."""
+def edit_form(found: Editable, why: str = "") -> Reply:
+    """The touchpoint's entry as text, to be sent back corrected (where no form opens)."""
     ref = touchpoint_ref(found.touchpoint.id)
-    lines = (
+    lines = [line(why)] if why else []
+    lines += [
         line(f"To correct {ref}, send its entry back changed:"),
         line(f"`{COMMAND} edit {ref} {found.entry}`"),
         line(
-            "It replaces the touchpoint as a whole, keeping when it happened and who recorded "
-            "it; dates are written out in full (change them as you would type them)."
+            "It is corrected in place, keeping its number, when it happened and who recorded "
+            "it. Items sent back unchanged stay as they are; dates are written out in full "
+            "(change them as you would type them). `/touchpoint undo` reverts the edit."
         ),
-    )
-    return Reply(f"Edit {ref}", (Section(None, lines),), kind=ReplyKind.INFO)
+    ]
+    return Reply(f"Edit {ref}", (Section(None, tuple(lines)),), kind=ReplyKind.INFO)
 
 
 def edited(result: Edited) -> Reply:
+    ref = touchpoint_ref(result.recorded.touchpoint.id)
+    if not result.changed:
+        return message("Nothing changed", f"{ref} was given back as it was; nothing changed.")
     reply = confirmation(result.recorded)
-    note = line(
-        f"This replaces {touchpoint_ref(result.replaced)}, which was removed "
-        f"(now {touchpoint_ref(result.recorded.touchpoint.id)})."
-    )
+    said = [
+        f"{what} {', '.join(refs)}"
+        for what, refs in (
+            ("added", result.added),
+            ("removed", result.removed),
+            ("new due date for", result.redated),
+        )
+        if refs
+    ]
+    changes = f" ({'; '.join(said)})" if said else ""
+    note = line(f"{ref} is corrected in place{changes}. `{COMMAND} undo` puts it back as it was.")
     first = Section(None, (*reply.sections[0].lines, note))
     return Reply("Touchpoint edited", (first, *reply.sections[1:]), kind=ReplyKind.CONFIRMATION)
 

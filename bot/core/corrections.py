@@ -1,9 +1,10 @@
 """Putting mistakes right: undo your last change, delete a touchpoint recorded by mistake.
 
-Undo reverts the last change you made to a promise or challenge in the last
-``UNDO_WINDOW``, if nobody changed that item since; the history keeps both the change and
-its undoing. Deleting a touchpoint (a double submission, the wrong customer) removes it
-with its challenges and promises, so it no longer counts anywhere; it asks first.
+Undo reverts the last change you made to a promise or challenge, or your last edit of a
+touchpoint, in the last ``UNDO_WINDOW``, if nobody changed it since; the history keeps
+both the change and its undoing. Deleting a touchpoint (a double submission, the wrong
+customer) removes it with its challenges and promises, so it no longer counts anywhere;
+it asks first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import timedelta
 from bot.core.errors import NotFound, UserError
 from bot.core.model import Challenge, Customer, Promise, Team, Touchpoint
 from bot.core.ports import Clock, UnitOfWork
+from bot.core.revisions import undo_edit
 from bot.core.services import MAX_ID, load_team
 
 UNDO_WINDOW = timedelta(minutes=15)
@@ -30,6 +32,7 @@ class Undone:
     team: Team
     customers: dict[int, Customer]
     changes: tuple[Change, ...]
+    edited: Touchpoint | None = None  # a touchpoint put back as it was before an edit
 
 
 @dataclass(frozen=True)
@@ -49,13 +52,18 @@ def undo_last(team_id: str, actor: str, *, uow: UnitOfWork, clock: Clock) -> Und
             "promise": uow.promises.last_change_by(team_id, actor, since),
             "challenge": uow.challenges.last_change_by(team_id, actor, since),
         }
-        latest = max((c.at for c in found.values() if c is not None), default=None)
+        edit = uow.touchpoints.last_edit_by(team_id, actor, since)
+        times = [c.at for c in found.values() if c is not None]
+        latest = max([*times, *([edit.at] if edit else [])], default=None)
         if latest is None:
             minutes = int(UNDO_WINDOW.total_seconds() // 60)
             raise UserError(
-                f"Nothing to undo: you changed no promise or challenge in the last {minutes} "
-                "minutes. A touchpoint recorded by mistake goes with `/touchpoint delete T12`."
+                f"Nothing to undo: you changed no promise, challenge or touchpoint in the last "
+                f"{minutes} minutes. A touchpoint recorded by mistake goes with "
+                "`/touchpoint delete T12`."
             )
+        # An edit that re-dated promises changed them at the same instant: both go back.
+        edited = undo_edit(uow, edit, actor, now) if edit and edit.at == latest else None
         items: list[Promise | Challenge] = []
         for kind, change in found.items():
             if change is None or change.at != latest:
@@ -75,9 +83,10 @@ def undo_last(team_id: str, actor: str, *, uow: UnitOfWork, clock: Clock) -> Und
                 uow.promises.save(item)
             else:
                 uow.challenges.save(item)
-        customers = uow.customers.get_many(team_id, [i.customer_id for i in items])
+        owners = [i.customer_id for i in items] + ([edited.customer_id] if edited else [])
+        customers = uow.customers.get_many(team_id, owners)
         uow.commit()
-        return Undone(team, customers, tuple(changes))
+        return Undone(team, customers, tuple(changes), edited)
 
 
 def find_touchpoint(team_id: str, number: int, *, uow: UnitOfWork) -> Found:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -68,15 +69,30 @@ class _Raw:
         return not any(_strip_bullet(_squash(v)) for v in filled)
 
 
+Unchanged = Mapping[str, PromiseDraft]
+
+
 def _build(
-    raw: _Raw, ctx: DueContext, head_kind: Kind | None, *, owners: bool
+    raw: _Raw,
+    ctx: DueContext,
+    head_kind: Kind | None,
+    *,
+    owners: bool,
+    unchanged: Unchanged | None = None,
 ) -> tuple[TouchpointDraft, list[FieldError]]:
     """``owners``: a promise of ours may start with the colleague it is given to (quick
-    entry; a form has its own owner field, and its lines are taken as written)."""
+    entry; a form has its own owner field, and its lines are taken as written).
+    ``unchanged``: on an edit, the stored promises by the line that gives each back as it
+    was (``promise_line``); such a line is taken as that promise, its date not read again."""
     errors: list[FieldError] = []
+    known = unchanged or {}
     challenges = _items(raw.lists["challenges"], "challenges", errors)
-    ours = _promises(raw.lists["our_promises"], "our_promises", ctx, errors, owners=owners)
-    theirs = _promises(raw.lists["their_promises"], "their_promises", ctx, errors, owners=False)
+    ours = _promises(
+        raw.lists["our_promises"], "our_promises", ctx, errors, owners=owners, known=known
+    )
+    theirs = _promises(
+        raw.lists["their_promises"], "their_promises", ctx, errors, owners=False, known=known
+    )
     kind_text = _single(raw.kind, "kind", errors)
     kind = _kind(kind_text, errors) if kind_text else head_kind
     draft = TouchpointDraft(
@@ -164,6 +180,7 @@ def _promises(
     errors: list[FieldError],
     *,
     owners: bool,
+    known: Unchanged,
 ) -> tuple[PromiseDraft, ...]:
     promises = []
     for item in _items(pieces, name, errors):
@@ -176,6 +193,10 @@ def _promises(
         if mention is not None and item[mention.end() :].strip():
             owner = mention["id"] or mention["name"]  # "we: @priya to send the quote"
             item = item[mention.end() :].strip()
+        same = known.get(f"{name}:{' '.join(item.split())}")
+        if same is not None:
+            promises.append(dataclasses.replace(same, owner=owner) if owner else same)
+            continue
         promise = _promise(item, name, ctx, errors)
         if promise is not None:
             promises.append(dataclasses.replace(promise, owner=owner) if owner else promise)

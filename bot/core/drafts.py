@@ -17,6 +17,9 @@ class PromiseDraft:
     due_at: datetime | None = None  # timezone-aware UTC
     due_phrase: str = ""  # what the user wrote for the date: "by fri"
     owner: str | None = None  # "we: @priya send quote": given to someone else
+    # On an edit, the stored promise this line gives back unchanged (its date is not read
+    # again: it may have passed since).
+    was: int | None = None
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.core import content, details, map_content, reminders, services
+from bot.core import content, details, map_content, reminders, revisions, services
 from bot.core.catalogue import FormChoices, form_choices
 from bot.core.commands import Commands, Context, OpenForm, PromiseUpdated, Routed
 from bot.core.custom_ids import CHALLENGE_VERBS, SETTLING_VERBS, ButtonId, Verb
@@ -88,11 +88,15 @@ class Result:
 
 @dataclass(frozen=True)
 class Submission:
-    """A submitted form: who it was with, its fields, and whose promises ours are."""
+    """A submitted form: who it was with, its fields, and whose promises ours are.
+    ``edit``: the touchpoint an edit form corrects; ``given``, the fields it had (the
+    others stay as they are; None: all of them)."""
 
     customer: str
     fields: FormFields
     owner: str | None = None
+    edit: int | None = None
+    given: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,6 +150,18 @@ class Interactions:
         """A filled-in form: saved whole or not at all, then confirmed."""
 
         def run() -> Result:
+            if form.edit is not None:
+                edited = revisions.edit_by_form(
+                    ctx.team_id,
+                    form.edit,
+                    form.fields,
+                    ctx.user_id,
+                    given=form.given,
+                    owner=form.owner,
+                    uow=self._uow(),
+                    clock=self._clock,
+                )
+                return Result(content.edited(edited), touchpoint_id=form.edit)
             recorded = services.record_form(
                 ctx.team_id,
                 ctx.user_id,

@@ -494,6 +494,20 @@ class Touchpoint:
     id: int | None = None
 
 
+@dataclass
+class TouchpointEdit:
+    """One edit of a stored touchpoint, kept so it can be undone and shown: who, when, and
+    ``previous``, what the edit replaced (written by ``bot.core.editing``)."""
+
+    team_id: str
+    touchpoint_id: int
+    at: datetime
+    actor: str
+    previous: str
+    undone_at: datetime | None = None
+    id: int | None = None
+
+
 @dataclass(frozen=True)
 class Contact:
     """Someone at the customer: "Jane Smith (CFO)" -> name "Jane Smith", role "CFO"."""

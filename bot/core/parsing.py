@@ -55,7 +55,7 @@ from bot.core.dates import (
     due_context,
     resolve_when,
 )
-from bot.core.draft_fields import _build, _Raw
+from bot.core.draft_fields import Unchanged, _build, _Raw
 from bot.core.drafts import FormFields, QuickEntry, TouchpointDraft
 from bot.core.entry_labels import (
     _ALIAS_FIELD,
@@ -101,6 +101,7 @@ def parse_quick_entry(
     day_start: time,
     order: DateOrder | None = None,
     workdays: Collection[int] | None = None,
+    unchanged: Unchanged | None = None,
 ) -> QuickEntry:
     """`acme call | ch: slow internet | we: send quote by fri | diff: needs fibre`.
 
@@ -126,7 +127,7 @@ def parse_quick_entry(
     if notes is not None:
         reader.raw.notes.extend(notes.split("\n"))
     ctx = _context(now, tz, day_start, "entry", order, workdays)
-    return _entry(reader, customer, kind, ctx)
+    return _entry(reader, customer, kind, ctx, unchanged)
 
 
 def _checked_entry(text: str) -> str:
@@ -138,8 +139,14 @@ def _checked_entry(text: str) -> str:
     return _NAMED_MENTION.sub(r"<@\g<id>>", text)  # Slack's "<@U1|sam>": its "|" is no separator
 
 
-def _entry(reader: _QuickReader, customer: str, kind: Kind | None, ctx: DueContext) -> QuickEntry:
-    draft, errors = _build(reader.raw, ctx, kind, owners=True)
+def _entry(
+    reader: _QuickReader,
+    customer: str,
+    kind: Kind | None,
+    ctx: DueContext,
+    unchanged: Unchanged | None = None,
+) -> QuickEntry:
+    draft, errors = _build(reader.raw, ctx, kind, owners=True, unchanged=unchanged)
     errors = reader.errors + reader.unknown_labels() + errors
     if not customer:
         errors.insert(0, FieldError("customer", f"Start with the customer's name: `{_EXAMPLE}`."))
@@ -159,8 +166,10 @@ def parse_form(
     day_start: time,
     order: DateOrder | None = None,
     workdays: Collection[int] | None = None,
+    unchanged: Unchanged | None = None,
 ) -> TouchpointDraft:
-    """A submitted modal: one item per line in the lists, single values elsewhere."""
+    """A submitted modal: one item per line in the lists, single values elsewhere.
+    ``unchanged``: on an edit, the lines that give stored promises back as they were."""
     ctx = _context(now, tz, day_start, "entry", order, workdays)
     total = sum(len(getattr(fields, name)) for name in _FORM_FIELDS)
     if total > MAX_ENTRY_CHARS:
@@ -171,7 +180,7 @@ def parse_form(
     for name in _FORM_SINGLES:
         raw.single(name).append(_clean_text(getattr(fields, name)))
     raw.notes.extend(_clean_text(fields.notes).split("\n"))
-    draft, errors = _build(raw, ctx, None, owners=False)
+    draft, errors = _build(raw, ctx, None, owners=False, unchanged=unchanged)
     if raw.is_empty() and not errors:
         errors.append(FieldError("entry", _NOTHING_IN_FORM))
     if errors:

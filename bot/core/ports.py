@@ -24,6 +24,7 @@ from bot.core.model import (
     PromiseStatus,
     Team,
     Touchpoint,
+    TouchpointEdit,
 )
 from bot.core.values import (
     CalendarFeed,
@@ -161,6 +162,39 @@ class TouchpointRepository(Protocol):
     ) -> list[tuple[Contact, datetime]]:
         """The contacts named on the customer's ``limit`` most recent contact mentions,
         each with when its touchpoint happened, newest first."""
+        ...
+
+    def save_edit(self, touchpoint: Touchpoint) -> None:
+        """Persist a stored touchpoint's own fields (not its challenges and promises),
+        replacing its contacts."""
+        ...
+
+    def add_items(
+        self, touchpoint: Touchpoint, challenges: Sequence[Challenge], promises: Sequence[Promise]
+    ) -> None:
+        """Store new challenges and promises on a stored touchpoint; sets their ids."""
+        ...
+
+    def remove_items(
+        self, team_id: str, challenge_ids: Sequence[int], promise_ids: Sequence[int]
+    ) -> None:
+        """Remove challenges and promises with their histories and reminder links."""
+        ...
+
+    def add_edit(self, edit: TouchpointEdit) -> None:
+        """Keep an edit (sets its id)."""
+        ...
+
+    def edits_of(self, team_id: str, touchpoint_id: int) -> list[TouchpointEdit]:
+        """The touchpoint's edits, oldest first."""
+        ...
+
+    def last_edit_by(self, team_id: str, actor: str, since: datetime) -> TouchpointEdit | None:
+        """``actor``'s newest edit of one of the team's touchpoints at or after ``since``."""
+        ...
+
+    def mark_undone(self, edit: TouchpointEdit) -> None:
+        """Persist that ``edit`` was undone (its ``undone_at``)."""
         ...
 
 

@@ -297,12 +297,8 @@ def _record(
     owner: str,
     now: datetime,
 ) -> Recorded:
-    code = None
-    if draft.code:
-        code = team.find_code(draft.code)
-        if code is None:
-            raise ParseError([FieldError("code", unknown_code_message(team, draft.code))])
-    kind, stage, entry = _placed(uow, team, draft)
+    code = matched_code(team, draft.code)
+    kind, stage, entry = placed(uow, team, draft)
     customer, created = resolve_or_create_customer(uow, team.id, customer_text, now)
     assert customer.id is not None
     touchpoint = draft.touchpoint(
@@ -332,7 +328,17 @@ def _record(
     )
 
 
-def _placed(
+def matched_code(team: Team, written: str | None) -> str | None:
+    """The team's own spelling of a completion code as written; a field error if unknown."""
+    if not written:
+        return None
+    code = team.find_code(written)
+    if code is None:
+        raise ParseError([FieldError("code", unknown_code_message(team, written))])
+    return code
+
+
+def placed(
     uow: UnitOfWork, team: Team, draft: TouchpointDraft
 ) -> tuple[Kind, str | None, MapEntry | None]:
     """Kind, stage and map entry: a named map entry gives its channel and stage, unless the

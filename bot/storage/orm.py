@@ -189,6 +189,26 @@ class TouchpointRow(Base):
     map_entry_id: Mapped[int | None] = mapped_column(Integer)
 
 
+class TouchpointEditRow(Base):
+    """An edit of a touchpoint and what it replaced (``bot.core.model.TouchpointEdit``)."""
+
+    __tablename__ = "touchpoint_edits"
+    __table_args__ = (
+        Index("ix_touchpoint_edits_team_id_actor_at", "team_id", "actor", "at"),
+        Index("ix_touchpoint_edits_touchpoint_id", "touchpoint_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(100))
+    touchpoint_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("touchpoints.id", ondelete="CASCADE")
+    )
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(Text)
+    previous: Mapped[str] = mapped_column(Text)
+    undone_at: Mapped[datetime | None]
+
+
 class TouchpointContactRow(Base):
     """Someone at the customer named on a touchpoint (``with: Jane Smith (CFO)``)."""
 

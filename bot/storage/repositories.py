@@ -17,7 +17,8 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.core.model import Challenge, Contact, Promise, Team, Touchpoint
+from bot.core.model import Challenge, Contact, Promise, Team, Touchpoint, TouchpointEdit
+from bot.storage import edits
 from bot.storage.challenges import SqlChallengeRepository
 from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import team_values, to_team, to_touchpoint, touchpoint_values
@@ -163,6 +164,35 @@ class SqlTouchpointRepository:
             )
         )
         insert_contacts(self._session, [dataclasses.replace(touchpoint, contacts=tuple(added))])
+
+    def save_edit(self, touchpoint: Touchpoint) -> None:
+        edits.save_edit(self._session, touchpoint)
+
+    def add_items(
+        self, touchpoint: Touchpoint, challenges: Sequence[Challenge], promises: Sequence[Promise]
+    ) -> None:
+        both: list[Challenge | Promise] = [*challenges, *promises]
+        for item in both:
+            item.touchpoint_id = touchpoint.id
+        self._challenges.insert_new(challenges)
+        self._promises.insert_new(promises)
+
+    def remove_items(
+        self, team_id: str, challenge_ids: Sequence[int], promise_ids: Sequence[int]
+    ) -> None:
+        edits.remove_items(self._session, team_id, challenge_ids, promise_ids)
+
+    def add_edit(self, edit: TouchpointEdit) -> None:
+        edits.add_edit(self._session, edit)
+
+    def edits_of(self, team_id: str, touchpoint_id: int) -> list[TouchpointEdit]:
+        return edits.edits_of(self._session, team_id, touchpoint_id)
+
+    def last_edit_by(self, team_id: str, actor: str, since: datetime) -> TouchpointEdit | None:
+        return edits.last_edit_by(self._session, team_id, actor, since)
+
+    def mark_undone(self, edit: TouchpointEdit) -> None:
+        edits.mark_undone(self._session, edit)
 
     def recent_for_customer(
         self, team_id: str, customer_id: int, limit: int = 10, offset: int = 0

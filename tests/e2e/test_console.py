@@ -85,6 +85,7 @@ def test_a_form_with_errors_asks_again_and_saves_only_when_right(container: Cont
         "pay by yesterday\n\n"  # our promises: in the past
         "\n"  # theirs
         "\n\n"  # difference, notes
+        "\n"  # more? no
         "pay by monday\n\n",  # fixed our promises
     )
     assert "in the past" in output and "Please fix" in output

@@ -99,3 +99,56 @@ def test_undoing_a_due_date_change_restores_the_stored_date_and_reminder_plan(
         assert back is not None
         assert (back.due_at, back.keep_by, back.remind_at) == (at(48), at(48), at(48))
         assert [e.action for e in back.history] == ["rescheduled", "undone"]
+
+
+def test_an_edit_is_saved_in_place_kept_and_undone_on_both_databases(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    from datetime import timedelta
+
+    from bot.core import corrections, revisions, services
+    from bot.core.clock import ManualClock
+
+    seed.team("t1")
+    clock = ManualClock(at(1))
+    recorded = services.record_quick_entry(
+        "t1",
+        "U1",
+        "acme call | ch: slow; billing | we: send quote by fri | with: Jane (CFO) | csat: 2",
+        uow=uow_factory(),
+        clock=clock,
+    )
+    number = recorded.touchpoint.id or 0
+    (quote,) = recorded.touchpoint.promises
+    clock.advance(timedelta(minutes=1))
+    edited = revisions.edit_by_text(
+        "t1",
+        number,
+        "acme video | ch: billing; outage | we: send quote by next wed 3pm | csat: 4",
+        "U2",
+        uow=uow_factory(),
+        clock=clock,
+    )
+    assert edited.recorded.touchpoint.id == number
+    with uow_factory() as uow:
+        tp = uow.touchpoints.get("t1", number)
+        assert tp is not None
+        assert (tp.kind.value, tp.satisfaction, tp.contacts) == ("video", 4, ())
+        assert sorted(c.text for c in tp.challenges) == ["billing", "outage"]
+        assert [(p.id, p.history[-1].action) for p in tp.promises] == [(quote.id, "rescheduled")]
+        (edit,) = uow.touchpoints.edits_of("t1", number)
+        assert (edit.actor, edit.undone_at) == ("U2", None)
+        assert uow.touchpoints.last_edit_by("t1", "U2", at(0)) == edit
+        assert uow.touchpoints.last_edit_by("t1", "U1", at(0)) is None
+    clock.advance(timedelta(minutes=1))
+    undone = corrections.undo_last("t1", "U2", uow=uow_factory(), clock=clock)
+    assert undone.edited is not None and [c.action for c in undone.changes] == ["rescheduled"]
+    with uow_factory() as uow:
+        tp = uow.touchpoints.get("t1", number)
+        assert tp is not None
+        assert (tp.kind.value, tp.satisfaction) == ("call", 2)
+        assert [str(c) for c in tp.contacts] == ["Jane (CFO)"]
+        assert sorted(c.text for c in tp.challenges) == ["billing", "slow"]
+        assert [p.due_at for p in tp.promises] == [quote.due_at]
+        (edit,) = uow.touchpoints.edits_of("t1", number)
+        assert edit.undone_at == clock.now()

@@ -228,42 +228,6 @@ def test_the_record_numbers_its_touchpoints_for_delete(commands: Commands) -> No
     assert re.search(r"T\d+ ", said(handle(commands, "show acme")))
 
 
-def test_edit_gives_the_entry_back_and_replaces_the_touchpoint_with_the_correction(
-    commands: Commands, store: FakeStore, clock: ManualClock
-) -> None:
-    handle(commands, "acme call | ch: slow internet | we: @priya send quote by fri | diff: fibre")
-    (old,) = store.touchpoints
-    occurred = store.touchpoints[old].occurred_at
-    clock.advance(timedelta(minutes=5))
-    form = said(handle(commands, f"edit T{old}"))
-    entry = re.search(rf"`/touchpoint edit T{old} (.+)`", form)
-    assert entry is not None
-    assert entry.group(1) == (
-        "acme call | ch: slow internet | we: @priya send quote by 2026-11-20 09:00 | diff: fibre"
-    )
-    corrected = entry.group(1).replace("slow internet", "slow wifi")
-    done = handle(commands, f"edit T{old} {corrected}")
-    assert isinstance(done, Reply) and done.title == "Touchpoint edited"
-    (new,) = store.touchpoints
-    assert new != old and store.touchpoints[new].occurred_at == occurred
-    assert [c.text for c in store.challenges.values()] == ["slow wifi"]
-    (promise,) = store.promises.values()
-    assert (promise.owner, promise.due_at) == ("priya", datetime(2026, 11, 20, 9, tzinfo=UTC))
-
-
-def test_a_touchpoint_whose_items_were_acted_on_is_not_edited_as_a_whole(
-    commands: Commands, store: FakeStore
-) -> None:
-    handle(commands, "acme call | ch: slow internet")
-    (old,) = store.touchpoints
-    (c,) = store.challenges
-    handle(commands, f"addressed C{c}")
-    reply = handle(commands, f"edit T{old} acme call | ch: other")
-    assert isinstance(reply, Reply) and reply.kind == "error"
-    assert f"C{c} have been acted on since" in said(reply)
-    assert list(store.touchpoints) == [old]
-
-
 def test_undoing_an_address_is_recorded_as_a_reopening_for_the_measures(
     commands: Commands, store: FakeStore
 ) -> None:

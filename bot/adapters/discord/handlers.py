@@ -146,6 +146,9 @@ class Handlers:
                 return
             try:
                 result = await in_time(interaction, lambda: call(ctx))
+                if result.form is not None and result.form.edit is not None:
+                    await send(interaction, render(content.edit_form(result.form.edit)))
+                    return
                 if result.form is not None:
                     form = result.form
                     spec = forms.FormSpec(form.customer[: forms.MAX_CUSTOMER_IN_ID], form.kind)

@@ -26,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack import inbound, messages, views
 from bot.adapters.slack.actions import Actions
 from bot.adapters.slack.tasks import Background, Tell, guarded
+from bot.core import content
 from bot.core.commands import Context
 from bot.core.custom_ids import ButtonId
 from bot.core.delivery import Notifier
@@ -92,7 +93,9 @@ class Listeners:
         if inbound.needs_admin(text):
             ctx = dataclasses.replace(ctx, can_manage=await self._is_admin(client, ctx.user_id))
         result = await asyncio.to_thread(self._in.text, ctx, text)
-        if result.form is not None:
+        if result.form is not None and result.form.edit is not None:
+            await tell(content.edit_form(result.form.edit))
+        elif result.form is not None:
             form = result.form
             choices = await asyncio.to_thread(self._in.form_choices, ctx)
             view = views.record_modal(
