@@ -47,6 +47,7 @@ class Metadata(TypedDict, total=False):
     challenge: int  # pass on: which challenge
     ts: str  # pass on: the message the button was on
     block: str  # pass on: the actions block to replace on that message
+    touchpoint: int  # an edit form: the touchpoint it corrects
 
 
 class NotSlackWorkspace(UserError):
@@ -235,6 +236,8 @@ def metadata(view: Mapping[str, Any]) -> Metadata:
         out["block"] = data["block"]
     if isinstance(data.get("challenge"), int):
         out["challenge"] = data["challenge"]
+    if isinstance(data.get("touchpoint"), int):
+        out["touchpoint"] = data["touchpoint"]
     return out
 
 

@@ -30,6 +30,7 @@ from bot.core import content
 from bot.core.commands import Context
 from bot.core.custom_ids import ButtonId
 from bot.core.delivery import Notifier
+from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, ParseError
 from bot.core.interactions import Core, Result, Submission, publish
 from bot.core.model import Kind
@@ -38,6 +39,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/touchpoint"
 SHORTCUT = "record_touchpoint"
+FORM_FIELDS = frozenset(f.name for f in dataclasses.fields(FormFields))
 
 
 class Listeners:
@@ -93,8 +95,12 @@ class Listeners:
         if inbound.needs_admin(text):
             ctx = dataclasses.replace(ctx, can_manage=await self._is_admin(client, ctx.user_id))
         result = await asyncio.to_thread(self._in.text, ctx, text)
-        if result.form is not None and result.form.edit is not None:
-            await tell(content.edit_form(result.form.edit))
+        edit = result.form.edit if result.form is not None else None
+        problem = views.edit_problem(edit.values) if edit is not None else None
+        if edit is not None and problem is not None:
+            ref = f"T{edit.touchpoint.id}"
+            why = f"{ref} does not fit in Slack's form: {problem}. Correct it by text instead."
+            await tell(content.edit_form(edit, why))
         elif result.form is not None:
             form = result.form
             choices = await asyncio.to_thread(self._in.form_choices, ctx)
@@ -103,10 +109,12 @@ class Listeners:
                 kind=form.kind or Kind.CALL,
                 notes=form.notes,
                 codes=choices.codes,
-                owner=ctx.user_id,
+                owner=edit.owner if edit is not None else ctx.user_id,
                 channel=channel,
                 places=choices.places,
                 stages=choices.stages,
+                filled=edit.values if edit is not None else None,
+                editing=edit.touchpoint.id if edit is not None else None,
             )
             await client.views_open(trigger_id=body["trigger_id"], view=view)
         elif result.reply is not None:
@@ -167,9 +175,12 @@ class Listeners:
         view: dict[str, Any],
     ) -> None:
         form = inbound.submitted_form(view)
-        channel = inbound.metadata(view).get("channel")
+        meta = inbound.metadata(view)
+        channel = meta.get("channel")
         ctx = self._context(body, context, channel)
-        fields = Submission(form.customer, form.fields, form.owner)
+        editing = meta.get("touchpoint")
+        given = form.present & FORM_FIELDS if editing is not None else None
+        fields = Submission(form.customer, form.fields, form.owner, editing, given)
         result = await asyncio.to_thread(self._in.submit, ctx, fields)
         if result.failed:
             await ack(response_action="errors", errors=self._field_errors(result, form.present))

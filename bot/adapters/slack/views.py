@@ -13,6 +13,7 @@ from bot.adapters.slack import limits
 from bot.adapters.slack.inbound import Metadata
 from bot.adapters.slack.render import Block, plain
 from bot.core.customers import MAX_CUSTOMER_NAME
+from bot.core.drafts import FormFields
 from bot.core.errors import UserError
 from bot.core.model import Kind
 
@@ -20,6 +21,9 @@ RECORD_CALLBACK = "tp_record"
 PASS_ON_CALLBACK = "tp_pass_on"  # noqa: S105 - a callback id, not a password
 MAX_INPUT = 3000  # a plain_text_input's value, initial value and max_length
 MAX_OPTION = 75
+MAX_SELECT_OPTIONS = 100
+DIFFERENCE_INPUT = 300
+CONTACTS_INPUT = 1000  # several people, each "Jane Smith (CFO)"
 # Room for any name the core accepts, with its leading "+", however Slack counts: an
 # emoji is two UTF-16 units. The core refuses a longer name on submit, naming the limit.
 CUSTOMER_INPUT = 2 * MAX_CUSTOMER_NAME + 1
@@ -115,9 +119,21 @@ SCALES = {
 }
 
 
-def measures_blocks(places: tuple[str, ...], stages: tuple[str, ...]) -> list[Block]:
+def _offered(choices: tuple[str, ...], current: str) -> tuple[str, ...]:
+    """The choices, and the current value too when an edit shows one no longer offered
+    (a retired map entry, a removed code): a select can only show one of its options."""
+    listed = choices[:MAX_SELECT_OPTIONS]
+    if current and current not in listed:
+        listed = (*listed[: MAX_SELECT_OPTIONS - 1], current)
+    return listed
+
+
+def measures_blocks(
+    places: tuple[str, ...], stages: tuple[str, ...], filled: FormFields | None = None
+) -> list[Block]:
     """The optional, compact part at the end of the form: where on the journey it was, who
     took part, and the scores. Each is one pick or one line, and all can be left alone."""
+    now = filled or FormFields()
     blocks: list[Block] = [
         {"type": "divider"},
         {
@@ -125,22 +141,55 @@ def measures_blocks(places: tuple[str, ...], stages: tuple[str, ...]) -> list[Bl
             "elements": [plain("Optional: where on the journey, who took part, how it went.", 150)],
         },
     ]
+    places = _offered(places, now.map_entry)
+    stages = _offered(stages, now.stage)
     if places:
-        options = [_option(p, p) for p in places[:100]]
-        blocks.append(_select("map_entry", "Touchpoint on the map", options, None))
+        options = [_option(p, p) for p in places]
+        blocks.append(_select("map_entry", "Touchpoint on the map", options, now.map_entry))
     if stages:
-        blocks.append(_select("stage", "Journey stage", [_option(s, s) for s in stages], None))
+        options = [_option(s, s) for s in stages]
+        blocks.append(_select("stage", "Journey stage", options, now.stage))
     blocks.append(
         _text_input(
             "contacts",
             "With (who at the customer)",
+            initial=now.contacts.replace("\n", "; "),
             placeholder="e.g. Jane Smith (CFO); Raj",
-            max_length=300,
+            max_length=CONTACTS_INPUT,
         )
     )
     for block_id, (label, choices) in SCALES.items():
-        blocks.append(_select(block_id, label, [_option(v, t) for v, t in choices], None))
+        options = [_option(v, t) for v, t in choices]
+        blocks.append(_select(block_id, label, options, getattr(now, block_id)))
     return blocks
+
+
+# The form's text boxes and the most each holds (Slack counts an initial value the same).
+TEXT_BOXES = {
+    "challenges": MAX_INPUT,
+    "our_promises": MAX_INPUT,
+    "their_promises": MAX_INPUT,
+    "difference": DIFFERENCE_INPUT,
+    "notes": MAX_INPUT,
+    "contacts": CONTACTS_INPUT,
+}
+
+
+def edit_problem(filled: FormFields) -> str | None:
+    """Why the form cannot show a stored touchpoint whole, or None when it can. Slack
+    refuses an initial value longer than its box, and cutting one would lose what was
+    recorded: such a touchpoint is corrected by text instead."""
+    for name, most in TEXT_BOXES.items():
+        size = limits.units(
+            getattr(filled, name).replace("\n", "; " if name == "contacts" else "\n")
+        )
+        if size > most:
+            label = name.replace("_", " ")
+            return f"its {label} run to {size:,} characters, and a box of the form holds {most:,}"
+    for name in ("code", "map_entry", "stage"):
+        if limits.units(getattr(filled, name)) > MAX_OPTION:
+            return f"its {name.replace('_', ' ')} is longer than a choice of the form can be"
+    return None
 
 
 def record_modal(
@@ -153,12 +202,26 @@ def record_modal(
     channel: str | None,
     places: tuple[str, ...] = (),
     stages: tuple[str, ...] = (),
+    filled: FormFields | None = None,
+    editing: int | None = None,
 ) -> View:
-    """The touchpoint form, prefilled; the channel to confirm in rides in the metadata."""
-    blocks: list[Block] = [
-        _text_input(
+    """The touchpoint form, prefilled; the channel to confirm in rides in the metadata.
+    ``editing``: the stored touchpoint the form corrects, every field ``filled`` in as it
+    is (check ``edit_problem`` first); its number rides in the metadata, and the customer
+    is shown, not asked (an edit keeps it)."""
+    now = filled or FormFields(notes=notes)
+    head: Block = (
+        {
+            "type": "context",
+            "elements": [plain(f"With {customer} (an edit keeps the customer)", 150)],
+        }
+        if editing is not None
+        else _text_input(
             "customer", "Customer", initial=customer, optional=False, max_length=CUSTOMER_INPUT
-        ),
+        )
+    )
+    blocks: list[Block] = [
+        head,
         _select(
             "kind",
             "Kind",
@@ -166,21 +229,24 @@ def record_modal(
             kind.value if kind else None,
         ),
     ]
+    codes = _offered(codes, now.code)
     if codes:  # a select with no options is refused by Slack
         blocks.append(
-            _select("code", "Completion code", [_option(c, c) for c in codes[:100]], None)
+            _select("code", "Completion code", [_option(c, c) for c in codes], now.code or None)
         )
     blocks += [
         _text_input(
             "challenges",
             "Challenges they mentioned",
             multiline=True,
+            initial=now.challenges,
             placeholder="One per line, e.g. slow internet",
         ),
         _text_input(
             "our_promises",
             "Our promises",
             multiline=True,
+            initial=now.our_promises,
             placeholder="One per line, e.g. send fibre quote by friday",
             hint="End a promise with when it is due: “by fri”, “tomorrow 10am”, “3 Dec”.",
         ),
@@ -188,15 +254,17 @@ def record_modal(
             "their_promises",
             "Their promises",
             multiline=True,
+            initial=now.their_promises,
             placeholder="One per line, e.g. read the brochure before next tue",
         ),
         _text_input(
             "difference",
             "The biggest difference",
+            initial=now.difference,
             placeholder="The one thing that would help them most (≤ 12 words)",
-            max_length=300,
+            max_length=DIFFERENCE_INPUT,
         ),
-        _text_input("notes", "Notes", multiline=True, initial=notes),
+        _text_input("notes", "Notes", multiline=True, initial=now.notes),
         {
             "type": "input",
             "block_id": "owner",
@@ -204,15 +272,18 @@ def record_modal(
             "label": plain("Who owns our promises", 2000),
             "element": {"type": "users_select", "action_id": "value", "initial_user": owner},
         },
-        *measures_blocks(places, stages),
+        *measures_blocks(places, stages, filled),
     ]
+    meta = Metadata(channel=channel) if channel else Metadata()
+    if editing is not None:
+        meta["touchpoint"] = editing
     return {
         "type": "modal",
         "callback_id": RECORD_CALLBACK,
-        "title": plain("Record touchpoint", 24),
+        "title": plain(f"Edit T{editing}" if editing is not None else "Record touchpoint", 24),
         "submit": plain("Save", 24),
         "close": plain("Cancel", 24),
-        "private_metadata": _metadata(Metadata(channel=channel) if channel else Metadata()),
+        "private_metadata": _metadata(meta),
         "blocks": blocks,
     }
 
