@@ -28,6 +28,7 @@ class Verb(enum.StrEnum):
     ADDRESSED = "addressed"
     PASS_ON = "pass_on"  # noqa: S105 - a verb, not a secret
     DETAILS = "details"  # a form's second step: journey, contacts and scores (Discord)
+    EDIT_DETAILS = "edit_details"  # an edit's second step, filled in as it is (Discord)
 
 
 PROMISE_VERBS = frozenset({Verb.KEPT, Verb.NOT_KEPT, Verb.SNOOZE})
@@ -70,6 +71,8 @@ class ButtonId:
 
 FORM_PREFIX = "tpf:"
 DETAILS_PREFIX = "tpd:"  # the second step's form: ``tpd:<touchpoint id>``
+EDIT_PREFIX = "tpe:"  # an edit's form: ``tpe:<touchpoint id>``
+EDIT_DETAILS_PREFIX = "tpr:"  # an edit's second step: ``tpr:<touchpoint id>``
 CODE_HASH_LENGTH = 5
 _LONGEST_KIND = max(len(k.value) for k in Kind)
 # Forms opened before kinds were written by value carry the kind's position in this order.

@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.core import content, details, map_content, reminders, revisions, services
+from bot.core import content, details, editing, map_content, reminders, revisions, services
 from bot.core.catalogue import FormChoices, form_choices
 from bot.core.commands import Commands, Context, OpenForm, PromiseUpdated, Routed
 from bot.core.custom_ids import CHALLENGE_VERBS, SETTLING_VERBS, ButtonId, Verb
@@ -186,6 +186,31 @@ class Interactions:
             return Result(map_content.details_added(added))
 
         return self._guarded(ctx, "adding a touchpoint's details", run)
+
+    def edit_details(
+        self, ctx: Context, touchpoint_id: int, place: str, fields: FormFields
+    ) -> Result:
+        """An edit's second step: the place, contacts and scores, each replacing the
+        touchpoint's (``bot.core.revisions``)."""
+
+        def run() -> Result:
+            edited = revisions.edit_details(
+                ctx.team_id,
+                touchpoint_id,
+                place,
+                fields,
+                ctx.user_id,
+                uow=self._uow(),
+                clock=self._clock,
+            )
+            return Result(content.edited(edited), touchpoint_id=touchpoint_id)
+
+        return self._guarded(ctx, "editing a touchpoint's details", run)
+
+    def editable(self, ctx: Context, touchpoint_id: int) -> editing.Editable:
+        """A stored touchpoint as a form shows it (``NotFound`` when the team has none)."""
+        self.ensure_team(ctx)
+        return editing.editable(ctx.team_id, touchpoint_id, uow=self._uow())
 
     def press(self, ctx: Context, press: Press) -> Result:
         """A button. The pressed message, when it is a reminder, is among the edits."""

@@ -187,6 +187,17 @@ def with_details_button(reply: Reply, touchpoint_id: int) -> Reply:
     )
 
 
+def with_edit_details_button(reply: Reply, touchpoint_id: int) -> Reply:
+    """An edit's confirmation with a button for its second step, filled in as it is."""
+    ask = Line(
+        (Text("Change where on the journey it was, who took part or the scores:"),),
+        (Action(Verb.EDIT_DETAILS, touchpoint_id, "Edit journey & scores"),),
+    )
+    return Reply(
+        reply.title, (*reply.sections, Section(None, (ask,))), reply.private, (), reply.kind
+    )
+
+
 def details_added(result: DetailsAdded) -> Reply:
     tp = result.touchpoint
     parts: list[str] = []

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.core.catalogue import team_stages
 from bot.core.customers import find_customer
 from bot.core.drafts import FormFields, PromiseDraft, TouchpointDraft
 from bot.core.editing import form_values, place_name, stored, unchanged_lines
@@ -37,6 +38,7 @@ from bot.core.model import (
     Touchpoint,
     TouchpointEdit,
     map_key,
+    stage_key,
 )
 from bot.core.parsing import parse_form, parse_quick_entry
 from bot.core.ports import Clock, UnitOfWork
@@ -112,24 +114,73 @@ def edit_by_form(
     with uow:
         team = load_team(uow, team_id)
         old, _ = stored(uow, team_id, number)
-        if given is not None:
-            kept = form_values(old, team, place_name(uow, old))
-            fields = FormFields(
-                **{
-                    f.name: getattr(fields if f.name in given else kept, f.name)
-                    for f in dataclasses.fields(FormFields)
-                }
-            )
-        draft = parse_form(
-            fields,
-            now=now,
-            tz=team.timezone,
-            day_start=team.day_start,
-            order=team.date_order,
-            workdays=team.digest_days,
-            unchanged=unchanged_lines(old, team),
+        return _edit_form(uow, team, old, fields, given, owner or old.author, actor, now)
+
+
+DETAILS = frozenset({"map_entry", "stage", "contacts", "satisfaction", "promoter", "effort"})
+
+
+def edit_details(
+    team_id: str,
+    number: int,
+    place: str,
+    fields: FormFields,
+    actor: str,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+) -> Edited:
+    """An edit's second step (where a form holds five fields): ``place``, a map entry's
+    name or a stage, and the contacts and scores in ``fields``, each replacing the
+    touchpoint's (an emptied one empties it)."""
+    now = clock.now()
+    with uow:
+        team = load_team(uow, team_id)
+        old, _ = stored(uow, team_id, number)
+        current = place_name(uow, old)
+        place = " ".join(place.split())
+        entry, stage = place, ""
+        if place and current and map_key(place) == map_key(current):
+            stage = old.stage or ""  # the same entry: its stage as it was
+        elif place and stage_key(place) in team_stages(uow, team_id):
+            entry, stage = "", stage_key(place)
+        placed_fields = dataclasses.replace(fields, map_entry=entry, stage=stage)
+        return _edit_form(uow, team, old, placed_fields, DETAILS, old.author, actor, now)
+
+
+def place_shown(touchpoint: Touchpoint, place: str) -> str:
+    """What an edit's second step shows as the place: the map entry, else the stage."""
+    return place or touchpoint.stage or ""
+
+
+def _edit_form(
+    uow: UnitOfWork,
+    team: Team,
+    old: Touchpoint,
+    fields: FormFields,
+    given: frozenset[str] | None,
+    owner: str,
+    actor: str,
+    now: datetime,
+) -> Edited:
+    if given is not None:
+        kept = form_values(old, team, place_name(uow, old))
+        fields = FormFields(
+            **{
+                f.name: getattr(fields if f.name in given else kept, f.name)
+                for f in dataclasses.fields(FormFields)
+            }
         )
-        return _apply(uow, team, old, draft, owner or old.author, actor, now)
+    draft = parse_form(
+        fields,
+        now=now,
+        tz=team.timezone,
+        day_start=team.day_start,
+        order=team.date_order,
+        workdays=team.digest_days,
+        unchanged=unchanged_lines(old, team),
+    )
+    return _apply(uow, team, old, draft, owner, actor, now)
 
 
 def _apply(

@@ -23,7 +23,7 @@ from bot.adapters.discord.forms import PASS_ON_PREFIX
 from bot.adapters.discord.handlers import Handlers
 from bot.adapters.discord.notifier import DiscordNotifier
 from bot.config import Settings
-from bot.core.custom_ids import DETAILS_PREFIX, FORM_PREFIX
+from bot.core.custom_ids import DETAILS_PREFIX, EDIT_DETAILS_PREFIX, EDIT_PREFIX, FORM_PREFIX
 from bot.core.interactions import Core
 
 log = logging.getLogger(__name__)
@@ -92,6 +92,10 @@ class TouchpointClient(discord.Client):
             await self.actions.submit_pass_on(interaction)
         elif custom_id.startswith(DETAILS_PREFIX):
             await self.actions.submit_details(interaction)
+        elif custom_id.startswith(EDIT_PREFIX):
+            await self.actions.submit_edit(interaction, details=False)
+        elif custom_id.startswith(EDIT_DETAILS_PREFIX):
+            await self.actions.submit_edit(interaction, details=True)
 
     async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
         await self.actions.on_reaction(self, payload)

@@ -18,7 +18,13 @@ import discord
 
 from bot.adapters.discord import limits
 from bot.core.commands import split_kind
-from bot.core.custom_ids import DETAILS_PREFIX, FormId, customer_room
+from bot.core.custom_ids import (
+    DETAILS_PREFIX,
+    EDIT_DETAILS_PREFIX,
+    EDIT_PREFIX,
+    FormId,
+    customer_room,
+)
 from bot.core.drafts import FormFields
 from bot.core.errors import AmbiguousCustomer, ParseError
 from bot.core.model import Kind
@@ -126,24 +132,108 @@ DETAILS = (
     FormField(
         "place", "Touchpoint on the map, or a stage", "e.g. first invoice, or onboarding", False, 60
     ),
-    FormField("contacts", "With (who at the customer)", "e.g. Jane Smith (CFO); Raj", False, 300),
+    FormField("contacts", "With (who at the customer)", "e.g. Jane Smith (CFO); Raj", False, 1000),
     FormField("satisfaction", "Satisfaction (CSAT) 1-5", "5 very satisfied", False, 3),
     FormField("promoter", "Would recommend us (NPS) 0-10", "10 surely would", False, 4),
     FormField("effort", "Ease (CES) 1-7", "7 very easy", False, 3),
 )
 
 
-def details_form(touchpoint_id: int) -> discord.ui.Modal:
+def details_form(
+    touchpoint_id: int, values: Mapping[str, str] | None = None, *, editing: bool = False
+) -> discord.ui.Modal:
+    """The second step; ``editing``: an edit's, filled in with ``values`` (check
+    ``too_big`` first: a default is never cut)."""
+    prefix, what = (EDIT_DETAILS_PREFIX, "Edit T") if editing else (DETAILS_PREFIX, "Touchpoint #")
     modal = discord.ui.Modal(
-        title=f"Touchpoint #{touchpoint_id}: journey, scores"[:TITLE_MAX],
-        custom_id=f"{DETAILS_PREFIX}{touchpoint_id}",
+        title=f"{what}{touchpoint_id}: journey, scores"[:TITLE_MAX],
+        custom_id=f"{prefix}{touchpoint_id}",
     )
     for spec in DETAILS:
         text: discord.ui.TextInput[Any] = discord.ui.TextInput(
-            custom_id=spec.name, max_length=spec.max_length, required=False
+            custom_id=spec.name,
+            max_length=spec.max_length,
+            required=False,
+            default=(values or {}).get(spec.name) or None,
         )
         modal.add_item(discord.ui.Label(text=spec.label, description=spec.hint, component=text))
     return modal
+
+
+# -- editing a stored touchpoint -----------------------------------------------------------
+
+
+def edit_values(values: FormFields) -> dict[str, str]:
+    """An edit's first step, filled in: the five fields the slash command's form has."""
+    return {f.name: getattr(values, f.name) for f in COMMAND_FORM}
+
+
+def detail_values(values: FormFields, place: str) -> dict[str, str]:
+    """An edit's second step, filled in."""
+    return {
+        "place": place,
+        "contacts": values.contacts.replace("\n", "; "),
+        "satisfaction": values.satisfaction,
+        "promoter": values.promoter,
+        "effort": values.effort,
+    }
+
+
+def too_big(values: Mapping[str, str], fields: Iterable[FormField]) -> str | None:
+    """Why a modal cannot show ``values`` whole (None: it can). Discord refuses a longer
+    default, and cutting one would lose what was recorded."""
+    for f in fields:
+        size = len(values.get(f.name, ""))
+        if size > f.max_length:
+            label = f.label.lower()
+            return f"its {label} run to {size:,} characters; the form's box holds {f.max_length:,}"
+    return None
+
+
+KEEP_NOTES = ":keep-notes"  # an edit form without its notes box: the notes stay
+
+
+def edit_fields(values: Mapping[str, str], keep_notes: bool = False) -> tuple[FormField, ...]:
+    """The edit's first step: the command form's boxes, less the notes when they are
+    longer than a box holds (they stay as they are, never cut) or were left out before."""
+    if keep_notes or len(values.get(NOTES.name, "")) > NOTES.max_length:
+        return tuple(f for f in COMMAND_FORM if f is not NOTES)
+    return COMMAND_FORM
+
+
+def edit_form(
+    touchpoint_id: int, values: Mapping[str, str], *, keep_notes: bool = False
+) -> discord.ui.Modal:
+    """The edit's first step, filled in (check ``too_big`` of ``edit_fields`` first);
+    ``keep_notes``: reopened after a mistake in a form that had no notes box."""
+    fields = edit_fields(values, keep_notes)
+    kept = "" if NOTES in fields else KEEP_NOTES
+    modal = discord.ui.Modal(
+        title=f"Edit T{touchpoint_id}{' (long notes kept)' if kept else ''}"[:TITLE_MAX],
+        custom_id=f"{EDIT_PREFIX}{touchpoint_id}{kept}",
+        timeout=None,
+    )
+    for f in fields:
+        text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id=f.name,
+            style=discord.TextStyle.paragraph if f.paragraph else discord.TextStyle.short,
+            required=False,
+            max_length=f.max_length,
+            default=values.get(f.name) or None,
+        )
+        modal.add_item(discord.ui.Label(text=f.label, description=f.hint, component=text_input))
+    return modal
+
+
+def edited_fields(values: Mapping[str, str]) -> FormFields:
+    """A submitted edit's first step."""
+    return FormFields(**{f.name: values.get(f.name, "") for f in COMMAND_FORM})
+
+
+def edit_given(custom_id: str) -> frozenset[str]:
+    """The fields a submitted edit's first step had."""
+    given = frozenset(f.name for f in COMMAND_FORM)
+    return given - {NOTES.name} if custom_id.endswith(KEEP_NOTES) else given
 
 
 def details_fields(values: Mapping[str, str]) -> tuple[str, FormFields]:

@@ -19,7 +19,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.adapters.discord import forms
+from bot.adapters.discord import edits, forms
 from bot.adapters.discord.messages import settled_in_place
 from bot.adapters.discord.notifier import message_ref
 from bot.adapters.discord.render import render
@@ -147,7 +147,7 @@ class Handlers:
             try:
                 result = await in_time(interaction, lambda: call(ctx))
                 if result.form is not None and result.form.edit is not None:
-                    await send(interaction, render(content.edit_form(result.form.edit)))
+                    await edits.open_edit(interaction, result.form.edit)
                     return
                 if result.form is not None:
                     form = result.form
@@ -337,6 +337,9 @@ class Handlers:
                 await send_reply(interaction, NOT_IN_A_SERVER)
                 return
             try:
+                if button.verb is Verb.EDIT_DETAILS:
+                    await edits.open_edit_details(interaction, self._in, ctx, button.target)
+                    return
                 if button.verb in {Verb.PASS_ON, Verb.DETAILS}:
                     modal = (
                         forms.pass_on_form(button.target)
@@ -382,6 +385,19 @@ class Handlers:
                 await send(interaction, render(result.reply))
             except Exception:
                 await report_bug(interaction, "adding a touchpoint's details")
+
+    async def submit_edit(self, interaction: discord.Interaction[Any], *, details: bool) -> None:
+        """An edit's form submitted: its first step, or (``details``) its second."""
+        async with self._tracked():
+            ctx = context(interaction)
+            if ctx is None:
+                await send_reply(interaction, NOT_IN_A_SERVER)
+                return
+            try:
+                submit = edits.submit_edit_details if details else edits.submit_edit
+                await submit(interaction, self._in, ctx)
+            except Exception:
+                await report_bug(interaction, "editing a touchpoint")
 
     async def _act(
         self, interaction: discord.Interaction[Any], ctx: Context, button: ButtonId, to: str = ""

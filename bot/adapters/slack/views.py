@@ -178,8 +178,11 @@ TEXT_BOXES = {
 def edit_problem(filled: FormFields) -> str | None:
     """Why the form cannot show a stored touchpoint whole, or None when it can. Slack
     refuses an initial value longer than its box, and cutting one would lose what was
-    recorded: such a touchpoint is corrected by text instead."""
+    recorded: such a touchpoint is corrected by text instead. Long notes alone do not
+    stop it: the form leaves them out, and they stay as they are."""
     for name, most in TEXT_BOXES.items():
+        if name == "notes":
+            continue  # notes too long for the box stay as they are (``notes_kept``)
         size = limits.units(
             getattr(filled, name).replace("\n", "; " if name == "contacts" else "\n")
         )
@@ -264,7 +267,7 @@ def record_modal(
             placeholder="The one thing that would help them most (≤ 12 words)",
             max_length=DIFFERENCE_INPUT,
         ),
-        _text_input("notes", "Notes", multiline=True, initial=now.notes),
+        _notes_block(now.notes, editing),
         {
             "type": "input",
             "block_id": "owner",
@@ -286,6 +289,21 @@ def record_modal(
         "private_metadata": _metadata(meta),
         "blocks": blocks,
     }
+
+
+def notes_kept(notes: str) -> bool:
+    """Notes longer than the form's box: an edit form leaves them out, and they stay."""
+    return limits.units(notes) > MAX_INPUT
+
+
+def _notes_block(notes: str, editing: int | None) -> Block:
+    if editing is not None and notes_kept(notes):
+        said = (
+            f"Notes: {len(notes):,} characters, more than the form holds, so they stay as "
+            "they are (change them with `edit` by text)."
+        )
+        return {"type": "context", "elements": [plain(said, 150)]}
+    return _text_input("notes", "Notes", multiline=True, initial=notes)
 
 
 def pass_on_modal(meta: Metadata, challenge_text: str = "") -> View:

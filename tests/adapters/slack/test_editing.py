@@ -75,20 +75,38 @@ async def test_a_mistake_in_the_edit_comes_back_on_its_field_and_nothing_changes
         assert tp is not None and [p.text for p in tp.promises][:2] == ["send quote", "call back"]
 
 
+async def test_notes_longer_than_a_box_stay_as_they_are_while_the_rest_is_edited(
+    tmp_path: Path,
+) -> None:
+    async with slack_rig(tmp_path) as rig:
+        notes = "minutes of the meeting " * 200  # 4,599 characters: more than a box holds
+        await rig.command(f"acme call | ch: slow | notes: {notes}")
+        view = await rig.open_form("edit T1")
+        assert "notes" not in [b.get("block_id") for b in view["blocks"]]
+        assert "Notes: 4,599 characters" in str(view["blocks"])
+        answer = await rig.submit(view, challenges="slow\nnoisy")
+        assert answer.status == 200 and answer.text == ""
+        with rig.container.uow_factory() as uow:
+            tp = uow.touchpoints.get(TEAM, 1)
+        assert tp is not None and tp.notes == notes.strip()
+        assert [c.text for c in tp.challenges] == ["slow", "noisy"]
+
+
 async def test_a_touchpoint_too_big_for_the_form_is_given_back_as_text_whole(
     tmp_path: Path,
 ) -> None:
     async with slack_rig(tmp_path) as rig:
-        notes = "minutes of the meeting " * 200  # 4,600 characters: more than a box holds
-        await rig.command(f"acme call | ch: slow | notes: {notes}")
+        items = "; ".join(f"challenge {i} " + "x" * 280 for i in range(12))  # 3,500 characters
+        await rig.command(f"acme call | ch: {items}")
+        before = len(rig.fake.responses)
         await rig.command("edit T1")
         assert rig.fake.calls_to("views.open") == []
         reply = " ".join(
             block["text"]["text"]
-            for response in rig.fake.responses
+            for response in rig.fake.responses[before:]
             for block in response.get("blocks", [])
             if block["type"] == "section"
         )
-        assert "T1 does not fit in Slack's form: its notes run to 4,599 characters" in reply
-        assert "/touchpoint edit T1 acme call | ch: slow | notes: minutes" in reply
-        assert reply.count("minutes of the meeting") >= 200  # given back whole, never cut
+        assert "T1 does not fit in Slack's form: its challenges run to 3," in reply
+        assert "/touchpoint edit T1 acme call | ch: challenge 0 " in reply
+        assert reply.count("x" * 280) == 12  # given back whole, never cut
