@@ -134,8 +134,15 @@ HELP_LINES = (
         "/touchpoint addressed C7 [note] · reopen C7 · pass C7 billing team",
         "act on challenge C7",
     ),
-    ("/touchpoint undo", "revert your last change (within 15 minutes)"),
-    ("/touchpoint edit T12", "correct a touchpoint: its entry comes back to change and resend"),
+    (
+        "/touchpoint undo",
+        "revert your last change (within 15 minutes): a settle, a new due date, an edit",
+    ),
+    (
+        "/touchpoint edit T12",
+        "correct a touchpoint: its form opens filled in, and saving corrects it in place "
+        "(by text: `edit T12 <entry>`)",
+    ),
     ("/touchpoint delete T12", "delete a touchpoint recorded by mistake (asks first)"),
     ("/touchpoint alias acme corp = ACME Ltd", "another name for a customer"),
     ("/touchpoint map", "the team's touchpoints by journey stage, moments of truth marked ★"),

@@ -246,3 +246,29 @@ def test_an_edit_keeps_the_customer(commands: Commands, store: FakeStore) -> Non
     reply = handle(commands, f"edit T{number} globex call | ch: slow")
     assert isinstance(reply, Reply) and reply.kind == "error"
     assert "an edit keeps the customer" in said(reply)
+
+
+def test_undo_of_an_edit_is_refused_once_an_item_it_added_was_acted_on(
+    commands: Commands, store: FakeStore, clock: ManualClock
+) -> None:
+    handle(commands, "acme call | ch: slow")
+    number = only_touchpoint(store)
+    handle(commands, f"edit T{number} acme call | ch: slow; outage")
+    added = max(store.challenges)
+    clock.advance(timedelta(minutes=1))
+    handle(commands, f"addressed C{added}", user="U2")
+    refused = handle(commands, "undo")
+    assert f"C{added}, added by your edit of T{number}, has been acted on since" in said(refused)
+    assert sorted(c.text for c in store.challenges.values()) == ["outage", "slow"]
+
+
+def test_undo_of_an_edit_is_refused_when_someone_edited_it_again(
+    commands: Commands, store: FakeStore, clock: ManualClock
+) -> None:
+    handle(commands, "acme call | ch: slow")
+    number = only_touchpoint(store)
+    handle(commands, f"edit T{number} acme call | ch: slow | csat: 2")
+    clock.advance(timedelta(minutes=1))
+    handle(commands, f"edit T{number} acme call | ch: slow | csat: 5", user="U2")
+    assert f"T{number} was edited again since" in said(handle(commands, "undo"))
+    assert store.touchpoints[number].satisfaction == 5
