@@ -178,24 +178,22 @@ def map_stats(report: MapReport) -> Reply:
 
 def with_details_button(reply: Reply, touchpoint_id: int) -> Reply:
     """A confirmation with a button for the second step: journey, contacts and scores."""
-    ask = Line(
-        (Text("Where on the journey was it, who took part, how did it go? (optional)"),),
-        (Action(Verb.DETAILS, touchpoint_id, "Add journey & scores", style=Style.PRIMARY),),
-    )
-    return Reply(
-        reply.title, (*reply.sections, Section(None, (ask,))), reply.private, (), reply.kind
-    )
+    ask = "Where on the journey was it, who took part, how did it go? (optional)"
+    button = Action(Verb.DETAILS, touchpoint_id, "Add journey & scores", style=Style.PRIMARY)
+    return _with_button(reply, ask, button)
 
 
 def with_edit_details_button(reply: Reply, touchpoint_id: int) -> Reply:
     """An edit's confirmation with a button for its second step, filled in as it is."""
-    ask = Line(
-        (Text("Change where on the journey it was, who took part or the scores:"),),
-        (Action(Verb.EDIT_DETAILS, touchpoint_id, "Edit journey & scores"),),
+    ask = "Change where on the journey it was, who took part or the scores:"
+    return _with_button(
+        reply, ask, Action(Verb.EDIT_DETAILS, touchpoint_id, "Edit journey & scores")
     )
-    return Reply(
-        reply.title, (*reply.sections, Section(None, (ask,))), reply.private, (), reply.kind
-    )
+
+
+def _with_button(reply: Reply, ask: str, button: Action) -> Reply:
+    last = Section(None, (Line((Text(ask),), (button,)),))
+    return Reply(reply.title, (*reply.sections, last), reply.private, (), reply.kind)
 
 
 def details_added(result: DetailsAdded) -> Reply:

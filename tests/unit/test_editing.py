@@ -19,18 +19,7 @@ from bot.core.services import TeamDefaults
 from tests.fakes import FakeStore, FakeUnitOfWork
 
 TEAM = "console:local"
-NOW = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)  # a Thursday
 CTX = Context(TEAM, "U1", "C1", "Team")
-
-
-@pytest.fixture
-def store() -> FakeStore:
-    return FakeStore()
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(NOW)
 
 
 @pytest.fixture
