@@ -282,6 +282,14 @@ class FakeTouchpoints(_Repo):
     def mark_undone(self, edit: TouchpointEdit) -> None:
         self.store.edits[edit.id or 0].undone_at = edit.undone_at
 
+    def last_edits(self, team_id: str, touchpoint_ids: Sequence[int]) -> dict[int, TouchpointEdit]:
+        wanted = set(touchpoint_ids)
+        return {
+            e.touchpoint_id: copy.deepcopy(e)
+            for _, e in sorted(self.store.edits.items())
+            if e.team_id == team_id and e.touchpoint_id in wanted and e.undone_at is None
+        }
+
 
 class FakeMap(_Repo):
     def entries(self, team_id: str) -> list[MapEntry]:

@@ -197,6 +197,10 @@ class TouchpointRepository(Protocol):
         """Persist that ``edit`` was undone (its ``undone_at``)."""
         ...
 
+    def last_edits(self, team_id: str, touchpoint_ids: Sequence[int]) -> dict[int, TouchpointEdit]:
+        """Each touchpoint's newest edit that was not undone (those never edited absent)."""
+        ...
+
 
 class ChallengeRepository(Protocol):
     def get(self, team_id: str, challenge_id: int) -> Challenge | None: ...

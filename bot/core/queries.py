@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from bot.core.model import (
     PromiseStatus,
     Team,
     Touchpoint,
+    TouchpointEdit,
 )
 from bot.core.ports import Clock, UnitOfWork, Window
 from bot.core.services import load_team
@@ -141,6 +142,8 @@ class CustomerRecord:
     differences: tuple[DifferenceEntry, ...]  # every one, oldest first
     last_contact: Touchpoint | None  # read for page 1 only
     contacts: tuple[ContactSeen, ...] = ()  # page 1 only; last spoken to first
+    # The newest edit of each touchpoint on the page that was edited (and not undone).
+    edits: Mapping[int, TouchpointEdit] = field(default_factory=dict)
 
     @property
     def headline(self) -> str | None:
@@ -313,6 +316,8 @@ def customer_record(
             else []
         )
         mentions = uow.touchpoints.contacts_for_customer(team_id, cid) if page == 1 else []
+        ids = [t.id for t in touchpoints if t.id is not None]
+        edits = uow.touchpoints.last_edits(team_id, ids) if ids else {}
     change_window = CHANGES.window(page, len(changes))
 
     def part(items: Sequence[T], window: Window, total: int) -> Part[T]:
@@ -343,6 +348,7 @@ def customer_record(
         differences=differences,
         last_contact=touchpoints[0] if page == 1 and touchpoints else None,
         contacts=contacts_seen(mentions),
+        edits=edits,
     )
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.content import STATUS_WORDS, age
-from bot.core.model import Challenge, Direction, Event, Promise, Team, Touchpoint
+from bot.core.model import Challenge, Direction, Event, Promise, Team, Touchpoint, TouchpointEdit
 from bot.core.queries import (
     ContactSeen,
     CustomerRecord,
@@ -97,7 +97,7 @@ def customer_record(record: CustomerRecord) -> Reply:
         "Recent touchpoints" if first else "Earlier touchpoints",
         [(record.touchpoints, "", "earlier")],
         " touchpoint(s)",
-        [_touchpoint(t, team) for t in record.touchpoints.items],
+        [_touchpoint(t, team, record.edits.get(t.id or 0)) for t in record.touchpoints.items],
     )
     if record.pages > 1:
         sections.append(Section(None, (_page_line(record),)))
@@ -316,7 +316,7 @@ def _contact(seen: ContactSeen, team: Team) -> Line:
     )
 
 
-def _touchpoint(touchpoint: Touchpoint, team: Team) -> Line:
+def _touchpoint(touchpoint: Touchpoint, team: Team, edit: TouchpointEdit | None) -> Line:
     details = [touchpoint.kind.value]
     if touchpoint.code:
         details.append(touchpoint.code)
@@ -341,4 +341,11 @@ def _touchpoint(touchpoint: Touchpoint, team: Team) -> Line:
         first = touchpoint.notes.splitlines()[0]
         preview = first if len(first) <= NOTE_PREVIEW else first[: NOTE_PREVIEW - 1] + "…"
         spans.append(Text(f" — “{preview}”"))
+    if edit is not None:  # the record says it was corrected, and by whom
+        spans += [
+            Text(" — edited "),
+            When(edit.at, team.timezone),
+            Text(" by "),
+            UserRef(edit.actor),
+        ]
     return Line(tuple(spans))

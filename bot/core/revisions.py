@@ -207,7 +207,7 @@ def _apply(
     challenges, gone_challenges = _challenges(old.challenges, new.challenges)
     added_promises, gone_promises, redated = _promises(old, new.promises, drafts, team, actor, now)
     refused = [challenge_ref(c.id) for c in gone_challenges if c.history]
-    refused += [promise_ref(p.id) for p in gone_promises if p.history or not p.is_open]
+    refused += [promise_ref(p.id) for p in gone_promises if _acted_on(uow, p)]
     if refused:
         raise UserError(
             f"{', '.join(refused)} of {touchpoint_ref(old.id)} "
@@ -262,6 +262,15 @@ def _apply(
         redated=tuple(promise_ref(p.id) for p in redated),
         changed=changed,
     )
+
+
+def _acted_on(uow: UnitOfWork, promise: Promise) -> bool:
+    """Whether someone acted on a promise the edit would remove: read again under its
+    lock, so a reminder's "Kept" pressed at this moment is never removed unseen (it
+    waits for the edit, then finds the promise gone)."""
+    assert promise.id is not None
+    now = uow.promises.get_for_update(promise.team_id, promise.id)
+    return now is None or bool(now.history) or not now.is_open
 
 
 def _refs(challenges: Sequence[Challenge], promises: Sequence[Promise]) -> tuple[str, ...]:

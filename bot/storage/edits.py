@@ -93,6 +93,24 @@ def mark_undone(session: Session, edit: TouchpointEdit) -> None:
     )
 
 
+def last_edits(
+    session: Session, team_id: str, touchpoint_ids: Sequence[int]
+) -> dict[int, TouchpointEdit]:
+    found: dict[int, TouchpointEdit] = {}
+    for chunk in chunks(list(touchpoint_ids)):
+        rows = session.scalars(
+            select(TouchpointEditRow)
+            .where(
+                TouchpointEditRow.team_id == team_id,
+                TouchpointEditRow.touchpoint_id.in_(chunk),
+                TouchpointEditRow.undone_at.is_(None),
+            )
+            .order_by(TouchpointEditRow.id)
+        )
+        found.update((row.touchpoint_id, _edit(row)) for row in rows)  # the newest wins
+    return found
+
+
 def _edit(row: TouchpointEditRow) -> TouchpointEdit:
     return TouchpointEdit(
         team_id=row.team_id,

@@ -194,6 +194,9 @@ class SqlTouchpointRepository:
     def mark_undone(self, edit: TouchpointEdit) -> None:
         edits.mark_undone(self._session, edit)
 
+    def last_edits(self, team_id: str, touchpoint_ids: Sequence[int]) -> dict[int, TouchpointEdit]:
+        return edits.last_edits(self._session, team_id, touchpoint_ids)
+
     def recent_for_customer(
         self, team_id: str, customer_id: int, limit: int = 10, offset: int = 0
     ) -> list[Touchpoint]:

@@ -75,6 +75,7 @@ def test_edit_walks_the_form_with_the_current_answers_and_corrects_in_place(
     assert "Editing T1, a call with acme" in output
     assert "  · send quote by 2026-11-20 09:00" in output  # the current answer, offered
     assert "T1 is corrected in place (added C2; removed C1)" in output
+    assert "diff: needs fibre — “asked about VAT” — edited Thu 19 Nov 10:00 by @sam" in output
     with container.uow_factory() as uow:
         tp = uow.touchpoints.get(TEAM, 1)
     assert tp is not None

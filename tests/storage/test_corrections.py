@@ -139,6 +139,7 @@ def test_an_edit_is_saved_in_place_kept_and_undone_on_both_databases(
         (edit,) = uow.touchpoints.edits_of("t1", number)
         assert (edit.actor, edit.undone_at) == ("U2", None)
         assert uow.touchpoints.last_edit_by("t1", "U2", at(0)) == edit
+        assert uow.touchpoints.last_edits("t1", [number, number + 99]) == {number: edit}
         assert uow.touchpoints.last_edit_by("t1", "U1", at(0)) is None
     clock.advance(timedelta(minutes=1))
     undone = corrections.undo_last("t1", "U2", uow=uow_factory(), clock=clock)
@@ -152,3 +153,4 @@ def test_an_edit_is_saved_in_place_kept_and_undone_on_both_databases(
         assert [p.due_at for p in tp.promises] == [quote.due_at]
         (edit,) = uow.touchpoints.edits_of("t1", number)
         assert edit.undone_at == clock.now()
+        assert uow.touchpoints.last_edits("t1", [number]) == {}
