@@ -269,12 +269,14 @@ class ConsoleAdapter:
         kinds = ", ".join(k.value for k in Kind)
         values["kind"] = self._keep_or(f"Kind ({kinds})", values["kind"], multi=False)
         values["code"] = self._code_answer(
-            self._keep_or(self._code_question(choices.codes), values["code"], multi=False),
+            self._keep_or(self._code_question(choices.codes, ""), values["code"], multi=False),
             choices.codes,
         )
         for name, question, multi in FORM_FIELDS:
             values[name] = self._keep_or(question, values[name], multi=multi)
-        shown = " · ".join(values[name] for name, _, _ in MORE_FIELDS if values[name])
+        shown = " · ".join(
+            values[name].replace("\n", "; ") for name, _, _ in MORE_FIELDS if values[name]
+        )
         if self._wants_more(f"{MORE_QUESTION.removesuffix(' (y/N)')} [{shown or 'none'}] (y/N)"):
             for name, question, _ in MORE_FIELDS:
                 asked = self._with_choices(name, question, choices)
@@ -368,9 +370,9 @@ class ConsoleAdapter:
         return self._code_answer(self._ask(self._code_question(codes), False), codes)
 
     @staticmethod
-    def _code_question(codes: tuple[str, ...]) -> str:
+    def _code_question(codes: tuple[str, ...], blank: str = "; blank for none") -> str:
         listed = "; ".join(f"{i} {c}" for i, c in enumerate(codes, start=1))
-        return f"Completion code ({listed}; blank for none)"
+        return f"Completion code ({listed}{blank})"
 
     @staticmethod
     def _code_answer(answer: str, codes: tuple[str, ...]) -> str:
