@@ -78,15 +78,7 @@ def edit_by_text(
     with uow:
         team = load_team(uow, team_id)
         old, customer = stored(uow, team_id, number)
-        entry = parse_quick_entry(
-            text,
-            now=now,
-            tz=team.timezone,
-            day_start=team.day_start,
-            order=team.date_order,
-            workdays=team.digest_days,
-            unchanged=unchanged_lines(old, team),
-        )
+        entry = parse_quick_entry(text, **_reading(team, old, now))
         named = find_customer(uow, team_id, entry.customer)
         if named.id != customer.id:
             raise UserError(
@@ -171,16 +163,21 @@ def _edit_form(
                 for f in dataclasses.fields(FormFields)
             }
         )
-    draft = parse_form(
-        fields,
-        now=now,
-        tz=team.timezone,
-        day_start=team.day_start,
-        order=team.date_order,
-        workdays=team.digest_days,
-        unchanged=unchanged_lines(old, team),
-    )
+    draft = parse_form(fields, **_reading(team, old, now))
     return _apply(uow, team, old, draft, owner, actor, now)
+
+
+def _reading(team: Team, old: Touchpoint, now: datetime) -> dict[str, Any]:
+    """How an edit of ``old`` is read: dates as the team writes them, and the lines that
+    give its promises back unchanged."""
+    return {
+        "now": now,
+        "tz": team.timezone,
+        "day_start": team.day_start,
+        "order": team.date_order,
+        "workdays": team.digest_days,
+        "unchanged": unchanged_lines(old, team),
+    }
 
 
 def _apply(
