@@ -188,7 +188,12 @@ class Interactions:
         return self._guarded(ctx, "adding a touchpoint's details", run)
 
     def edit_details(
-        self, ctx: Context, touchpoint_id: int, place: str, fields: FormFields
+        self,
+        ctx: Context,
+        touchpoint_id: int,
+        place: str,
+        fields: FormFields,
+        sent: frozenset[str] | None = None,
     ) -> Result:
         """An edit's second step: the place, contacts and scores, each replacing the
         touchpoint's (``bot.core.revisions``)."""
@@ -200,6 +205,7 @@ class Interactions:
                 place,
                 fields,
                 ctx.user_id,
+                sent=sent,
                 uow=self._uow(),
                 clock=self._clock,
             )

@@ -119,12 +119,14 @@ def edit_details(
     fields: FormFields,
     actor: str,
     *,
+    sent: frozenset[str] | None = None,
     uow: UnitOfWork,
     clock: Clock,
 ) -> Edited:
     """An edit's second step (where a form holds five fields): ``place``, a map entry's
     name or a stage, and the contacts and scores in ``fields``, each replacing the
-    touchpoint's (an emptied one empties it)."""
+    touchpoint's (an emptied one empties it). ``sent``: the boxes the form sent ("place"
+    and the names of the others; None: all); one not sent changes nothing."""
     now = clock.now()
     with uow:
         team = load_team(uow, team_id)
@@ -137,7 +139,11 @@ def edit_details(
         elif place and stage_key(place) in team_stages(uow, team_id):
             entry, stage = "", stage_key(place)
         placed_fields = dataclasses.replace(fields, map_entry=entry, stage=stage)
-        return _edit_form(uow, team, old, placed_fields, DETAILS, old.author, actor, now)
+        given = DETAILS
+        if sent is not None:
+            place_sent = {"map_entry", "stage"} if "place" in sent else set()
+            given = frozenset((DETAILS & sent) | place_sent)
+        return _edit_form(uow, team, old, placed_fields, given, old.author, actor, now)
 
 
 def place_shown(touchpoint: Touchpoint, place: str) -> str:

@@ -360,8 +360,10 @@ def test_discord_forged_modal_ids_and_button_ids_answer_clearly_or_not_at_all(
 
     @profile(120)
     @given(
-        kind=st.sampled_from(("button", "form", "pass on")),
-        verb=st.sampled_from(("kept", "not_kept", "cancel", "snooze", "addressed", "pass_on", "x")),
+        kind=st.sampled_from(("button", "form", "pass on", "edit", "edit details")),
+        verb=st.sampled_from(
+            ("kept", "not_kept", "cancel", "snooze", "addressed", "pass_on", "edit_details", "x")
+        ),
         target=ID_TEXT,
         extra=st.sampled_from(("", ":1h", ":tomorrow", ":²", ":A")),
         text=VALUE,
@@ -377,16 +379,12 @@ def test_discord_forged_modal_ids_and_button_ids_answer_clearly_or_not_at_all(
             button = {"type": 2, "style": 2, "label": "x", "custom_id": custom_id}
             post["components"] = [{"type": 1, "components": [button]}]
         else:
-            prefix = "tpf:" if kind == "form" else "tpp:"
+            prefix = {"form": "tpf:", "pass on": "tpp:", "edit": "tpe:", "edit details": "tpr:"}
             custom_id = (
-                f"{prefix}{target}{extra}:{text[:60]}" if kind == "form" else f"{prefix}{target}"
+                f"tpf:{target}{extra}:{text[:60]}" if kind == "form" else f"{prefix[kind]}{target}"
             )
-            component = {
-                "type": 4,
-                "id": 2,
-                "custom_id": "to" if kind == "pass on" else "notes",
-                "value": text,
-            }
+            field = {"pass on": "to", "edit details": "contacts"}.get(kind, "notes")
+            component = {"type": 4, "id": 2, "custom_id": field, "value": text}
             data = {
                 "custom_id": custom_id,
                 "components": [{"type": 18, "id": 1, "component": component}],

@@ -261,3 +261,20 @@ def test_undo_of_an_edit_is_refused_when_someone_edited_it_again(
     handle(commands, f"edit T{number} acme call | ch: slow | csat: 5", user="U2")
     assert f"T{number} was edited again since" in said(handle(commands, "undo"))
     assert store.touchpoints[number].satisfaction == 5
+
+
+def test_an_edit_s_second_step_changes_only_the_boxes_it_sent(
+    commands: Commands, store: FakeStore, inside: Interactions
+) -> None:
+    handle(commands, FULL)
+    number = only_touchpoint(store)
+    fields = FormFields(contacts="Raj", satisfaction="1")
+    result = inside.edit_details(CTX, number, "", fields, frozenset({"contacts"}))
+    assert not result.failed, said(result.reply)
+    tp = store.touchpoints[number]
+    assert [str(c) for c in tp.contacts] == ["Raj"]
+    assert (tp.satisfaction, tp.stage, tp.map_entry_id is not None) == (4, "purchase", True)
+    moved = inside.edit_details(CTX, number, "post-purchase", FormFields(), frozenset({"place"}))
+    assert not moved.failed, said(moved.reply)
+    tp = store.touchpoints[number]
+    assert (tp.stage, tp.map_entry_id, tp.satisfaction) == ("post-purchase", None, 4)

@@ -25,9 +25,15 @@ from bot.core.custom_ids import EDIT_DETAILS_PREFIX, EDIT_PREFIX
 from bot.core.editing import Editable
 from bot.core.errors import ParseError, UserError
 from bot.core.interactions import Interactions, Submission
+from bot.core.replies import ReplyKind, message
 from bot.core.revisions import place_shown
 
 RETRY_SECONDS = 14 * 60  # an ephemeral message's buttons work for 15 minutes
+NOT_OURS = message(
+    "This form cannot be read",
+    "It names no touchpoint. Open it again with `/touchpoint text command:edit T12`.",
+    kind=ReplyKind.ERROR,
+)
 
 
 async def open_edit(interaction: discord.Interaction[Any], edit: Editable) -> None:
@@ -76,9 +82,10 @@ async def submit_edit(
     custom_id = forms.custom_id_of(interaction)
     number = number_in(custom_id.removesuffix(forms.KEEP_NOTES), EDIT_PREFIX)
     if number is None:
+        await send(interaction, render(NOT_OURS))
         return
     values = forms.submitted_values(forms.raw_data(interaction))
-    given = forms.edit_given(custom_id)
+    given = forms.edit_given(custom_id) & values.keys()  # a box not sent changes nothing
     submission = Submission("", forms.edited_fields(values), edit=number, given=given)
     result = await in_time(interaction, lambda: inside.submit(ctx, submission))
     assert result.reply is not None
@@ -99,9 +106,14 @@ async def submit_edit_details(
 ) -> None:
     number = number_in(forms.custom_id_of(interaction), EDIT_DETAILS_PREFIX)
     if number is None:
+        await send(interaction, render(NOT_OURS))
         return
-    place, fields = forms.details_fields(forms.submitted_values(forms.raw_data(interaction)))
-    result = await in_time(interaction, lambda: inside.edit_details(ctx, number, place, fields))
+    values = forms.submitted_values(forms.raw_data(interaction))
+    place, fields = forms.details_fields(values)
+    sent = frozenset(values)  # a box not sent changes nothing
+    result = await in_time(
+        interaction, lambda: inside.edit_details(ctx, number, place, fields, sent)
+    )
     assert result.reply is not None
     await send(interaction, render(result.reply))
 
