@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -153,6 +153,28 @@ async def send_or_fall_back(
         log.warning("%s: no direct message possible (%s); posting in the team channel",
                     message.key, exc)  # fmt: skip
         return await send_to(message, fallback)
+
+
+async def find_sent_or_fallen_back(
+    message: Outgoing,
+    since: datetime,
+    find: Callable[[Outgoing, datetime], Awaitable[str | None]],
+) -> str | None:
+    """The in-doubt look-up of ``message`` with ``find(message, since)``. A direct message
+    may have been refused and posted in the team channel instead (``send_or_fall_back``)
+    just before a crash, so where the direct messages hold nothing with its key, or cannot
+    be read for good, the team channel is looked through too: never posted twice."""
+    fallback = message.team.channel
+    direct = direct_recipient(message.channel) is not None and bool(fallback)
+    try:
+        ref = await find(message, since)
+    except DeliveryFailed as exc:
+        if not direct or not exc.permanent:
+            raise
+        ref = None  # no direct messages with this person: it can only be in the channel
+    if ref is None and direct and fallback:
+        ref = await find(replace(message, channel=fallback), since)
+    return ref
 
 
 def notice_key(team_id: str, what: str, target: int, sequence: int) -> str:

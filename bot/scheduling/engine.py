@@ -27,7 +27,14 @@ from datetime import datetime, timedelta
 
 from bot import charts
 from bot.core import reminders, summaries
-from bot.core.delivery import Delivery, DeliveryFailed, DeliveryStatus, Notifier, Outgoing
+from bot.core.delivery import (
+    Delivery,
+    DeliveryFailed,
+    DeliveryStatus,
+    Notifier,
+    Outgoing,
+    find_sent_or_fallen_back,
+)
 from bot.core.ports import Clock, UnitOfWork
 from bot.scheduling.metrics import EngineMetrics
 from bot.scheduling.pacing import ChannelPacer
@@ -262,7 +269,7 @@ class ReminderEngine:
             async with asyncio.timeout(self._send_timeout):
                 if delivery.in_doubt:
                     since = delivery.created_at or delivery.due_at
-                    ref = await notifier.find_sent(message, since)
+                    ref = await find_sent_or_fallen_back(message, since, notifier.find_sent)
                     if ref is not None:
                         log.info(
                             "delivery %s was already posted (%s); not sending again",

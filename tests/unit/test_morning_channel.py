@@ -5,13 +5,21 @@ once, and people who asked for them get their reminders by direct message."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.core import reminders, services
 from bot.core.clock import ManualClock
-from bot.core.delivery import DeliveryKind
+from bot.core.delivery import (
+    DeliveryFailed,
+    DeliveryKind,
+    DeliveryStatus,
+    Outgoing,
+    direct_recipient,
+    send_or_fall_back,
+)
 from bot.core.services import TeamDefaults
 from bot.scheduling.engine import ReminderEngine
 from tests.fakes import FakeStore, FakeUnitOfWork
@@ -208,3 +216,47 @@ def test_a_reminder_for_the_start_of_a_day_off_waits_for_mondays_digest(
     sent = [(m.reply.kind, flatten(m.reply)) for m in notifier.sent]
     assert [kind for kind, _ in sent] == ["reminder", "digest", "summary"]  # Monday: weekly
     assert "ring the depot" in sent[0][1] and "send the quote" in sent[1][1]
+
+
+class NoDirectMessages(FakeNotifier):
+    """A platform where nobody takes direct messages from the bot: each one is refused for
+    good, and the notifier falls back to the team channel as the real ones do."""
+
+    async def send(self, message: Outgoing) -> str:
+        return await send_or_fall_back(message, self._post)
+
+    async def _post(self, message: Outgoing, channel: str) -> str:
+        if direct_recipient(channel) is not None:
+            raise DeliveryFailed("cannot_dm_bot", permanent=True)
+        return await FakeNotifier.send(self, dataclasses.replace(message, channel=channel))
+
+    async def find_sent(self, message: Outgoing, since: datetime) -> str | None:
+        if direct_recipient(message.channel) is not None:
+            raise DeliveryFailed("cannot_dm_bot", permanent=True)
+        for number, sent in enumerate(self.sent, start=1):
+            if sent.key == message.key and sent.channel == message.channel:
+                return f"ref-{number}"
+        return None
+
+
+def test_a_refused_direct_message_posted_in_the_channel_before_a_crash_is_not_posted_again(
+    store, clock
+) -> None:
+    configure(store, clock, "reminders", "dm")
+    configure(store, clock, "digest", "08:30")
+    record(store, clock, "acme | we: send the quote tue 11am", author="U1")
+    clock.set(TUESDAY_9 + timedelta(hours=2))
+    uow = FakeUnitOfWork(store)
+    reminders.plan_reminders(uow=uow, clock=clock)
+    (claimed,) = reminders.claim_deliveries("dead-worker", uow=uow, clock=clock)
+    assert claimed.channel == "dm:U1"
+    prepared = reminders.prepare(claimed, uow=uow, clock=clock)
+    assert prepared.message is not None
+    platform = NoDirectMessages()
+    asyncio.run(platform.send(prepared.message))  # refused, posted in the channel; then the crash
+    engine = ReminderEngine(lambda: FakeUnitOfWork(store), clock, {"console": platform}, worker="w")
+    clock.advance(timedelta(minutes=3))  # the dead worker's lease runs out
+    asyncio.run(engine.scan())
+    assert [(m.channel, m.reply.kind) for m in platform.sent] == [("#customers", "reminder")]
+    (delivery,) = [d for d in store.deliveries.values() if d.kind is DeliveryKind.REMINDER]
+    assert delivery.status is DeliveryStatus.SENT and delivery.message_ref == "ref-1"
