@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from bot.core.delivery import Delivery, DeliveryStatus, OutboxDepth
+from bot.core.delivery import REMINDING, Delivery, DeliveryStatus, OutboxDepth
 from bot.core.errors import UserError
 from bot.core.model import (
     Challenge,
@@ -648,6 +648,14 @@ class FakeDeliveries(_Repo):
     def add_all_if_absent(self, deliveries: Sequence[Delivery]) -> int:
         return sum(self.add_if_absent(d) for d in deliveries)
 
+    def carry(self, key: str, promise_ids: Sequence[int]) -> DeliveryStatus | None:
+        found = next((d for d in self.store.deliveries.values() if d.key == key), None)
+        if found is None:
+            return None
+        if found.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
+            found.promise_ids = tuple(dict.fromkeys((*found.promise_ids, *promise_ids)))
+        return found.status
+
     def claimable(self, now: datetime, limit: int) -> list[Delivery]:
         found = [
             d
@@ -666,7 +674,11 @@ class FakeDeliveries(_Repo):
         return [copy.deepcopy(d) for d in found[:limit]]
 
     def save(self, delivery: Delivery) -> None:
-        self.store.deliveries[delivery.id or 0] = copy.deepcopy(delivery)
+        saved = copy.deepcopy(delivery)
+        stored = self.store.deliveries.get(delivery.id or 0)
+        if stored is not None:  # what it carries is not the saver's to change (see carry)
+            saved.promise_ids = stored.promise_ids
+        self.store.deliveries[delivery.id or 0] = saved
 
     def save_all(self, deliveries: Sequence[Delivery]) -> None:
         for delivery in deliveries:
@@ -747,6 +759,7 @@ class FakeDeliveries(_Repo):
             for d in self.store.deliveries.values()
             if d.team_id == team_id
             and d.status is DeliveryStatus.SENT
+            and d.kind in REMINDING
             and promise_id in d.promise_ids
         ]
 

@@ -30,6 +30,11 @@ class DeliveryKind(enum.StrEnum):
     SUMMARY = "summary"  # the weekly measures, with a chart
 
 
+# The messages about promises: updated in place as their promises are settled, and a
+# check mark on one that carries a single promise keeps it. A digest is neither.
+REMINDING = (DeliveryKind.REMINDER, DeliveryKind.NUDGE)
+
+
 class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"  # waiting to be sent (or retried at next_attempt_at)
     SENDING = "sending"  # claimed by a worker until lease_until

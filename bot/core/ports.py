@@ -416,6 +416,13 @@ class DeliveryRepository(Protocol):
         """``add_if_absent`` for many deliveries in one statement; returns how many were new."""
         ...
 
+    def carry(self, key: str, promise_ids: Sequence[int]) -> DeliveryStatus | None:
+        """Add ``promise_ids`` to what the delivery with ``key`` carries (a digest taking on
+        the morning's reminders) while it is still to be sent; returns its status (None:
+        no such delivery). Holds the delivery until the transaction ends, so recording
+        its outcome meanwhile waits, and then sees these."""
+        ...
+
     def claimable(self, now: datetime, limit: int) -> list[Delivery]:
         """Pending deliveries whose next attempt is due, and claimed ones whose lease ran
         out, oldest first; locked for this transaction (skipping rows other workers hold)."""

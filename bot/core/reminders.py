@@ -21,6 +21,7 @@ from bot.core import digest_content, queries, summaries
 from bot.core.delivery import (
     Delivery,
     DeliveryKind,
+    DeliveryStatus,
     Outgoing,
     direct_channel,
     parse_notice_key,
@@ -65,6 +66,7 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
         # start after now): worked out once per team and instant, not once per promise.
         repeats: dict[tuple[str, datetime], datetime] = {}
         folds: dict[tuple[str, datetime], datetime | tuple[date, datetime] | None] = {}
+        carried: dict[tuple[str, date], list[tuple[Promise, datetime, str]]] = defaultdict(list)
         for promise in due:
             team = teams[promise.team_id]
             if team is None or promise.id is None:
@@ -74,7 +76,7 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
             if sent and not team.remind_overdue:
                 changes.append((promise.id, None, sent))  # `config overdue off`: at once
                 continue
-            to_dm = promise.direction is Direction.OURS and team.reminds_by_dm(promise.owner)
+            to_dm = _by_direct_message(team, promise)
             route = direct_channel(promise.owner) if to_dm else team.channel
             if not route:
                 # Nowhere to post yet: look again in a while rather than at every scan.
@@ -97,20 +99,41 @@ def plan_reminders(*, uow: UnitOfWork, clock: Clock, limit: int = SCAN_LIMIT) ->
             if fold is not None:
                 day, at = fold
                 digests.setdefault((team.id, day), _digest_delivery(team, day, at, now))
+                carried[(team.id, day)].append((promise, scheduled, route))
                 changes.append(advanced)
                 continue
             groups[(team.id, promise.direction, route)].append((promise, scheduled))
             changes.append(advanced)
         uow.promises.advance_reminders(changes)
-        created = uow.deliveries.add_all_if_absent(
+        for where, folded in carried.items():
+            digests[where].promise_ids = tuple(p.id for p, _, _ in folded if p.id is not None)
+        created = uow.deliveries.add_all_if_absent(list(digests.values()))
+        for where, digest in digests.items():
+            if digest.id is None and not _carried_by(uow, digest):
+                # That day's digest is gone (given up, or found empty before these fell
+                # due): each reminder goes out on its own rather than not at all.
+                for promise, scheduled, route in carried[where]:
+                    groups[(where[0], promise.direction, route)].append((promise, scheduled))
+        created += uow.deliveries.add_all_if_absent(
             [
                 _reminder_delivery(team_id, direction, route, items, now)
                 for (team_id, direction, route), items in groups.items()
             ]
         )
-        created += uow.deliveries.add_all_if_absent(list(digests.values()))
         uow.commit()
     return created
+
+
+def _by_direct_message(team: Team, promise: Promise) -> bool:
+    return promise.direction is Direction.OURS and team.reminds_by_dm(promise.owner)
+
+
+def _carried_by(uow: UnitOfWork, digest: Delivery) -> bool:
+    """Whether the day's digest, planned before, still carries ``digest.promise_ids``: it
+    takes them on while it waits to be sent; once sent it showed them (they were due when
+    it was read); a digest given up or skipped carries nothing more."""
+    status = uow.deliveries.carry(digest.key, digest.promise_ids)
+    return status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT)
 
 
 # A start-of-day reminder waits this long at most for the day's digest to carry it.
@@ -147,7 +170,7 @@ def _reminder_delivery(
     direction: Direction,
     route: str,
     items: list[tuple[Promise, datetime]],
-    now: datetime,
+    now: datetime | None,
 ) -> Delivery:
     kind = DeliveryKind.REMINDER if direction is Direction.OURS else DeliveryKind.NUDGE
     ids = tuple(sorted({p.id for p, _ in items if p.id is not None}))  # each promise once
@@ -368,12 +391,46 @@ def record_outcome(delivery: Delivery, *, uow: UnitOfWork) -> None:
 
 
 def record_outcomes(deliveries: Sequence[Delivery], *, uow: UnitOfWork) -> None:
-    """``record_outcome`` for many deliveries in one transaction (a burst's outcomes)."""
+    """``record_outcome`` for many deliveries in one transaction (a burst's outcomes). A
+    digest given up hands the reminders it carried back, each to go out on its own."""
     if not deliveries:
         return
     with uow:
         uow.deliveries.save_all(deliveries)
+        given_up = [
+            d
+            for d in deliveries
+            if d.kind is DeliveryKind.DIGEST and d.status is DeliveryStatus.FAILED
+        ]
+        if given_up:
+            uow.deliveries.add_all_if_absent(_uncarried(given_up, uow=uow))
         uow.commit()
+
+
+def _uncarried(digests: Sequence[Delivery], *, uow: UnitOfWork) -> list[Delivery]:
+    """The reminders and nudges the given-up ``digests`` carried, still open, as messages
+    of their own, due when the digest was (so a late one says it is delayed)."""
+    out: list[Delivery] = []
+    for digest in digests:
+        # Read again: reminders folded in after this digest was claimed count too (the
+        # status saved just before holds off any more, see ``_carried_by``).
+        stored = uow.deliveries.get(digest.id) if digest.id is not None else None
+        team = uow.teams.get(digest.team_id)
+        if stored is None or not stored.promise_ids or team is None:
+            continue
+        groups: dict[tuple[Direction, str], list[tuple[Promise, datetime]]] = defaultdict(list)
+        for promise in uow.promises.get_many(team.id, stored.promise_ids).values():
+            to_dm = _by_direct_message(team, promise)
+            route = direct_channel(promise.owner) if to_dm else team.channel
+            if promise.is_open and route:
+                groups[(promise.direction, route)].append((promise, digest.due_at))
+        out += [
+            _reminder_delivery(team.id, direction, route, items, None)
+            for (direction, route), items in groups.items()
+        ]
+        if out:
+            log.warning("%s was given up: its reminders go out on their own", digest.key)
+    return out
 
 
 def reminder_for_message(

@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta
 
 from bot.core.catalogue import find_entry, seed_default_map, team_stages
 from bot.core.customers import MAX_CUSTOMER_NAME, find_customer, resolve_or_create_customer
-from bot.core.delivery import Delivery, DeliveryKind, notice_key
+from bot.core.delivery import REMINDING, Delivery, DeliveryKind, notice_key
 from bot.core.drafts import FormFields, TouchpointDraft
 from bot.core.duplicates import Repeat, open_items_of, repeats
 from bot.core.entry_labels import clean_text
@@ -420,7 +420,7 @@ def keep_from_reaction(
         if not uow.events.remember(event_key, team_id, now):
             return None
         delivery = uow.deliveries.by_message_ref(team_id, message_ref)
-        if delivery is None or len(delivery.promise_ids) != 1:
+        if delivery is None or delivery.kind not in REMINDING or len(delivery.promise_ids) != 1:
             uow.commit()
             return None
         promise = uow.promises.get_for_update(team_id, delivery.promise_ids[0])

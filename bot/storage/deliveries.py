@@ -12,7 +12,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.core.delivery import Delivery, DeliveryStatus, OutboxDepth
+from bot.core.delivery import REMINDING, Delivery, DeliveryStatus, OutboxDepth
 from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import delivery_values, to_delivery
 from bot.storage.orm import ACTIVE_DELIVERY_SQL, DeliveryPromiseRow, DeliveryRow
@@ -21,6 +21,7 @@ from bot.storage.sqlhelpers import chunks, rowcount
 _PENDING = DeliveryStatus.PENDING.value
 _SENDING = DeliveryStatus.SENDING.value
 _FAILED = DeliveryStatus.FAILED.value
+_REMINDING = [kind.value for kind in REMINDING]
 # What a delivery's owner may change after it is planned.
 _MUTABLE = (
     "status",
@@ -67,6 +68,25 @@ class SqlDeliveryRepository:
         if links:
             self._session.execute(insert(DeliveryPromiseRow), links)
         return len(inserted)
+
+    def carry(self, key: str, promise_ids: Sequence[int]) -> DeliveryStatus | None:
+        # An UPDATE rather than a SELECT: it locks the row (PostgreSQL) and re-checks the
+        # status after waiting for a transaction recording the outcome meanwhile.
+        held = self._session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.key == key, DeliveryRow.status.in_([_PENDING, _SENDING]))
+            .values(status=DeliveryRow.status)
+            .returning(DeliveryRow.id, DeliveryRow.status)
+        ).first()
+        if held is None:
+            status = self._session.scalar(select(DeliveryRow.status).where(DeliveryRow.key == key))
+            return None if status is None else DeliveryStatus(status)
+        dialect = self._session.get_bind().dialect.name
+        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        links = [{"delivery_id": held.id, "promise_id": pid} for pid in dict.fromkeys(promise_ids)]
+        if links:
+            self._session.execute(upsert(DeliveryPromiseRow).on_conflict_do_nothing(), links)
+        return DeliveryStatus(held.status)
 
     def claimable(self, now: datetime, limit: int) -> list[Delivery]:
         lock_for_claiming(self._session)
@@ -212,6 +232,7 @@ class SqlDeliveryRepository:
             .where(
                 DeliveryRow.team_id == team_id,
                 DeliveryRow.status == DeliveryStatus.SENT.value,
+                DeliveryRow.kind.in_(_REMINDING),  # a digest carrying it is not updated
                 DeliveryPromiseRow.promise_id == promise_id,
             )
             .order_by(DeliveryRow.id)

@@ -117,3 +117,29 @@ def test_a_processed_event_is_remembered_once_and_forgotten_on_rollback(
         uow.commit()
     with uow_factory() as uow:
         assert uow.events.remember("Ev1", "slack:T1", at(2)) is False
+
+
+def test_a_digest_carries_promises_while_it_waits_and_no_more_once_given_up(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    (a, b) = seed.touchpoint(
+        seed.customer("t1", "Acme"), promises=(("a", at(1)), ("b", at(1)))
+    ).promises
+    assert a.id is not None and b.id is not None
+    digest = Delivery("t1", DeliveryKind.DIGEST, "digest:t1:day", "C1", at(1), promise_ids=(a.id,))
+    _add(uow_factory, digest)
+    with uow_factory() as uow:
+        assert uow.deliveries.carry("digest:t1:day", (a.id, b.id)) is DeliveryStatus.PENDING
+        assert uow.deliveries.carry("digest:t1:other", (a.id,)) is None
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.deliveries.by_key("digest:t1:day")
+        assert stored is not None and stored.promise_ids == (a.id, b.id)
+        stored.status = DeliveryStatus.FAILED
+        uow.deliveries.save(stored)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.deliveries.carry("digest:t1:day", (a.id,)) is DeliveryStatus.FAILED
+        # A sent digest is a message of its own: a change to the promise does not edit it.
+        assert uow.deliveries.sent_for_promise("t1", a.id) == []

@@ -260,3 +260,33 @@ def test_a_refused_direct_message_posted_in_the_channel_before_a_crash_is_not_po
     assert [(m.channel, m.reply.kind) for m in platform.sent] == [("#customers", "reminder")]
     (delivery,) = [d for d in store.deliveries.values() if d.kind is DeliveryKind.REMINDER]
     assert delivery.status is DeliveryStatus.SENT and delivery.message_ref == "ref-1"
+
+
+def test_the_reminders_a_given_up_digest_carried_go_out_on_their_own(
+    store, clock, engine, notifier
+) -> None:
+    record(store, clock, "acme | we: send the quote by tue", author="U1")
+    record(store, clock, "globex | they: sign the contract by tue", author="U2")
+    # The digest is refused for good (as plain text too), once.
+    notifier.failures.append(DeliveryFailed("msg_too_long", permanent=True))
+    run_until(engine, clock, TUESDAY_9 + timedelta(minutes=10))
+    digest = next(d for d in store.deliveries.values() if d.key.endswith("2026-12-08"))
+    assert digest.status is DeliveryStatus.FAILED
+    sent = sorted((m.reply.kind, m.reply.mentions) for m in notifier.sent)
+    assert sent == [("reminder", ("U1",)), ("reminder", ("U2",))]
+    texts = " ".join(flatten(m.reply) for m in notifier.sent)
+    assert "send the quote" in texts and "sign the contract" in texts
+
+
+def test_a_reminder_folded_after_its_digest_was_given_up_goes_out_on_its_own(
+    store, clock, notifier
+) -> None:
+    record(store, clock, "acme | we: send the quote by tue", author="U1")
+    clock.set(TUESDAY_9)
+    reminders.plan_digests(uow=FakeUnitOfWork(store), clock=clock)  # before the scan
+    (digest,) = reminders.claim_deliveries("w", uow=FakeUnitOfWork(store), clock=clock)
+    digest.failed("is_archived", clock.now(), None, permanent=True)
+    reminders.record_outcomes([digest], uow=FakeUnitOfWork(store))
+    reminders.plan_reminders(uow=FakeUnitOfWork(store), clock=clock)
+    (reminder,) = [d for d in store.deliveries.values() if d.kind is DeliveryKind.REMINDER]
+    assert reminder.status is DeliveryStatus.PENDING and len(reminder.promise_ids) == 1
