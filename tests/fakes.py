@@ -479,6 +479,12 @@ class FakeChallenges(_Repo):
                 found.append(c)
         return found
 
+    def open_raised_since(
+        self, team_id: str, since: datetime, limit: int
+    ) -> tuple[list[Challenge], int]:
+        raised = [c for c in self.open_for_team(team_id) if c.raised_at >= since]
+        return raised[:limit], len(raised)
+
     def open_passed_to(self, team_id: str, area: str, limit: int) -> tuple[list[Challenge], int]:
         passed = [c for c in self.open_for_team(team_id) if c.passed_to == area]
         return passed[:limit], len(passed)

@@ -106,10 +106,15 @@ def save_image(image: Image, directory: Path) -> str:
 def render_line(item: Line, tz: str) -> str:
     text = "".join(_span(span, tz) for span in item.spans)
     if item.actions:
+        # A line of several items (the digest's new challenges) names each by its number
+        # already: one hint per command, with <n> for the number, rather than one per item.
+        several = len({a.target for a in item.actions}) > 1
         hints = " · ".join(
-            HINTS.get(a.verb, a.verb + " {}").format(a.target)
-            for a in item.actions
-            if a.verb is not Verb.SNOOZE or a.option == "tomorrow"
+            dict.fromkeys(
+                HINTS.get(a.verb, a.verb + " {}").format("<n>" if several else a.target)
+                for a in item.actions
+                if a.verb is not Verb.SNOOZE or a.option == "tomorrow"
+            )
         )
         text += f"   [{hints}]"
     return text

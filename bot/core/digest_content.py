@@ -4,6 +4,7 @@ notice to an area's owner of a challenge passed on to them."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.core.content import (
@@ -11,7 +12,6 @@ from bot.core.content import (
     STATUS_WORDS,
     age,
     challenge_actions,
-    challenge_line,
     plural,
     promise_actions,
     promise_line,
@@ -20,6 +20,7 @@ from bot.core.model import Challenge, Customer, Direction, Promise, Team
 from bot.core.queries import Digest, local_day_bounds
 from bot.core.refs import challenge_ref, promise_ref
 from bot.core.replies import (
+    Action,
     Line,
     Reply,
     ReplyKind,
@@ -79,35 +80,113 @@ def digest(result: Digest) -> Reply | None:
         )
         if shown.total
     ]
-    sections += _owner_sections(result)
-    for entry in result.customers:
-        lines = []
-        if entry.headline:
-            lines.append(line("Biggest difference: ", Strong(entry.headline)))
-        lines += [challenge_line(c, now, with_actions=True) for c in entry.challenges]
-        slug = entry.customer.slug
-        lines += _more(entry.open_total - len(entry.challenges), f"{COMMAND} challenges {slug}")
-        sections.append(Section(f"{entry.customer.name} — open challenges", tuple(lines)))
-    shown = sum(e.open_total for e in result.customers)
-    others = result.customers_with_open - len(result.customers)
-    if others > 0:
-        more = result.open_challenges - shown
-        sections.append(
-            Section(
-                None,
-                (
-                    line(
-                        f"… and {plural(more, 'more open challenge')} at "
-                        f"{plural(others, 'other customer')}: `{COMMAND} challenges`"
-                    ),
-                ),
-            )
-        )
+    challenges = _challenge_lines(result)
+    if challenges:
+        sections.append(Section(None, challenges))
     title = f"Daily digest — {result.day.strftime('%a %d %b')}"
     owners = tuple(
         dict.fromkeys([*(entry.owner for entry in result.passed_on), *_reminded(result)])
     )
     return Reply(title, tuple(sections), private=False, mentions=owners, kind=ReplyKind.DIGEST)
+
+
+# A challenge's text in a digest line of several: enough to know it again.
+ITEM_TEXT = 60
+
+
+def _challenge_lines(result: Digest) -> tuple[Line, ...]:
+    """Challenges in a few lines that do not repeat yesterday's: those raised since the
+    last digest (by customer), each owned area's with its owner, and how many are open in
+    all with the few waiting longest. The new and the areas' ones keep their buttons;
+    ``/touchpoint challenges`` lists them all."""
+    lines = []
+    new = result.new_challenges
+    if new.total:
+        new_head = (Text(f"New challenges since the last digest ({new.total}): "),)
+        lines.append(
+            _items_line(new_head, new.items, new.more, result, by_customer=True, with_actions=True)
+        )
+    if result.differences:
+        named = " · ".join(
+            f"{customer.name if customer else '?'} — {text}"
+            for cid, text in result.differences
+            for customer in (result.customer_names.get(cid),)
+        )
+        lines.append(line(f"Biggest difference, new or changed: {named}"))
+    for entry in result.passed_on:
+        area = Text(f"Passed on to {entry.area} ({entry.total}), owner ")
+        area_head = (area, UserRef(entry.owner), Text(": "))
+        more = entry.total - len(entry.challenges)
+        lines.append(
+            _items_line(area_head, entry.challenges, more, result, in_area=True, with_actions=True)
+        )
+    if result.open_challenges:
+        count = (
+            f"Open: {plural(result.open_challenges, 'challenge')} at "
+            f"{plural(result.customers_with_open, 'customer')} (`{COMMAND} challenges`)"
+        )
+        if result.oldest:
+            oldest_head = (Text(count + "; waiting longest: "),)
+            lines.append(_items_line(oldest_head, result.oldest, 0, result))
+        else:
+            lines.append(line(count))
+    return tuple(lines)
+
+
+def _items_line(
+    head: tuple[Text | UserRef, ...],
+    items: Sequence[Challenge],
+    more: int,
+    result: Digest,
+    *,
+    by_customer: bool = False,
+    in_area: bool = False,
+    with_actions: bool = False,
+) -> Line:
+    """ "C25 Globex: slow internet (2 days) · C28 Wonka: …", or the new ones by customer
+    ("Globex: C25 slow internet, C40 … · Wonka: …"); then how many more there are."""
+    names = result.customer_names
+    groups: dict[int, list[Challenge]] = {}
+    for challenge in items:
+        key = challenge.customer_id if by_customer else challenge.id or 0
+        groups.setdefault(key, []).append(challenge)
+    spans: list[Text | Strong | UserRef] = list(head)
+    for number, group in enumerate(groups.values()):
+        customer = names.get(group[0].customer_id)
+        name = customer.name if customer else "?"
+        spans.append(Text(" · " if number else ""))
+        for index, challenge in enumerate(group):
+            ref = Strong(challenge_ref(challenge.id))
+            text = _item(challenge, result, new=by_customer, area=in_area)
+            if by_customer:
+                spans += [Text(f"{name}: " if not index else ", "), ref, Text(f" {text}")]
+            else:
+                spans += [ref, Text(f" {name}: {text}")]
+    if more > 0:
+        spans.append(Text(f" · … and {more:,} more"))
+    return Line(tuple(spans), sum((_labelled(c) for c in items), ()) if with_actions else ())
+
+
+def _labelled(challenge: Challenge) -> tuple[Action, ...]:
+    """A challenge's buttons, named with its reference: several share one line."""
+    ref = challenge_ref(challenge.id)
+    return tuple(
+        dataclasses.replace(action, label=f"{action.label} {ref}")
+        for action in challenge_actions(challenge)
+    )
+
+
+def _item(challenge: Challenge, result: Digest, *, new: bool, area: bool) -> str:
+    """The challenge's text, cut short; its age unless it is new; where it was passed on
+    unless the line is that area's."""
+    text = challenge.text
+    if len(text) > ITEM_TEXT:
+        text = text[: ITEM_TEXT - 1].rstrip() + "…"
+    if not new:
+        text += f" ({age(result.now - challenge.opened_at())})"
+    if challenge.passed_to and not area:
+        text += f" → {challenge.passed_to}"
+    return text
 
 
 def _reminded(result: Digest) -> list[str]:
@@ -131,21 +210,6 @@ def _reminded(result: Digest) -> list[str]:
 def _more(count: int, command: str) -> tuple[Line, ...]:
     """ "… and 12 more: `/touchpoint promises`", or nothing when the list was shown whole."""
     return (line(f"… and {count:,} more: `{command}`"),) if count > 0 else ()
-
-
-def _owner_sections(result: Digest) -> list[Section]:
-    """Each area owner sees what was passed on to them, with the customer."""
-    sections = []
-    for entry in result.passed_on:
-        items = [
-            challenge_line(c, result.now, result.customer_names.get(c.customer_id),
-                           with_actions=True)
-            for c in entry.challenges
-        ]  # fmt: skip
-        head = Line((Text("Owner: "), UserRef(entry.owner)))
-        more = _more(entry.total - len(entry.challenges), f"{COMMAND} challenges")
-        sections.append(Section(f"Passed on to {entry.area}", (head, *items, *more)))
-    return sections
 
 
 # -- reminders ---------------------------------------------------------------------------------
@@ -192,10 +256,15 @@ def reminder(
                 ),
             )
         )
-    if len(promises) == 1 and open_count:
-        sections.append(Section(None, (line("React with ✅ to mark it kept."),)))
     owners = tuple(dict.fromkeys(p.owner for p in promises if p.is_open))
-    return Reply(title, tuple(sections), private=False, mentions=owners, kind=ReplyKind.REMINDER)
+    return Reply(
+        title,
+        tuple(sections),
+        private=False,
+        mentions=owners,
+        kind=ReplyKind.REMINDER,
+        check_mark_keeps=len(promises) == 1 and bool(open_count),
+    )
 
 
 def _reminder_line(promise: Promise, team: Team, now: datetime, customer: Customer | None) -> Line:

@@ -247,6 +247,13 @@ class ChallengeRepository(Protocol):
         """At most ``per_customer`` open challenges of each customer, oldest raised first."""
         ...
 
+    def open_raised_since(
+        self, team_id: str, since: datetime, limit: int
+    ) -> tuple[list[Challenge], int]:
+        """The first ``limit`` open challenges raised at or after ``since`` (oldest raised
+        first), and how many there are."""
+        ...
+
     def open_passed_to(self, team_id: str, area: str, limit: int) -> tuple[list[Challenge], int]:
         """The first ``limit`` open challenges passed on to ``area`` (oldest raised first),
         and how many there are."""

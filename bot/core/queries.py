@@ -25,6 +25,7 @@ from bot.core.model import (
 )
 from bot.core.ports import Clock, UnitOfWork, Window
 from bot.core.services import load_team
+from bot.core.workdays import digest_instant
 
 T = TypeVar("T")
 
@@ -193,21 +194,14 @@ class ChallengeList:
 # The digest is read bounded: a team with 10,000 customers and 100,000 open challenges
 # gets the same few screens as a small one, each list ending in how many more there are and
 # the command that lists them all. Sized for Slack, the tightest: a reply is up to four
-# messages of 50 blocks, and a line with buttons takes two (its text, its buttons). 3 x 10
-# promises, 10 customers with 4 challenges each and 5 per owned area are about 90 such
-# lines with their headings and counts.
+# messages of 50 blocks, and a line with buttons takes two (its text, its buttons).
+# It lists in full what is due (the promises: the morning's reminders) and what is new;
+# challenges still open from before are counted, with the few waiting longest named, so
+# a morning does not repeat yesterday's list.
 DIGEST_PROMISES = 10  # per promise section, the soonest due first
-DIGEST_CUSTOMERS = 10  # customers with open challenges, the oldest challenge first
-DIGEST_CHALLENGES = 4  # per customer, oldest first
+DIGEST_NEW = 10  # challenges raised since the last digest, oldest first
+DIGEST_OLDEST = 3  # the open challenges waiting longest
 DIGEST_PASSED_ON = 5  # per owned area
-
-
-@dataclass(frozen=True)
-class CustomerDigest:
-    customer: Customer
-    challenges: tuple[Challenge, ...]  # oldest first, at most DIGEST_CHALLENGES
-    headline: str | None
-    open_total: int = 0  # the customer's open challenges, shown or not
 
 
 @dataclass(frozen=True)
@@ -235,7 +229,6 @@ class Digest:
     team: Team
     day: date  # the team's local day the digest is for
     now: datetime
-    customers: tuple[CustomerDigest, ...]  # customers whose oldest open challenge is oldest
     ours_overdue: Shown[Promise]
     ours_due_today: Shown[Promise]
     theirs_due: Shown[Promise]  # overdue or due today
@@ -243,6 +236,12 @@ class Digest:
     passed_on: tuple[PassedOnDigest, ...] = ()  # areas with an owner and something passed on
     open_challenges: int = 0  # the team's, shown or not
     customers_with_open: int = 0
+    since: datetime | None = None  # the previous working day's digest time
+    new_challenges: Shown[Challenge] = Shown((), 0)  # open, raised since then
+    oldest: tuple[Challenge, ...] = ()  # waiting longest (not in an area's or the new list)
+    # (customer id, biggest difference) of the new challenges' customers whose biggest
+    # difference was named, or changed, since then
+    differences: tuple[tuple[int, str], ...] = ()
 
     def is_empty(self) -> bool:
         return not (
@@ -445,37 +444,36 @@ def digest(team_id: str, day: date | None = None, *, uow: UnitOfWork, clock: Clo
         ours_overdue = due(Direction.OURS, day_start, None)
         ours_today = due(Direction.OURS, day_end, day_start)
         theirs = due(Direction.THEIRS, day_end, None)
-        oldest, open_total, with_open = uow.challenges.open_customers(team_id, DIGEST_CUSTOMERS)
-        challenges = uow.challenges.open_for_customers(
-            team_id, [cid for cid, _ in oldest], DIGEST_CHALLENGES
-        )
+        _, open_total, with_open = uow.challenges.open_customers(team_id, 0)
+        since = previous_digest(team, day)
+        new, new_total = uow.challenges.open_raised_since(team_id, since, DIGEST_NEW)
         passed_on = []
         for area, owner in team.area_owners.items():
             items, total = uow.challenges.open_passed_to(team_id, area, DIGEST_PASSED_ON)
             if total:
                 passed_on.append(PassedOnDigest(area, owner, tuple(items), total))
+        listed = {c.id for c in new} | {c.id for e in passed_on for c in e.challenges}
+        candidates = uow.challenges.open_for_team(team_id, limit=DIGEST_OLDEST + len(listed))
+        oldest = [c for c in candidates if c.id not in listed][:DIGEST_OLDEST]
         shown_promises = [*ours_overdue.items, *ours_today.items, *theirs.items]
         customer_ids = _ids(
             [
-                *(cid for cid, _ in oldest),
                 *(p.customer_id for p in shown_promises),
+                *(c.customer_id for c in [*new, *oldest]),
                 *(c.customer_id for entry in passed_on for c in entry.challenges),
             ]
         )
         customers = uow.customers.get_many(team_id, customer_ids)
-        headlines = uow.touchpoints.latest_differences(team_id, [cid for cid, _ in oldest])
-    by_customer: dict[int, list[Challenge]] = {}
-    for challenge in sorted(challenges, key=lambda c: c.opened_at()):
-        by_customer.setdefault(challenge.customer_id, []).append(challenge)
+        differences = []
+        for cid in _ids(c.customer_id for c in new):  # at most DIGEST_NEW customers
+            named = uow.touchpoints.differences_for_customer(team_id, cid)
+            runs = difference_changes([DifferenceEntry(*entry) for entry in named])
+            if runs and runs[0].entry.at >= since:
+                differences.append((cid, runs[0].entry.text))
     return Digest(
         team=team,
         day=day,
         now=now,
-        customers=tuple(
-            CustomerDigest(customers[cid], tuple(by_customer[cid]), headlines.get(cid), count)
-            for cid, count in oldest
-            if cid in customers and cid in by_customer
-        ),
         ours_overdue=ours_overdue,
         ours_due_today=ours_today,
         theirs_due=theirs,
@@ -483,7 +481,22 @@ def digest(team_id: str, day: date | None = None, *, uow: UnitOfWork, clock: Clo
         passed_on=tuple(passed_on),
         open_challenges=open_total,
         customers_with_open=with_open,
+        since=since,
+        new_challenges=Shown(tuple(new), new_total),
+        oldest=tuple(oldest),
+        differences=tuple(differences),
     )
+
+
+def previous_digest(team: Team, day: date) -> datetime:
+    """The digest time of the working day before ``day``: what a digest calls new is what
+    came since then (over a weekend, since Friday's)."""
+    before = day
+    for _ in range(7):
+        before -= timedelta(days=1)
+        if team.is_working_day(before.weekday()):
+            break
+    return digest_instant(team, before)
 
 
 def _ids(values: Iterable[int]) -> list[int]:

@@ -8,6 +8,7 @@ native mention and date formats.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from dataclasses import dataclass
 from datetime import datetime
@@ -123,6 +124,21 @@ class Reply:
     # A picture to upload with the message (the weekly summary's chart); the text above
     # carries the same figures, so a renderer that cannot upload loses nothing but the look.
     image: Image | None = None
+    # A check-mark reaction on this message keeps its one open promise. Platforms where
+    # people can react say so (``with_reaction_hint``); the console, where nobody can,
+    # shows the command beside the promise instead.
+    check_mark_keeps: bool = False
+
+
+REACTION_HINT = "React with ✅ to mark it kept."
+
+
+def with_reaction_hint(reply: Reply) -> Reply:
+    """The reply as shown where people can react: a reminder a check mark keeps says so."""
+    if not reply.check_mark_keeps:
+        return reply
+    hint = Section(None, (line(REACTION_HINT),))
+    return dataclasses.replace(reply, sections=(*reply.sections, hint))
 
 
 def line(*parts: str | Span, actions: tuple[Action, ...] = ()) -> Line:

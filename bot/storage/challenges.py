@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Select, distinct, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, distinct, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.model import Challenge, ChallengeStatus
@@ -168,12 +168,33 @@ class SqlChallengeRepository:
             .order_by(ChallengeRow.raised_at, ChallengeRow.id)
         )
 
-    def open_passed_to(self, team_id: str, area: str, limit: int) -> tuple[list[Challenge], int]:
-        where = (
-            ChallengeRow.team_id == team_id,
-            ChallengeRow.status.in_(_OPEN_CHALLENGE),
-            ChallengeRow.passed_to == area,
+    def open_raised_since(
+        self, team_id: str, since: datetime, limit: int
+    ) -> tuple[list[Challenge], int]:
+        return self._first_and_count(
+            (
+                ChallengeRow.team_id == team_id,
+                ChallengeRow.status.in_(_OPEN_CHALLENGE),
+                ChallengeRow.raised_at >= since,
+            ),
+            limit,
         )
+
+    def open_passed_to(self, team_id: str, area: str, limit: int) -> tuple[list[Challenge], int]:
+        return self._first_and_count(
+            (
+                ChallengeRow.team_id == team_id,
+                ChallengeRow.status.in_(_OPEN_CHALLENGE),
+                ChallengeRow.passed_to == area,
+            ),
+            limit,
+        )
+
+    def _first_and_count(
+        self, where: tuple[ColumnElement[bool], ...], limit: int
+    ) -> tuple[list[Challenge], int]:
+        """The first ``limit`` challenges matching ``where``, oldest raised first, and how
+        many match."""
         total = self._session.scalar(select(func.count()).select_from(ChallengeRow).where(*where))
         found = self.fetch(
             select(ChallengeRow)

@@ -76,6 +76,8 @@ class WeekResult:
     morning_text: dict[date, str] = field(default_factory=dict)
     # Each morning: the promises open and due by the end of that day (id, text).
     due_each_morning: dict[date, list[tuple[int, str]]] = field(default_factory=dict)
+    # Each morning: how many challenges were open.
+    open_each_morning: dict[date, int] = field(default_factory=dict)
     settles: list[Settle] = field(default_factory=list)
     touchpoints: int = 0
     replies: list[str] = field(default_factory=list)
@@ -174,6 +176,8 @@ class Week:
             for p in self.open_promises()
             if p.due_at is not None and p.due_at < end_of_day
         ]
+        with self.container.uow_factory() as uow:
+            self.result.open_each_morning[day] = len(uow.challenges.open_for_team(TEAM))
         before = len(self.out.getvalue())
         self.run_until(self.at(day, WORK_FROM))
         printed = self.out.getvalue()[before:]

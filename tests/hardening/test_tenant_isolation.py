@@ -159,7 +159,7 @@ def view(teams: Teams, ctx: Context) -> dict[str, object]:
     digested = [*digest.ours_overdue.items, *digest.ours_due_today.items]
     digested += [*digest.theirs_due.items]
     digested += [ch for entry in digest.passed_on for ch in entry.challenges]
-    digested += [ch for entry in digest.customers for ch in entry.challenges]
+    digested += [*digest.new_challenges.items, *digest.oldest]
     for item in [*lists[0], *lists[1], *digested]:
         assert item.team_id == team
     for prefix in ("", "a", "ac", "g", "i", "u", "corp"):

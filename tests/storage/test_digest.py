@@ -60,12 +60,10 @@ def test_each_list_shows_its_first_items_and_counts_the_rest(
     assert [p.text for p in digest.theirs_due.items] == [f"theirs {i}" for i in range(10)]
     assert digest.theirs_due.total == 11
 
-    shown = [entry.customer.name for entry in digest.customers]
-    assert shown == [f"customer {n:02}" for n in range(13, 3, -1)]  # oldest challenge first
-    for entry in digest.customers:
-        n = int(entry.customer.name.split()[1])
-        assert entry.open_total == n + 1
-        assert [c.text for c in entry.challenges] == [f"c{n}.{i}" for i in range(4)]
+    # Everything was raised since Friday's digest: new, the oldest raised first.
+    assert digest.new_challenges.total == sum(n + 1 for n in range(CUSTOMERS))
+    assert [c.text for c in digest.new_challenges.items] == [f"c13.{i}" for i in range(10)]
+    assert [c.text for c in digest.oldest] == ["c13.10", "c13.11", "c13.12"]  # not listed
     assert digest.open_challenges == sum(n + 1 for n in range(CUSTOMERS))
     assert digest.customers_with_open == CUSTOMERS
 
@@ -77,10 +75,15 @@ def test_each_list_shows_its_first_items_and_counts_the_rest(
         *digest.ours_overdue.items,
         *digest.ours_due_today.items,
         *digest.theirs_due.items,
-        *(c for e in digest.customers for c in e.challenges),
+        *digest.new_challenges.items,
+        *digest.oldest,
         *billing.challenges,
     ]
     assert {item.team_id for item in everything} == {TEAM}
+
+    tuesday = queries.digest(TEAM, uow=uow_factory(), clock=ManualClock(T0 + timedelta(days=1)))
+    assert tuesday.new_challenges.total == 0  # all were in Monday's
+    assert [c.text for c in tuesday.oldest] == ["c13.0", "c13.1", "c13.2"]
 
 
 def test_the_reply_says_how_many_more_and_where_to_see_them(
@@ -98,14 +101,14 @@ def test_the_reply_says_how_many_more_and_where_to_see_them(
     assert texts["Our overdue promises"][-1] == "… and 3 more: `/touchpoint promises`"
     assert texts["Our promises due today"][-1] == "… and 2 more: `/touchpoint promises`"
     assert texts["Their promises to follow up"][-1] == "… and 1 more: `/touchpoint promises`"
-    assert texts["Passed on to billing"][-1] == "… and 2 more: `/touchpoint challenges`"
-    assert texts["customer 13 — open challenges"][-1] == (
-        "… and 10 more: `/touchpoint challenges customer-13`"
+    new, area, count = texts[None]
+    # (the references are Strong spans, not in these texts)
+    assert new.startswith("New challenges since the last digest (105): customer 13:  c13.0,")
+    assert new.endswith(" c13.9 · … and 95 more")
+    assert area.startswith("Passed on to billing (7), owner") and area.endswith("and 2 more")
+    assert count.startswith(
+        "Open: 105 challenges at 14 customers (`/touchpoint challenges`); waiting longest:"
     )
-    assert "customer 03 — open challenges" not in texts
-    # customers 0-3 are not shown: 1 + 2 + 3 + 4 challenges
-    assert texts[None] == ["… and 10 more open challenges at 4 other customers: "
-                           "`/touchpoint challenges`"]  # fmt: skip
     # the area's owner, then the owner of the promises due (the digest carries their reminders)
     assert reply.mentions == ("U9", "U1")
 

@@ -202,20 +202,25 @@ def test_unknown_customer_in_record_suggests_near_names(uow, clock) -> None:
         queries.customer_record(TEAM, "acme", uow=uow, clock=clock)
 
 
-def test_digest_groups_open_challenges_and_lists_due_promises(uow, clock) -> None:
+def test_digest_lists_new_challenges_and_due_promises(uow, clock) -> None:
     record(uow, clock, "acme | ch: slow internet | we: send quote tomorrow | diff: needs fibre")
     record(uow, clock, "globex | ch: billing confusing | they: sign contract by tomorrow 5pm")
     clock.advance(timedelta(days=1, hours=-1))  # Fri 09:00 London
     result = queries.digest(TEAM, uow=uow, clock=clock)
     assert result.day == date(2026, 11, 20)
-    assert [d.customer.name for d in result.customers] == ["acme", "globex"]
-    assert result.customers[0].headline == "needs fibre"
+    assert [c.text for c in result.new_challenges.items] == ["slow internet", "billing confusing"]
+    assert (result.open_challenges, result.customers_with_open) == (2, 2)
+    assert [text for _, text in result.differences] == ["needs fibre"]  # named since then
     assert [p.text for p in result.ours_due_today.items] == ["send quote"]
     assert [p.text for p in result.theirs_due.items] == ["sign contract"]
     clock.advance(timedelta(days=1))
     later = queries.digest(TEAM, uow=uow, clock=clock)
     assert [p.text for p in later.ours_overdue.items] == ["send quote"]
     assert not later.ours_due_today.total
+    # Not new a day on: counted, and named as waiting longest rather than listed again.
+    assert not later.new_challenges.total and later.open_challenges == 2
+    assert later.differences == ()  # said once, not every morning
+    assert [c.text for c in later.oldest] == ["slow internet", "billing confusing"]
 
 
 def test_an_empty_digest_is_empty(uow, clock) -> None:

@@ -25,7 +25,19 @@ import discord
 from bot.adapters.discord import limits
 from bot.adapters.discord.buttons import ActionButton
 from bot.core.custom_ids import CHALLENGE_VERBS
-from bot.core.replies import Action, Image, Line, Link, Reply, Span, Strong, Text, UserRef, When
+from bot.core.replies import (
+    Action,
+    Image,
+    Line,
+    Link,
+    Reply,
+    Span,
+    Strong,
+    Text,
+    UserRef,
+    When,
+    with_reaction_hint,
+)
 
 CONTENT_MAX = limits.CONTENT.most
 EMBED_TOTAL_MAX = limits.EMBEDS_TOTAL.most
@@ -278,8 +290,8 @@ class _Packer:
 
     def _label(self, action: Action, *, first: bool) -> str:
         label = action.label
-        if self.label_ids and first:
-            letter = "C" if action.verb in CHALLENGE_VERBS else "P"
+        letter = "C" if action.verb in CHALLENGE_VERBS else "P"
+        if self.label_ids and first and not label.endswith(f"{letter}{action.target}"):
             label = f"{label} {letter}{action.target}"
         return label[:LABEL_MAX]
 
@@ -315,6 +327,7 @@ def _chunks(text: str, size: int) -> list[str]:
 def render(reply: Reply, *, max_messages: int = 5, footer: str = "") -> list[Rendered]:
     """The messages that show ``reply``: as many as needed up to ``max_messages``, the
     last one summarising whatever did not fit."""
+    reply = with_reaction_hint(reply)
     packer = _Packer(reply, footer, max_messages)
     for section in reply.sections:
         heading = section.heading.strip() if section.heading else None

@@ -12,6 +12,7 @@ digest posts the missing ones.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -104,7 +105,7 @@ def _cut_utf16(text: str, limit: int) -> str:
 def as_edit(reply: Reply) -> Reply:
     """Slack notifies nobody about mentions added by an edit, so an updated message may
     show everyone as a mention (a name link) without pinging them again."""
-    return Reply(reply.title, reply.sections, True, reply.mentions, reply.kind)
+    return dataclasses.replace(reply, private=True, image=None)
 
 
 class SlackNotifier:

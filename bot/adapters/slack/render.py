@@ -20,7 +20,18 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.adapters.slack import limits
-from bot.core.replies import Action, Line, Link, Reply, ReplyKind, Strong, Text, UserRef, When
+from bot.core.replies import (
+    Action,
+    Line,
+    Link,
+    Reply,
+    ReplyKind,
+    Strong,
+    Text,
+    UserRef,
+    When,
+    with_reaction_hint,
+)
 
 Block = dict[str, Any]
 
@@ -268,6 +279,7 @@ def to_messages(
     text; what still does not fit (or all of it without ``split``) is summarised in the
     last one, with ``more_hint`` (by default the command that lists it for this kind)."""
     hint = MORE_HINTS.get(reply.kind, "") if more_hint is None else more_hint
+    reply = with_reaction_hint(reply)
     all_units = _units(reply, names)
     parts = MAX_PARTS if split else 1
     messages: list[SlackMessage] = []

@@ -158,9 +158,13 @@ async def test_the_digest_lists_open_challenges_and_addressed_marks_one(tmp_path
         assert digest["metadata"]["event_payload"]["key"].startswith("digest:slack:T1:")
         assert "Daily digest" in digest["text"]
         actions = [b for b in digest["blocks"] if b["type"] == "actions"]
-        assert [e["action_id"] for e in actions[0]["elements"]] == [
-            "tp:addressed:1",
-            "tp:pass_on:1",
+        # Both are new: listed on one line, each with its buttons named by its reference.
+        buttons = [(e["action_id"], e["text"]["text"]) for e in actions[0]["elements"]]
+        assert buttons == [
+            ("tp:addressed:1", "Addressed C1"),
+            ("tp:pass_on:1", "Pass on C1"),
+            ("tp:addressed:2", "Addressed C2"),
+            ("tp:pass_on:2", "Pass on C2"),
         ]
 
         click = payloads.block_actions(
@@ -215,10 +219,12 @@ async def test_a_digest_longer_than_one_message_is_split_with_every_part_findabl
     tmp_path: Path,
 ) -> None:
     async with slack_rig(tmp_path) as rig:
-        lines = "\n".join(f"problem number {i}" for i in range(4))
-        for n in range(8):  # 8 customers, 4 challenges each: more than 50 blocks
+        ours = "\n".join(f"promise {i} by fri\ntask {i} today 5pm" for i in range(4))
+        theirs = "\n".join(f"answer number {i} by fri" for i in range(4))
+        for n in range(8):  # 10 overdue, 10 due and 10 of theirs shown: more than 50 blocks
             view = await rig.open_form(f"customer {n}")
-            assert (await rig.submit(view, challenges=lines)).text == ""
+            submitted = await rig.submit(view, our_promises=ours, their_promises=theirs)
+            assert submitted.text == ""
         rig.clock.advance(DIGEST_TIME)
         await rig.engine().digests()
         posted = rig.fake.calls_to("chat.postMessage")
