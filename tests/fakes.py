@@ -759,6 +759,14 @@ class FakeDeliveries(_Repo):
             None,
         )
 
+    def team_of_direct_message(self, channel: str, message_ref: str) -> str | None:
+        found = [
+            d
+            for d in self.store.deliveries.values()
+            if message_ref and d.message_ref == message_ref and d.channel == channel
+        ]
+        return found[-1].team_id if found else None
+
     def sent_for_promise(self, team_id: str, promise_id: int) -> list[Delivery]:
         return [
             copy.deepcopy(d)

@@ -255,6 +255,22 @@ class Interactions:
 
         return self._guarded(ctx, "a check-mark reaction", run)
 
+    def react_in_direct_message(
+        self, platform: str, user: str, message_ref: str, emoji: str, event_key: str
+    ) -> Result:
+        """A reaction in someone's direct messages with the bot, which name no team: on one
+        of their own reminders there, it counts as ``react`` in that reminder's team."""
+        if emoji.replace("\ufe0f", "") not in CHECK_MARKS:
+            return Result(None)
+        try:
+            team_id = reminders.team_of_direct_reminder(user, message_ref, uow=self._uow())
+        except Exception:
+            log.exception("could not tell whose reminder %s is", message_ref)
+            return Result(None)
+        if team_id is None or not team_id.startswith(f"{platform}:"):
+            return Result(None)
+        return self.react(Context(team_id, user), message_ref, emoji, event_key)
+
     # -- small reads adapters need to build their forms --------------------------------------
 
     def form_choices(self, ctx: Context) -> FormChoices:

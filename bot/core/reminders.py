@@ -453,6 +453,12 @@ def reminder_for_message(
     return delivery, Outgoing(delivery.key, team, delivery.channel, reply)
 
 
+def team_of_direct_reminder(user: str, message_ref: str, *, uow: UnitOfWork) -> str | None:
+    """The team of the reminder posted in ``user``'s direct messages as ``message_ref``."""
+    with uow:
+        return uow.deliveries.team_of_direct_message(direct_channel(user), message_ref)
+
+
 def reminders_showing(team_id: str, promise_id: int, *, uow: UnitOfWork) -> list[Delivery]:
     """Sent reminders that carry this promise (so they can be updated when it is settled)."""
     with uow:

@@ -225,6 +225,17 @@ class SqlDeliveryRepository:
         )
         return found[0] if found else None
 
+    def team_of_direct_message(self, channel: str, message_ref: str) -> str | None:
+        if not message_ref:
+            return None
+        found = self._session.scalar(
+            select(DeliveryRow.team_id)
+            .where(DeliveryRow.message_ref == message_ref, DeliveryRow.channel == channel)
+            .order_by(DeliveryRow.id.desc())
+            .limit(1)
+        )
+        return None if found is None else str(found)
+
     def sent_for_promise(self, team_id: str, promise_id: int) -> list[Delivery]:
         return self._fetch(
             select(DeliveryRow)

@@ -396,6 +396,8 @@ class DeliveryRow(Base):
         UniqueConstraint("key"),
         CheckConstraint(_one_of("status", [s.value for s in DeliveryStatus]), name="status"),
         Index("ix_deliveries_team_id_message_ref", "team_id", "message_ref"),
+        # A reaction in a direct message names no team: its reminder is found by reference.
+        Index("ix_deliveries_message_ref", "message_ref"),
         # The outbox poll: only deliveries still to send, oldest first. Sent, skipped and
         # failed ones (nearly all of them, in time) stay out of it.
         Index(

@@ -143,3 +143,21 @@ def test_a_digest_carries_promises_while_it_waits_and_no_more_once_given_up(
         assert uow.deliveries.carry("digest:t1:day", (a.id,)) is DeliveryStatus.FAILED
         # A sent digest is a message of its own: a change to the promise does not edit it.
         assert uow.deliveries.sent_for_promise("t1", a.id) == []
+
+
+def test_the_team_of_a_reminder_sent_by_direct_message_is_found_by_its_reference(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    seed.team("t2")
+    sent = DeliveryStatus.SENT
+    _add(
+        uow_factory,
+        _delivery("dm-1", at(1), team_id="t2", channel="dm:U1", status=sent, message_ref="D1:5"),
+        _delivery("channel", at(1), team_id="t1", status=sent, message_ref="C1:6"),
+    )
+    with uow_factory() as uow:
+        assert uow.deliveries.team_of_direct_message("dm:U1", "D1:5") == "t2"
+        assert uow.deliveries.team_of_direct_message("dm:U2", "D1:5") is None  # not theirs
+        assert uow.deliveries.team_of_direct_message("dm:U1", "C1:6") is None
+        assert uow.deliveries.team_of_direct_message("dm:U1", "") is None

@@ -1,9 +1,9 @@
 """The Discord adapter: a discord.py client serving every server the bot is in.
 
 Each server is its own team (``discord:<guild id>``). Only non-privileged intents are
-asked for — guilds (servers and channels) and guild reactions (check marks on
-reminders); no message content, members or presences: commands, modals, buttons and the
-message context menu all arrive as interactions, which carry what they need.
+asked for — guilds (servers and channels), and guild and direct-message reactions (check
+marks on reminders); no message content, members or presences: commands, modals, buttons
+and the message context menu all arrive as interactions, which carry what they need.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def intents() -> discord.Intents:
     chosen = discord.Intents.none()
     chosen.guilds = True
     chosen.guild_reactions = True
+    chosen.dm_reactions = True  # a check mark on a reminder sent by direct message
     return chosen
 
 

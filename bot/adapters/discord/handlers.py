@@ -426,20 +426,25 @@ class Handlers:
     async def on_reaction(
         self, client: discord.Client, payload: discord.RawReactionActionEvent
     ) -> None:
-        """A check mark on a one-promise reminder keeps the promise."""
+        """A check mark on a one-promise reminder keeps the promise, in a server's channel
+        or on a reminder sent by direct message (which names no server: the reminder's own
+        team is found from it)."""
         me = client.user
         emoji = (payload.emoji.name or "").replace("\ufe0f", "")
-        if payload.guild_id is None or me is None or payload.user_id == me.id:
-            return
-        if not self.accepting:
+        if me is None or payload.user_id == me.id or not self.accepting:
             return
         if payload.message_author_id is not None and payload.message_author_id != me.id:
             return  # only the bot's own messages are reminders
         async with self._tracked():
-            ctx = Context(f"discord:{payload.guild_id}", str(payload.user_id))
+            user = str(payload.user_id)
             ref = message_ref(payload.channel_id, payload.message_id)
             key = f"discord:{payload.message_id}:{payload.user_id}:{emoji}"
-            result = await asyncio.to_thread(self._in.react, ctx, ref, emoji, key)
+            if payload.guild_id is None:
+                react = self._in.react_in_direct_message
+                result = await asyncio.to_thread(react, "discord", user, ref, emoji, key)
+            else:
+                ctx = Context(f"discord:{payload.guild_id}", user)
+                result = await asyncio.to_thread(self._in.react, ctx, ref, emoji, key)
             await self._publish(result)
 
     # -- autocomplete ----------------------------------------------------------------------

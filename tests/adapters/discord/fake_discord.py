@@ -747,6 +747,18 @@ class FakeDiscord:
             ),
         )
 
+    async def react_in_direct_messages(self, user_id: int, message_id: int, emoji: str) -> None:
+        """``user_id`` reacts on a message of the bot's direct messages with them."""
+        msg = self.messages[message_id]
+        assert int(msg["channel_id"]) == self.direct[user_id], "not in their direct messages"
+        await self.dispatch(
+            "MESSAGE_REACTION_ADD",
+            p.reaction_add(
+                user_id, int(msg["channel_id"]), message_id, None, None, emoji,
+                int(msg["author"]["id"]),
+            ),
+        )  # fmt: skip
+
     def post_as_user(
         self, guild: Guild, user_id: int, content: str, channel: str = "customers"
     ) -> Json:

@@ -345,20 +345,23 @@ def reaction_add(
     user_id: int,
     channel_id: int,
     message_id: int,
-    guild_id: int,
-    member_data: Json,
+    guild_id: int | None,
+    member_data: Json | None,
     emoji: str,
     message_author_id: int,
 ) -> Json:
-    return {
+    """MESSAGE_REACTION_ADD; in a direct message (no ``guild_id``) Discord sends neither
+    the server nor a member."""
+    event: Json = {
         "user_id": str(user_id),
         "channel_id": str(channel_id),
         "message_id": str(message_id),
-        "guild_id": str(guild_id),
-        "member": member_data,
         "emoji": {"id": None, "name": emoji},
         "message_author_id": str(message_author_id),
         "burst": False,
         "burst_colors": [],
         "type": 0,
     }
+    if guild_id is not None:
+        event |= {"guild_id": str(guild_id), "member": member_data}
+    return event

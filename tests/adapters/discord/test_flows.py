@@ -59,7 +59,8 @@ def test_the_bot_asks_only_for_non_privileged_intents_and_syncs_its_commands(
 ) -> None:
     async def scenario() -> None:
         async with running(tmp_path) as w:
-            assert w.fake.identify[0]["intents"] == 1 | 1 << 10  # guilds, guild reactions
+            # guilds, guild reactions, direct-message reactions
+            assert w.fake.identify[0]["intents"] == 1 | 1 << 10 | 1 << 13
             assert {c["name"] for c in w.fake.synced["global"]} == {
                 "touchpoint",
                 "Record touchpoint",
@@ -139,6 +140,26 @@ def test_a_touchpoint_recorded_in_the_form_is_reminded_and_kept_with_a_reaction(
             edited = await until(lambda: reminder.get("edits") and reminder)
             assert "kept" in text_of(edited) and f"<@{ALEX}>" in text_of(edited)
             assert custom_ids(edited) == []  # settled: no buttons left
+            assert promise_statuses(w) == [PromiseStatus.KEPT, PromiseStatus.OPEN]
+
+    run(scenario())
+
+
+def test_a_check_mark_on_a_reminder_sent_by_direct_message_keeps_it(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path) as w:
+            chose = await w.fake.slash(w.acme, SAM, "text", command="reminders dm")
+            assert "direct message" in answer_text(chose)
+            await record_with_form(w, **FORM)
+            w.later(days=1, minutes=1)  # Fri 09:01: the promise is due
+            assert (await w.engine.scan()).sent == 1
+            [reminder] = w.fake.direct_messages(SAM)
+            assert w.fake.channel_messages(w.acme) == []
+            assert "React with ✅" in text_of(reminder)
+
+            await w.fake.react_in_direct_messages(SAM, int(reminder["id"]), "✅")
+            edited = await until(lambda: reminder.get("edits") and reminder)
+            assert "kept" in text_of(edited) and custom_ids(edited) == []
             assert promise_statuses(w) == [PromiseStatus.KEPT, PromiseStatus.OPEN]
 
     run(scenario())
