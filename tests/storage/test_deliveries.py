@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.core.delivery import Delivery, DeliveryKind, DeliveryStatus
+from bot.core.model import Promise
 
 from .conftest import Seed, UowFactory, at
 
@@ -19,6 +20,16 @@ def _add(uow_factory: UowFactory, *deliveries: Delivery) -> list[bool]:
         added = [uow.deliveries.add_if_absent(d) for d in deliveries]
         uow.commit()
     return added
+
+
+def _two_promises(seed: Seed) -> tuple[Promise, Promise]:
+    """Promises "a" and "b" of Acme in team t1, stored (their ids set)."""
+    seed.team("t1")
+    (a, b) = seed.touchpoint(
+        seed.customer("t1", "Acme"), promises=(("a", at(1)), ("b", at(1)))
+    ).promises
+    assert a.id is not None and b.id is not None
+    return a, b
 
 
 def test_a_delivery_is_added_once_per_key_and_round_trips(
@@ -88,11 +99,7 @@ def test_saving_a_delivery_records_its_claim_and_outcome(
 def test_sent_for_promise_lists_the_sent_deliveries_that_carry_it(
     seed: Seed, uow_factory: UowFactory
 ) -> None:
-    seed.team("t1")
-    (a, b) = seed.touchpoint(
-        seed.customer("t1", "Acme"), promises=(("a", at(1)), ("b", at(1)))
-    ).promises
-    assert a.id is not None and b.id is not None
+    a, b = _two_promises(seed)
     sent = DeliveryStatus.SENT
     _add(
         uow_factory,
@@ -122,11 +129,7 @@ def test_a_processed_event_is_remembered_once_and_forgotten_on_rollback(
 def test_a_digest_carries_promises_while_it_waits_and_no_more_once_given_up(
     seed: Seed, uow_factory: UowFactory
 ) -> None:
-    seed.team("t1")
-    (a, b) = seed.touchpoint(
-        seed.customer("t1", "Acme"), promises=(("a", at(1)), ("b", at(1)))
-    ).promises
-    assert a.id is not None and b.id is not None
+    a, b = _two_promises(seed)
     digest = Delivery("t1", DeliveryKind.DIGEST, "digest:t1:day", "C1", at(1), promise_ids=(a.id,))
     _add(uow_factory, digest)
     with uow_factory() as uow:
