@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.delivery import DeliveryFailed, Outgoing
+from bot.core.delivery import DeliveryFailed, Outgoing, find_sent_or_fallen_back
 from bot.core.model import Team
 from bot.core.replies import Reply, Section, line
 
@@ -159,5 +159,28 @@ def test_someone_who_takes_no_direct_messages_gets_the_reminder_in_the_channel(
             )
             assert ref.startswith(f"{w.acme.channels['customers']}:")
             assert len(w.fake.channel_messages(w.acme)) == 1 and not w.fake.direct_messages(owner)
+
+    run(scenario())
+
+
+def test_a_refused_direct_message_posted_in_the_channel_is_found_there_after_a_crash(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path) as w:
+            owner = 444444
+            refused = {"message": "Cannot send messages to this user", "code": 50007}
+            team = Team(
+                id=f"discord:{w.acme.id}", name="Acme", channel=str(w.acme.channels["customers"])
+            )
+            message = Outgoing("reminder:dm3", team, f"dm:{owner}", REPLY)
+            since = w.clock.now()
+            w.fake.fail("POST", r"/channels/\d+/messages", 403, body=refused)
+            ref = await w.adapter.notifier.send(message)  # then the process dies, unrecorded
+            # The next attempt looks before it posts: not in the direct messages, but in
+            # the team channel, where the fall-back went.
+            assert await w.adapter.notifier.find_sent(message, since) is None
+            found = await find_sent_or_fallen_back(message, since, w.adapter.notifier.find_sent)
+            assert found == ref and len(w.fake.channel_messages(w.acme)) == 1
 
     run(scenario())
