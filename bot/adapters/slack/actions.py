@@ -5,8 +5,8 @@ team: a forged ``tp:kept:<id>`` of another workspace's promise is simply not fou
 
 After a change the message shows who did what and when, so the channel reads as a record:
 the core rebuilds every posted reminder still showing the changed promise (the one clicked
-among them); on other messages (a digest) the clicked buttons are replaced by one line
-saying what happened.
+among them); on other messages (a digest) the settled item's buttons give way to one line
+saying what happened, while the other items on its row keep theirs.
 """
 
 from __future__ import annotations
@@ -74,10 +74,12 @@ class Actions:
             await self.publish_home(client, ctx.team_id, ctx.user_id)
         elif channel and message is not None and result.edit_of(ref) is None:
             # Not a reminder (a digest, a list): a snapshot of its day, so the pressed
-            # item's buttons give way to a line saying what happened.
-            blocks = messages.replace_block(
+            # item's buttons give way to a line saying what happened; the other items
+            # sharing its row keep theirs.
+            blocks = messages.settle_in_place(
                 message.get("blocks") or [],
                 block_id,
+                button,
                 messages.note_block(button.verb, result.reply),
             )
             text = str(message.get("text") or result.reply.title)
@@ -101,14 +103,17 @@ class Actions:
         self, client: AsyncWebClient, ctx: Context, meta: inbound.Metadata, note: Reply
     ) -> None:
         channel, ts, block = meta.get("channel"), meta.get("ts"), meta.get("block")
-        if not (channel and ts and block):
+        challenge_id = meta.get("challenge")
+        if not (channel and ts and block and challenge_id is not None):
             await self.publish_home(client, ctx.team_id, ctx.user_id)
             return
         found = await messages.message_blocks(client, channel, ts)
         if found is None:
             return
         blocks, text = found
-        blocks = messages.replace_block(blocks, block, messages.note_block(Verb.PASS_ON, note))
+        pressed = ButtonId(Verb.PASS_ON, challenge_id)
+        note_block = messages.note_block(Verb.PASS_ON, note)
+        blocks = messages.settle_in_place(blocks, block, pressed, note_block)
         await client.chat_update(channel=channel, ts=ts, text=text or note.title, blocks=blocks)
 
     # -- reactions -------------------------------------------------------------------------------

@@ -15,9 +15,10 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.adapters.slack import render
+from bot.adapters.slack import limits, render
 from bot.adapters.slack.failures import slack_error
 from bot.adapters.slack.tasks import Tell
+from bot.core.custom_ids import CHALLENGE_VERBS, PROMISE_VERBS, ButtonId, Verb
 from bot.core.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -83,23 +84,66 @@ def note_block(verb: str, note: Reply) -> render.Block:
     return render.context_block(f"{CHANGE_ICONS.get(verb, '•')} {text}")
 
 
-def replace_block(
-    blocks: Sequence[dict[str, Any]], block_id: str, replacement: render.Block
+def settle_in_place(
+    blocks: Sequence[dict[str, Any]], block_id: str, pressed: ButtonId, note: render.Block
 ) -> list[dict[str, Any]]:
-    """The message's blocks with the clicked actions block swapped for ``replacement``;
-    appended instead if that block is gone (the message was edited meanwhile)."""
-    kept = [dict(b) for b in blocks]
-    index = next((i for i, b in enumerate(kept) if b.get("block_id") == block_id), None)
+    """The message's blocks with the settled item's buttons gone wherever they are, and
+    ``note`` where the pressed row was. Several items share a row on a digest: their
+    buttons stay, so only a row left empty goes. The note is appended if the row is gone
+    (the message was edited meanwhile)."""
+    verbs = CHALLENGE_VERBS if pressed.verb in CHALLENGE_VERBS else PROMISE_VERBS
+    kept: list[dict[str, Any]] = []
+    index: int | None = None
+    for block in blocks:
+        block = dict(block)
+        if block.get("type") == "actions":
+            elements = [
+                e for e in block.get("elements") or [] if not _is_of(e, pressed.target, verbs)
+            ]
+            block["elements"] = elements
+        if block.get("block_id") == block_id:
+            index = len(kept) + (1 if block.get("elements") else 0)
+        if block.get("type") != "actions" or block["elements"]:
+            kept.append(block)
+    return _with_note(kept, index, note)
+
+
+def _is_of(element: dict[str, Any], target: int, verbs: frozenset[Verb]) -> bool:
+    button = ButtonId.decode(str(element.get("action_id") or ""))
+    return button is not None and button.target == target and button.verb in verbs
+
+
+def _with_note(
+    kept: list[dict[str, Any]], index: int | None, note: render.Block
+) -> list[dict[str, Any]]:
     if index is None:
         kept = kept[: render.MAX_BLOCKS_MESSAGE - 1]
         index = len(kept)
-    else:
-        del kept[index]
+    while index < len(kept) and kept[index].get("type") == "context":
+        index += 1  # after the notes already there: they read in the order things happened
     # Notes pile up as buttons are pressed: keep the message within Slack's total text.
     room = render.MAX_MESSAGE_TEXT - sum(render.text_units(b) for b in kept)
-    if render.text_units(replacement) > room and replacement.get("type") == "context":
-        replacement = render.context_block(replacement["elements"][0]["text"], room)
-    return [*kept[:index], replacement, *kept[index:]]
+    if render.text_units(note) > room and note.get("type") == "context":
+        note = render.context_block(note["elements"][0]["text"], room)
+    if len(kept) >= render.MAX_BLOCKS_MESSAGE:
+        if _joined(kept, index, note):
+            return kept  # no room for one more block: the note joined the pressed line's text
+        kept = kept[: render.MAX_BLOCKS_MESSAGE - 1]
+        index = min(index, len(kept))
+    return [*kept[:index], note, *kept[index:]]
+
+
+def _joined(kept: list[dict[str, Any]], index: int, note: render.Block) -> bool:
+    """Add the note as a line of the nearest text above ``index``, if it fits there."""
+    for block in reversed(kept[:index]):
+        if block.get("type") != "section" or "text" not in block:
+            continue
+        text = f"{block['text']['text']}\n{note['elements'][0]['text']}"
+        if limits.units(text) > render.MAX_TEXT:
+            return False
+        block["text"] = {**block["text"], "text": text}
+        return True
+    return False
 
 
 async def message_blocks(

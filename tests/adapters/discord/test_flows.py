@@ -43,6 +43,10 @@ def custom_ids(message: Json) -> list[str]:
     return [c["custom_id"] for row in message.get("components") or [] for c in row["components"]]
 
 
+def challenge_ids(message: Json) -> list[str]:
+    return [i for i in custom_ids(message) if i.startswith(("tp:addressed:", "tp:pass_on:"))]
+
+
 def answer_text(callback: Callback) -> str:
     return text_of(callback.data.get("data") or {})
 
@@ -219,17 +223,31 @@ def test_the_digest_lists_open_challenges_and_addressed_removes_its_button(tmp_p
             assert result.sent == 1
             digest = next(m for m in w.fake.channel_messages(w.acme) if "digest" in text_of(m))
             assert "slow internet" in text_of(digest) and "needs fibre" in text_of(digest)
-            addressed = next(i for i in custom_ids(digest) if i.startswith("tp:addressed:"))
+            # Both challenges are new: their buttons share one row.
+            assert challenge_ids(digest) == [
+                "tp:addressed:1",
+                "tp:pass_on:1",
+                "tp:addressed:2",
+                "tp:pass_on:2",
+            ]
+            addressed = "tp:addressed:1"
 
             pressed = await w.fake.press(w.acme, ALEX, int(digest["id"]), addressed)
             assert pressed.type == 7
             assert addressed not in custom_ids(digest)
             assert "Updates" in text_of(digest) and "marked addressed" in text_of(digest)
+            # The neighbour keeps working buttons on that row.
+            assert challenge_ids(digest) == ["tp:addressed:2", "tp:pass_on:2"]
+            again = await w.fake.press(w.acme, ALEX, int(digest["id"]), "tp:addressed:2")
+            assert again.type == 7
+            assert challenge_ids(digest) == []
+            assert "tp:kept:1" in custom_ids(digest)  # the promise's row is untouched
+            assert text_of(digest).count("marked addressed") == 2
             with w.container.uow_factory() as uow:
                 statuses = [
                     c.status for c in uow.challenges.for_customer(f"discord:{w.acme.id}", 1)
                 ]
-            assert ChallengeStatus.ADDRESSED in statuses
+            assert statuses == [ChallengeStatus.ADDRESSED, ChallengeStatus.ADDRESSED]
 
     run(scenario())
 

@@ -10,8 +10,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack import inbound, limits, messages, render, views
 from bot.adapters.slack.inbound import Metadata
+from bot.core.custom_ids import ButtonId, Verb
 from bot.core.customers import MAX_CUSTOMER_NAME
-from bot.core.replies import Reply, Section, line
+from bot.core.replies import Action, Reply, Section, line
 
 from .fake_slack import FakeSlack
 from .limits_check import check_view
@@ -72,10 +73,24 @@ def test_a_note_for_a_pressed_button_keeps_the_message_within_slacks_total_text(
         {"type": "actions", "block_id": "l0.3", "elements": []}
     ]
     note = render.context_block("✅ " + "kept " * 500)
-    blocks = messages.replace_block(full, "l0.3", note)
+    blocks = messages.settle_in_place(full, "l0.3", ButtonId(Verb.KEPT, 1), note)
     assert [b.get("block_id") for b in blocks][:4] == ["l0.0.t", "l0.1.t", "l0.2.t", "l0.3.t"]
     assert blocks[-1]["type"] == "context"
     assert sum(render.text_units(b) for b in blocks) <= render.MAX_MESSAGE_TEXT
+
+
+def test_a_note_on_a_full_message_joins_the_pressed_lines_text_and_keeps_every_row() -> None:
+    others = [Action(Verb.ADDRESSED, 2, "Addressed C2"), Action(Verb.PASS_ON, 2, "Pass on C2")]
+    row = [render.button(Action(Verb.ADDRESSED, 1, "Addressed C1")), *map(render.button, others)]
+    full = [render.mrkdwn_section(f"line {n}", f"l0.{n}.t") for n in range(48)] + [
+        render.mrkdwn_section("C1 acme: slow · C2 acme: billing", "l1.0.t"),
+        {"type": "actions", "block_id": "l1.0", "elements": row},
+    ]
+    note = render.context_block("✅ C1 marked addressed")
+    blocks = messages.settle_in_place(full, "l1.0", ButtonId(Verb.ADDRESSED, 1), note)
+    assert len(blocks) == render.MAX_BLOCKS_MESSAGE
+    assert blocks[-2]["text"]["text"].endswith("\n✅ C1 marked addressed")
+    assert [e["action_id"] for e in blocks[-1]["elements"]] == ["tp:addressed:2", "tp:pass_on:2"]
 
 
 def test_lengths_are_counted_in_utf16_units_the_larger_count() -> None:
@@ -132,3 +147,28 @@ def test_a_prefilled_box_that_cannot_hold_it_all_says_so_on_the_form() -> None:
     assert len(notes["element"]["initial_value"]) == 3000
     assert "Only the first 3,000 of 3,500 characters" in notes["hint"]["text"]
     assert check_view(view) is None
+
+
+def test_a_settled_promise_line_gives_way_to_its_note_and_the_next_promise_keeps_its_row() -> None:
+    def row(pid: int) -> dict[str, object]:
+        kept, snooze = Action(Verb.KEPT, pid, "Kept"), Action(Verb.SNOOZE, pid, "Snooze", "1h")
+        return {
+            "type": "actions",
+            "block_id": f"l0.{pid}",
+            "elements": [render.button(kept), render.button(snooze)],
+        }
+
+    blocks = [
+        render.mrkdwn_section("P1 …", "l0.1.t"),
+        row(1),
+        render.mrkdwn_section("P2 …"),
+        row(2),
+    ]
+    note = render.context_block("✅ P1 marked kept")
+    settled = messages.settle_in_place(blocks, "l0.1", ButtonId(Verb.SNOOZE, 1, "1h"), note)
+    assert [b.get("block_id") or b["type"] for b in settled] == [
+        "l0.1.t",
+        "context",
+        "section",
+        "l0.2",
+    ]

@@ -173,12 +173,29 @@ async def test_the_digest_lists_open_challenges_and_addressed_marks_one(tmp_path
         await rig.interact(click)
         assert challenge(rig, 1).status is ChallengeStatus.ADDRESSED
         blocks = rig.fake.message("C1", digest["ts"])["blocks"]
-        assert actions[0]["block_id"] not in [b.get("block_id") for b in blocks]
         note = blocks[[b.get("type") for b in blocks].index("context")]
         assert note["elements"][0]["text"].startswith(
             "✅ *C1* acme: slow internet — marked addressed by <@U2>"
         )
         assert challenge(rig, 2).status is ChallengeStatus.OPEN
+        # The neighbour on that row keeps working buttons, and the note sits under them.
+        row = next(b for b in blocks if b.get("block_id") == actions[0]["block_id"])
+        assert [e["action_id"] for e in row["elements"]] == ["tp:addressed:2", "tp:pass_on:2"]
+        assert blocks.index(note) == blocks.index(row) + 1
+        updated = rig.fake.message("C1", digest["ts"])
+        await rig.interact(
+            payloads.block_actions(
+                "tp:addressed:2", block_id=row["block_id"], user="U2", message=updated
+            )
+        )
+        assert challenge(rig, 2).status is ChallengeStatus.ADDRESSED
+        blocks = rig.fake.message("C1", digest["ts"])["blocks"]
+        assert row["block_id"] not in [b.get("block_id") for b in blocks]
+        notes = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+        assert [n.split(" — ")[0] for n in notes[:2]] == [
+            "✅ *C1* acme: slow internet",
+            "✅ *C2* acme: billing confusing",
+        ]
 
 
 async def test_pass_on_asks_to_whom_then_updates_the_digest(tmp_path: Path) -> None:
@@ -204,6 +221,29 @@ async def test_pass_on_asks_to_whom_then_updates_the_digest(tmp_path: Path) -> N
         assert challenge(rig, 1).passed_to == "billing team"
         note = str(rig.fake.message("C1", digest["ts"])["blocks"])
         assert "➡️" in note and "passed on to billing team by <@U1>" in note
+
+
+async def test_passing_on_one_of_a_rows_challenges_leaves_the_others_their_buttons(
+    tmp_path: Path,
+) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await record(rig, challenges="slow internet\nbilling confusing\nlate invoices")
+        rig.clock.advance(DIGEST_TIME)
+        await rig.engine().digests()
+        digest = rig.fake.messages["C1"][-1]
+        rows = [b for b in digest["blocks"] if b["type"] == "actions"]
+        # Six buttons, five to a row: C3's two are split over the line's two rows.
+        assert [len(r["elements"]) for r in rows] == [5, 1]
+        await rig.interact(
+            payloads.block_actions("tp:pass_on:3", block_id=rows[1]["block_id"], message=digest)
+        )
+        view = rig.fake.last("views.open").args["view"]
+        assert (await rig.submit(view, to="billing team")).text == ""
+        assert challenge(rig, 3).status is ChallengeStatus.PASSED_ON
+        blocks = rig.fake.message("C1", digest["ts"])["blocks"]
+        left = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+        assert left == ["tp:addressed:1", "tp:pass_on:1", "tp:addressed:2", "tp:pass_on:2"]
+        assert "C3* acme: late invoices — passed on to billing team" in str(blocks)
 
 
 async def test_an_empty_digest_is_not_posted(tmp_path: Path) -> None:
