@@ -259,9 +259,10 @@ def prepare(
     clock: Clock,
     draw_chart: summaries.ChartDrawer | None = None,
 ) -> Prepared:
-    """Build the message from the current state: promises settled since the reminder was
-    planned are left out, and a message sent late says so. ``draw_chart`` draws the weekly
-    summary's chart (without it, the summary goes out as text only)."""
+    """Build the message from the current state: promises settled, re-dated or snoozed
+    since the reminder was planned are left out (``still_planned``), and a message sent
+    late says so. ``draw_chart`` draws the weekly summary's chart (without it, the summary
+    goes out as text only)."""
     now = clock.now()
     if delivery.kind is DeliveryKind.SUMMARY:
         message = summaries.prepare_summary(delivery, uow=uow, clock=clock, draw=draw_chart)
@@ -288,7 +289,7 @@ def prepare(
             promises = [
                 p
                 for p in (uow.promises.get(team.id, pid) for pid in delivery.promise_ids)
-                if p is not None and p.is_open
+                if p is not None and still_planned(p, delivery)
             ]
             customers = uow.customers.get_many(team.id, [p.customer_id for p in promises])
         reply = (
@@ -353,7 +354,11 @@ def _prepare_reminders(
                 team_id, sorted({p.customer_id for p in open_.values()})
             )
             for delivery in batch:
-                shown = [open_[pid] for pid in delivery.promise_ids if pid in open_]
+                shown = [
+                    open_[pid]
+                    for pid in delivery.promise_ids
+                    if pid in open_ and still_planned(open_[pid], delivery)
+                ]
                 delayed_since = delivery.due_at if delivery.is_delayed(now) else None
                 reply = (
                     digest_content.reminder(
@@ -365,6 +370,26 @@ def _prepare_reminders(
                 message = Outgoing(delivery.key, team, delivery.channel, reply) if reply else None
                 out[id(delivery)] = Prepared(delivery, message)
     return out
+
+
+# Changes that give a promise a new reminder plan: a reminder planned before one of them is
+# about a date or a snooze that no longer holds (the new plan brings its own reminder).
+REPLANNED = frozenset({"rescheduled", "snoozed", "reopened", "undone"})
+
+
+def still_planned(promise: Promise, delivery: Delivery) -> bool:
+    """Whether ``promise`` is still open and as it was when ``delivery`` was planned: a
+    reminder queued before its date was changed (by ``due``, an edit, an undo), before it
+    was snoozed or settled and reopened, must not go out for the replaced plan."""
+    planned = delivery.created_at
+    if not promise.is_open or planned is None:
+        return promise.is_open
+    for event in reversed(promise.history):  # oldest first: the recent ones are at the end
+        if event.at <= planned:
+            return True
+        if event.action in REPLANNED:
+            return False
+    return True
 
 
 def _prepare_notice(delivery: Delivery, *, uow: UnitOfWork) -> Prepared:
@@ -424,8 +449,9 @@ def _uncarried(digests: Sequence[Delivery], *, uow: UnitOfWork) -> list[Delivery
             route = direct_channel(promise.owner) if to_dm else team.channel
             if promise.is_open and route:
                 groups[(promise.direction, route)].append((promise, digest.due_at))
+        # Planned when the digest was: a promise re-dated since is left out of them too.
         out += [
-            _reminder_delivery(team.id, direction, route, items, None)
+            _reminder_delivery(team.id, direction, route, items, digest.created_at)
             for (direction, route), items in groups.items()
         ]
         if out:

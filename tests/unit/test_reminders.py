@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core import reminders, services
+from bot.core import corrections, reminders, services
 from bot.core.clock import ManualClock
 from bot.core.delivery import DeliveryFailed, DeliveryStatus, Outgoing
 from bot.core.model import Team
@@ -307,3 +307,71 @@ def test_the_digest_stays_at_local_time_across_a_dst_change(store, clock, notifi
     local = [p.astimezone(ZoneInfo("America/New_York")).strftime("%a %H:%M") for p in posted]
     assert local == ["Fri 09:00", "Sat 09:00", "Sun 09:00", "Mon 09:00"]
     assert [p.hour for p in posted] == [14, 14, 13, 13]  # EST, then EDT from Sun 8 Mar
+
+
+def queued_while_the_platform_fails(store, clock, engine, notifier) -> int:
+    """A promise due tomorrow 10:00 whose reminder is planned then, and waits in the outbox
+    for a platform that refuses it."""
+    pid = record(store, clock, "acme | we: send quote tomorrow 10am").touchpoint.promises[0].id
+    assert pid is not None
+    clock.advance(timedelta(days=1))
+    notifier.failures.append(DeliveryFailed("HTTP 503"))
+    scan(engine)
+    (queued,) = store.deliveries.values()
+    assert queued.status is DeliveryStatus.PENDING and notifier.sent == []
+    clock.advance(timedelta(seconds=5))
+    return pid
+
+
+def test_a_reminder_queued_before_its_date_changed_is_not_sent_for_the_old_date(
+    store, clock, engine, notifier
+) -> None:
+    pid = queued_while_the_platform_fails(store, clock, engine, notifier)
+    uow = FakeUnitOfWork(store)
+    services.reschedule_promise(TEAM, pid, "mon 10am", "U1", uow=uow, clock=clock)
+    for _ in range(20):  # the old reminder's retries come and go
+        clock.advance(timedelta(minutes=5))
+        scan(engine)
+    assert notifier.sent == []
+    assert {d.status for d in store.deliveries.values()} == {DeliveryStatus.SKIPPED}
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))  # Monday 10:00: the new date
+    scan(engine)
+    assert len(notifier.sent) == 1 and "send quote" in notifier.texts()[0]
+
+
+def test_undoing_a_date_change_does_not_send_the_replaced_dates_queued_reminder(
+    store, clock, engine, notifier
+) -> None:
+    pid = record(store, clock, "acme | we: send quote mon 10am").touchpoint.promises[0].id
+    assert pid is not None
+    clock.advance(timedelta(hours=23, minutes=50))  # Friday 09:50
+    uow = FakeUnitOfWork(store)
+    services.reschedule_promise(TEAM, pid, "in 10 minutes", "U1", uow=uow, clock=clock)
+    clock.advance(timedelta(minutes=10))  # Friday 10:00, the new date: its reminder is queued
+    notifier.failures.append(DeliveryFailed("HTTP 503"))
+    scan(engine)
+    clock.advance(timedelta(seconds=5))
+    corrections.undo_last(TEAM, "U1", uow=FakeUnitOfWork(store), clock=clock)
+    assert store.promises[pid].due_at == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    for _ in range(20):
+        clock.advance(timedelta(minutes=5))
+        scan(engine)
+    assert notifier.sent == []  # nothing about Friday, which no longer holds
+    clock.set(datetime(2026, 11, 23, 10, 0, tzinfo=UTC))
+    scan(engine)
+    assert len(notifier.sent) == 1
+
+
+def test_a_reminder_queued_before_a_snooze_waits_for_the_snooze(
+    store, clock, engine, notifier
+) -> None:
+    pid = queued_while_the_platform_fails(store, clock, engine, notifier)
+    uow = FakeUnitOfWork(store)
+    services.snooze_promise(TEAM, pid, "tomorrow", "U1", uow=uow, clock=clock)
+    for _ in range(20):
+        clock.advance(timedelta(minutes=5))
+        scan(engine)
+    assert notifier.sent == []
+    clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # the next working day's start
+    scan(engine)
+    assert len(notifier.sent) == 1
