@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.core.delivery import Delivery, DeliveryStatus
+from bot.core.delivery import REMINDING, Delivery, DeliveryKind, DeliveryStatus
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Line, Section, line
 
@@ -19,6 +19,7 @@ from bot.core.replies import Line, Section, line
 # the team has seen them (or a newer one tells the same story).
 SHOWN_FOR = timedelta(days=7)
 LISTED = 50  # per state, in `touchpoint outbox`
+RETRY_SCAN = 10_000  # given-up deliveries read to fold reminders back into their digests
 OPEN_STATES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
@@ -59,11 +60,35 @@ def listing(team_id: str, *, uow: UnitOfWork, clock: Clock, limit: int = LISTED)
 
 def retry_given_up(team_id: str, *, uow: UnitOfWork, clock: Clock) -> int:
     """Send the team's given-up deliveries again (after the cause was fixed): they are
-    pending and due now, with a fresh count of attempts. Returns how many."""
+    pending and due now, with a fresh count of attempts. A given-up digest handed the
+    reminders it carried back to go out on their own, often to the same broken channel;
+    sent again, it lists them itself, so those reminders are folded back into it rather
+    than sent beside it (each owner is mentioned once). Returns how many go again."""
     with uow:
+        given_up = uow.deliveries.of_team(team_id, (DeliveryStatus.FAILED,), RETRY_SCAN)
+        folded = folded_back(given_up)
+        for delivery in folded:
+            delivery.skip("carried by its digest, sent again")
+        uow.deliveries.save_all(folded)
         count = uow.deliveries.retry_given_up(team_id, clock.now())
         uow.commit()
     return count
+
+
+def folded_back(given_up: list[Delivery]) -> list[Delivery]:
+    """The given-up reminders and nudges whose every promise a given-up digest to the same
+    channel carried."""
+    carried: dict[str, set[int]] = {}
+    for digest in given_up:
+        if digest.kind is DeliveryKind.DIGEST:
+            carried.setdefault(digest.channel, set()).update(digest.promise_ids)
+    return [
+        d
+        for d in given_up
+        if d.kind in REMINDING
+        and d.promise_ids
+        and set(d.promise_ids) <= carried.get(d.channel, set())
+    ]
 
 
 def listing_lines(found: OutboxListing) -> list[str]:

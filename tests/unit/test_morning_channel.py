@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core import reminders, services
+from bot.core import outbox, reminders, services
 from bot.core.clock import ManualClock
 from bot.core.delivery import (
     DeliveryFailed,
@@ -290,3 +290,28 @@ def test_a_reminder_folded_after_its_digest_was_given_up_goes_out_on_its_own(
     reminders.plan_reminders(uow=FakeUnitOfWork(store), clock=clock)
     (reminder,) = [d for d in store.deliveries.values() if d.kind is DeliveryKind.REMINDER]
     assert reminder.status is DeliveryStatus.PENDING and len(reminder.promise_ids) == 1
+
+
+def test_retrying_a_given_up_digest_and_the_reminders_it_handed_back_mentions_each_owner_once(
+    store, clock, engine, notifier
+) -> None:
+    record(store, clock, "acme | we: send the quote by tue", author="U1")
+    record(store, clock, "globex | they: sign the contract by tue", author="U2")
+    # The channel is archived: the digest is given up, then the reminders it handed back.
+    notifier.failures.extend(DeliveryFailed("is_archived", permanent=True) for _ in range(3))
+    run_until(engine, clock, TUESDAY_9 + timedelta(minutes=10))
+    assert notifier.sent == []
+    failed = [d for d in store.deliveries.values() if d.status is DeliveryStatus.FAILED]
+    assert sorted(d.kind for d in failed) == ["digest", "nudge", "reminder"]
+
+    assert outbox.retry_given_up(TEAM, uow=FakeUnitOfWork(store), clock=clock) == 1
+    run_until(engine, clock, clock.now() + timedelta(minutes=10))
+    assert [m.reply.kind for m in notifier.sent] == ["digest"]
+    text = flatten(notifier.sent[0].reply)
+    assert "send the quote" in text and "sign the contract" in text
+    after = {store.deliveries[d.id].kind: store.deliveries[d.id].status for d in failed}
+    assert after == {
+        DeliveryKind.DIGEST: DeliveryStatus.SENT,
+        DeliveryKind.NUDGE: DeliveryStatus.SKIPPED,
+        DeliveryKind.REMINDER: DeliveryStatus.SKIPPED,
+    }
