@@ -297,3 +297,24 @@ async def test_a_snooze_button_naming_no_time_snoozes_until_tomorrow(tmp_path: P
         await rig.interact(click)
         local = promise(rig, 1).remind_at.astimezone(ZoneInfo("Europe/London"))
         assert local.date() == (rig.clock.now() + timedelta(days=1)).date()
+
+
+async def test_a_check_mark_on_a_reminder_sent_by_direct_message_keeps_it(tmp_path: Path) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await rig.command("reminders dm")
+        await record(rig, our_promises="send fibre quote by fri 9:30am")
+        rig.clock.advance(timedelta(hours=23.5))
+        assert (await rig.engine().scan()).sent == 1
+        assert not rig.fake.messages["C1"]
+        [reminder] = rig.fake.messages["DU1"]
+        assert "React with ✅" in str(reminder["blocks"])
+        seeded = rig.fake.last("reactions.add").args
+        assert (seeded["channel"], seeded["timestamp"]) == ("DU1", reminder["ts"])
+
+        # Slack sends reactions in the bot's direct messages too (reactions:read).
+        reaction = payloads.reaction_added("DU1", reminder["ts"], user="U1")
+        assert (await rig.event(reaction, event_id="EvDM1")).status == 200
+        assert promise(rig, 1).status is PromiseStatus.KEPT
+        updated = rig.fake.message("DU1", reminder["ts"])
+        assert updated["edited"] and "*— kept*" in str(updated["blocks"])
+        assert not [b for b in updated["blocks"] if b["type"] == "actions"]
