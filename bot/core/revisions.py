@@ -24,6 +24,7 @@ from typing import Any
 from bot.core.catalogue import team_stages
 from bot.core.customers import find_customer
 from bot.core.drafts import FormFields, PromiseDraft, TouchpointDraft
+from bot.core.duplicates import Item, open_items_of, repeats
 from bot.core.editing import form_values, place_name, stored, unchanged_lines
 from bot.core.errors import UserError
 from bot.core.model import (
@@ -43,7 +44,7 @@ from bot.core.model import (
 from bot.core.parsing import parse_form, parse_quick_entry
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.refs import challenge_ref, promise_ref, touchpoint_ref
-from bot.core.services import Recorded, load_team, matched_code, placed
+from bot.core.services import Recorded, code_followups, load_team, matched_code, placed
 from bot.core.workdays import keep_by
 
 # The touchpoint's own fields an edit replaces (and an undo puts back).
@@ -209,6 +210,12 @@ def _apply(
     drafts = [*draft.our_promises, *draft.their_promises]
     challenges, gone_challenges = _challenges(old.challenges, new.challenges)
     added_promises, gone_promises, redated = _promises(old, new.promises, drafts, team, actor, now)
+    # Lines an edit adds are recorded as a new entry's would be: a code given now brings
+    # its follow-up, and a line repeating one of the customer's open items is flagged.
+    followups: list[Promise] = []
+    if code is not None and (old.code or "").lower() != code.lower():
+        followups = code_followups(team, old.customer_id, code, draft.owner or owner, actor, now)
+    added_promises += followups
     refused = [challenge_ref(c.id) for c in gone_challenges if c.history]
     refused += [promise_ref(p.id) for p in gone_promises if _acted_on(uow, p)]
     if refused:
@@ -230,6 +237,7 @@ def _apply(
     changed = bool(challenges or gone_challenges or added_promises or gone_promises or redated)
     changed = changed or _written(edited)["fields"] != before["fields"]
     changed = changed or _written(edited)["contacts"] != before["contacts"]
+    already_open = _open_besides(uow, old, gone_challenges, gone_promises) if changed else []
     if changed:
         # Added before the others go: SQLite gives a freed highest number out again, and a
         # new item must not take the number of the one it replaces.
@@ -258,13 +266,33 @@ def _apply(
         entries = uow.touchmap.entries(team.id)
         entry = next((e for e in entries if e.id == edited.map_entry_id), None)
     uow.commit()
+    said_again = repeats([*challenges, *added_promises], already_open)
+    shown = Recorded(
+        team,
+        customer,
+        False,
+        now_stored,
+        followups=tuple(p for p in now_stored.promises if p.id in {f.id for f in followups}),
+        map_entry=entry,
+        repeats=tuple(said_again),
+    )
     return Edited(
-        Recorded(team, customer, False, now_stored, map_entry=entry),
+        shown,
         added=_refs(challenges, added_promises),
         removed=_refs(gone_challenges, gone_promises),
         redated=tuple(promise_ref(p.id) for p in redated),
         changed=changed,
     )
+
+
+def _open_besides(
+    uow: UnitOfWork, old: Touchpoint, challenges: Sequence[Challenge], promises: Sequence[Promise]
+) -> list[Item]:
+    """The customer's open items but the ones the edit takes out (a reworded line is not a
+    repeat of the line it replaces)."""
+    gone = {(Challenge, c.id) for c in challenges} | {(Promise, p.id) for p in promises}
+    found = open_items_of(uow, old.team_id, old.customer_id)
+    return [item for item in found if (type(item), item.id) not in gone]
 
 
 def _acted_on(uow: UnitOfWork, promise: Promise) -> bool:

@@ -309,7 +309,7 @@ def _record(
     touchpoint.map_entry_id = entry.id if entry else None
     for promise in touchpoint.promises:  # a date without a time is on time all that day
         promise.keep_by = keep_by(team, promise.due_at)
-    followups = _followups(team, customer, code, draft.owner or owner, author, now)
+    followups = code_followups(team, customer.id, code, draft.owner or owner, author, now)
     touchpoint.promises.extend(followups)
     already_open = [] if created else open_items_of(uow, team.id, customer.id)
     uow.touchpoints.add(touchpoint)
@@ -365,16 +365,15 @@ def placed(
     return kind or Kind.OTHER, stage, entry
 
 
-def _followups(
-    team: Team, customer: Customer, code: str | None, owner: str, author: str, now: datetime
+def code_followups(
+    team: Team, customer_id: int, code: str | None, owner: str, author: str, now: datetime
 ) -> list[Promise]:
     """The promise a completion code's follow-up rule creates, due as the rule says."""
     rule = team.code_followups.get(code.lower()) if code else None
     if not rule:
         return []
     text, due = parse_followup(rule, team, now)
-    assert customer.id is not None
-    followup = Promise(team.id, customer.id, Direction.OURS, text, owner, author, now, due)
+    followup = Promise(team.id, customer_id, Direction.OURS, text, owner, author, now, due)
     followup.keep_by = keep_by(team, due)
     return [followup]
 

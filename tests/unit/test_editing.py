@@ -278,3 +278,43 @@ def test_an_edit_s_second_step_changes_only_the_boxes_it_sent(
     assert not moved.failed, said(moved.reply)
     tp = store.touchpoints[number]
     assert (tp.stage, tp.map_entry_id, tp.satisfaction) == ("post-purchase", None, 4)
+
+
+def test_an_edit_giving_a_code_adds_its_follow_up_as_recording_does(
+    commands: Commands, store: FakeStore, clock: ManualClock
+) -> None:
+    handle(commands, 'config followup "No answer" = call back next working day')
+    handle(commands, "acme call | ch: slow internet")
+    number = only_touchpoint(store)
+    clock.advance(timedelta(minutes=5))
+    edited = handle(commands, f"edit T{number} acme call | ch: slow internet | code: no answer")
+    (followup,) = store.promises.values()
+    assert followup.text == "call back" and followup.made_by == "U1"
+    assert followup.touchpoint_id == number and followup.due_at is not None
+    assert "Follow-up added for “no answer”" in str(edited)
+    assert f"added P{followup.id}" in said(edited)
+    # Given back as `edit` shows it, with the same code, nothing is added twice.
+    found = editing.editable(TEAM, number, uow=FakeUnitOfWork(store))
+    text = re.search(rf"`/touchpoint edit T{number} (.+)`", said(content.edit_form(found)))
+    assert text is not None and "code: no answer" in text.group(1)
+    clock.advance(timedelta(minutes=1))
+    again = handle(commands, f"edit T{number} {text.group(1)} | csat: 4")
+    assert isinstance(again, Reply) and again.title == "Touchpoint edited"
+    assert list(store.promises) == [followup.id] and "Follow-up added" not in str(again)
+
+
+def test_a_line_an_edit_adds_that_repeats_an_open_item_is_flagged_as_recording_does(
+    commands: Commands, store: FakeStore, clock: ManualClock
+) -> None:
+    handle(commands, "acme call | we: send the fibre quote by fri")
+    handle(commands, "acme call | ch: billing")
+    number = max(store.touchpoints)
+    clock.advance(timedelta(minutes=5))
+    edited = handle(
+        commands, f"edit T{number} acme call | ch: billing | we: send fibre quote by fri"
+    )
+    assert "Already open for acme?" in str(edited)
+    assert "send fibre quote looks like promise" in said(edited)
+    # A reworded line is not a repeat of the one it replaces.
+    reworded = handle(commands, f"edit T{number} acme call | ch: billing confusion")
+    assert "Already open" not in str(reworded)
