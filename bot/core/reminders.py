@@ -374,7 +374,8 @@ def _prepare_reminders(
 
 # Changes that give a promise a new reminder plan: a reminder planned before one of them is
 # about a date or a snooze that no longer holds (the new plan brings its own reminder).
-REPLANNED = frozenset({"rescheduled", "snoozed", "reopened", "undone"})
+# Undoing a settle does not (the promise is due as it was, and nothing plans it again).
+REPLANNED = frozenset({"rescheduled", "snoozed", "reopened"})
 
 
 def still_planned(promise: Promise, delivery: Delivery) -> bool:
@@ -387,7 +388,7 @@ def still_planned(promise: Promise, delivery: Delivery) -> bool:
     for event in reversed(promise.history):  # oldest first: the recent ones are at the end
         if event.at <= planned:
             return True
-        if event.action in REPLANNED:
+        if event.action in REPLANNED or (event.action == "undone" and event.detail in REPLANNED):
             return False
     return True
 

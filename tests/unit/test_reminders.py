@@ -375,3 +375,16 @@ def test_a_reminder_queued_before_a_snooze_waits_for_the_snooze(
     clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))  # the next working day's start
     scan(engine)
     assert len(notifier.sent) == 1
+
+
+def test_a_queued_reminder_still_goes_out_after_a_kept_by_mistake_is_undone(
+    store, clock, engine, notifier
+) -> None:
+    pid = queued_while_the_platform_fails(store, clock, engine, notifier)
+    services.settle_promise(TEAM, pid, "kept", "U1", uow=FakeUnitOfWork(store), clock=clock)
+    clock.advance(timedelta(seconds=5))
+    corrections.undo_last(TEAM, "U1", uow=FakeUnitOfWork(store), clock=clock)
+    for _ in range(20):
+        clock.advance(timedelta(minutes=5))
+        scan(engine)
+    assert len(notifier.sent) == 1 and "send quote" in notifier.texts()[0]
