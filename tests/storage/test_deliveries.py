@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core import reminders
+from bot.core.clock import ManualClock
 from bot.core.delivery import Delivery, DeliveryKind, DeliveryStatus
 from bot.core.model import Promise
+from bot.core.replies import Text
 
 from .conftest import Seed, UowFactory, at
 
@@ -164,3 +167,35 @@ def test_the_team_of_a_reminder_sent_by_direct_message_is_found_by_its_reference
         assert uow.deliveries.team_of_direct_message("dm:U2", "D1:5") is None  # not theirs
         assert uow.deliveries.team_of_direct_message("dm:U1", "C1:6") is None
         assert uow.deliveries.team_of_direct_message("dm:U1", "") is None
+
+
+def test_a_queued_reminder_leaves_out_a_promise_re_dated_after_it_was_planned(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    a, b = _two_promises(seed)
+    assert a.id is not None and b.id is not None
+    queued = _delivery("reminder:t1:ab", at(1), promise_ids=(a.id, b.id), created_at=at(1))
+    _add(uow_factory, queued)
+    with uow_factory() as uow:
+        moved = uow.promises.get("t1", a.id)
+        assert moved is not None
+        moved.reschedule(at(30), "U1", at(1.5))
+        uow.promises.save(moved)
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.deliveries.by_key("reminder:t1:ab")
+    assert stored is not None
+    clock = ManualClock(at(2))
+    for prepared in (
+        reminders.prepare(stored, uow=uow_factory(), clock=clock),
+        *reminders.prepare_many([stored], uow=uow_factory(), clock=clock),
+    ):
+        assert isinstance(prepared, reminders.Prepared) and prepared.message is not None
+        texts = [
+            s.text
+            for sec in prepared.message.reply.sections
+            for ln in sec.lines
+            for s in ln.spans
+            if isinstance(s, Text)
+        ]
+        assert any(": b" in t for t in texts) and not any(": a" in t for t in texts)
