@@ -171,6 +171,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "teams": (
         "id", "name", "timezone", "channel", "digest_time", "day_start", "digest_days",
         "completion_codes", "remind_overdue", "area_owners", "code_followups", "created_at",
+        "date_order", "dm_reminders", "reminder_prefs",
     ),
     "map_entries": (
         "id", "team_id", "key", "name", "channel", "stage", "owner", "owner_is_person",
@@ -188,7 +189,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "promises": (
         "id", "team_id", "customer_id", "touchpoint_id", "direction", "text", "owner",
-        "made_by", "made_at", "due_at", "status", "remind_at", "reminders_sent",
+        "made_by", "made_at", "due_at", "status", "remind_at", "reminders_sent", "keep_by",
     ),
     "challenge_events": ("id", "challenge_id", "at", "actor", "action", "detail"),
     "promise_events": ("id", "promise_id", "at", "actor", "action", "detail"),
@@ -395,6 +396,9 @@ class Generator:
                 json.dumps(areas),
                 json.dumps({"no answer": "call back next working day"}),
                 NOW - timedelta(days=800),
+                None,  # the date order of the team's zone
+                False,  # reminders in the team channel
+                json.dumps({}),
             ),
         )
         people = [f"U{rng.randrange(10**6):06d}" for _ in range(max(3, plan.customers // 40))]
@@ -609,6 +613,7 @@ class Generator:
                     status,
                     remind_at,
                     sent,
+                    due_at,  # kept by the due instant (the generator's dates have times)
                 ),
             )
             for at, actor, action, detail in events:
@@ -694,8 +699,8 @@ def _column_kinds(table: str) -> tuple[list[int], list[int]]:
     instants = [i for i, c in enumerate(COLUMNS[table]) if isinstance(columns[c].type, UTCDateTime)]
     booleans = [i for i, c in enumerate(COLUMNS[table]) if isinstance(columns[c].type, Boolean)]
     json_columns = [i for i, c in enumerate(COLUMNS[table]) if isinstance(columns[c].type, JSON)]
-    assert all(COLUMNS[table][i] in {"completion_codes", "area_owners", "code_followups"}
-               for i in json_columns)  # fmt: skip
+    json_names = {"completion_codes", "area_owners", "code_followups", "reminder_prefs"}
+    assert all(COLUMNS[table][i] in json_names for i in json_columns)
     return instants, booleans
 
 
