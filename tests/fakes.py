@@ -10,11 +10,17 @@ import copy
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
-from bot.core.delivery import REMINDING, Delivery, DeliveryStatus, OutboxDepth
+from bot.core.delivery import (
+    CHANGING_FIELDS,
+    REMINDING,
+    Delivery,
+    DeliveryStatus,
+    OutboxDepth,
+)
 from bot.core.errors import UserError
 from bot.core.model import (
     Challenge,
@@ -648,7 +654,12 @@ class FakeDeliveries(_Repo):
         if any(d.key == delivery.key for d in self.store.deliveries.values()):
             return False
         delivery.id = self.store.new_id()
-        self.store.deliveries[delivery.id] = copy.deepcopy(delivery)
+        if delivery.created_at is None:  # the database's clock fills it in
+            delivery.created_at = datetime.now(UTC)
+        stored = copy.deepcopy(delivery)
+        # A link table: each promise once, read back in id order.
+        stored.promise_ids = tuple(sorted(set(delivery.promise_ids)))
+        self.store.deliveries[delivery.id] = stored
         return True
 
     def add_all_if_absent(self, deliveries: Sequence[Delivery]) -> int:
@@ -659,7 +670,7 @@ class FakeDeliveries(_Repo):
         if found is None:
             return None
         if found.status in (DeliveryStatus.PENDING, DeliveryStatus.SENDING):
-            found.promise_ids = tuple(dict.fromkeys((*found.promise_ids, *promise_ids)))
+            found.promise_ids = tuple(sorted({*found.promise_ids, *promise_ids}))  # id order
         return found.status
 
     def claimable(self, now: datetime, limit: int) -> list[Delivery]:
@@ -680,13 +691,18 @@ class FakeDeliveries(_Repo):
         return [copy.deepcopy(d) for d in found[:limit]]
 
     def save(self, delivery: Delivery) -> None:
-        saved = copy.deepcopy(delivery)
-        stored = self.store.deliveries.get(delivery.id or 0)
-        if stored is not None:  # what it carries is not the saver's to change (see carry)
-            saved.promise_ids = stored.promise_ids
-        self.store.deliveries[delivery.id or 0] = saved
+        if delivery.id is None:
+            raise ValueError("save() stores changes to a stored delivery; add_if_absent() first")
+        stored = self.store.deliveries.get(delivery.id)
+        if stored is None or stored.team_id != delivery.team_id:
+            raise LookupError(f"delivery {delivery.id} of team {delivery.team_id} is not stored")
+        # Only what the delivery's owner may change (the key, channel and promises stay).
+        for name in CHANGING_FIELDS:
+            setattr(stored, name, copy.deepcopy(getattr(delivery, name)))
 
     def save_all(self, deliveries: Sequence[Delivery]) -> None:
+        if any(d.id is None for d in deliveries):
+            raise ValueError("save_all() stores changes to stored deliveries; add them first")
         for delivery in deliveries:
             self.save(delivery)
 
@@ -750,14 +766,14 @@ class FakeDeliveries(_Repo):
         )
 
     def by_message_ref(self, team_id: str, message_ref: str) -> Delivery | None:
-        return next(
-            (
-                copy.deepcopy(d)
-                for d in self.store.deliveries.values()
-                if d.team_id == team_id and d.message_ref == message_ref
-            ),
-            None,
-        )
+        if not message_ref:
+            return None  # every unsent delivery has the empty reference
+        found = [
+            d
+            for d in self.store.deliveries.values()
+            if d.team_id == team_id and d.message_ref == message_ref
+        ]
+        return copy.deepcopy(max(found, key=lambda d: d.id or 0)) if found else None
 
     def team_of_direct_message(self, channel: str, message_ref: str) -> str | None:
         found = [

@@ -44,6 +44,18 @@ class DeliveryStatus(enum.StrEnum):
 
 
 MAX_ATTEMPTS = 12
+# What claiming, sending and recording change on a planned delivery; the rest (key, team,
+# channel, due time, promises) stays as planned.
+CHANGING_FIELDS = (
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "claimed_by",
+    "lease_until",
+    "message_ref",
+    "sent_at",
+    "last_error",
+)
 LEASE = timedelta(minutes=2)
 DELAYED_AFTER = timedelta(minutes=10)
 

@@ -12,7 +12,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.core.delivery import REMINDING, Delivery, DeliveryStatus, OutboxDepth
+from bot.core.delivery import CHANGING_FIELDS, REMINDING, Delivery, DeliveryStatus, OutboxDepth
 from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import delivery_values, to_delivery
 from bot.storage.orm import ACTIVE_DELIVERY_SQL, DeliveryPromiseRow, DeliveryRow
@@ -22,17 +22,6 @@ _PENDING = DeliveryStatus.PENDING.value
 _SENDING = DeliveryStatus.SENDING.value
 _FAILED = DeliveryStatus.FAILED.value
 _REMINDING = [kind.value for kind in REMINDING]
-# What a delivery's owner may change after it is planned.
-_MUTABLE = (
-    "status",
-    "attempts",
-    "next_attempt_at",
-    "claimed_by",
-    "lease_until",
-    "message_ref",
-    "sent_at",
-    "last_error",
-)
 
 
 class SqlDeliveryRepository:
@@ -50,7 +39,9 @@ class SqlDeliveryRepository:
             return 0
         dialect = self._session.get_bind().dialect.name
         upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        by_key = {d.key: d for d in deliveries}
+        by_key: dict[str, Delivery] = {}
+        for delivery in deliveries:  # a key repeated in the batch: the first one counts,
+            by_key.setdefault(delivery.key, delivery)  # as with add_if_absent one by one
         inserted = self._session.execute(
             upsert(DeliveryRow)
             .on_conflict_do_nothing(index_elements=[DeliveryRow.key])
@@ -117,7 +108,7 @@ class SqlDeliveryRepository:
         result = self._session.execute(
             update(DeliveryRow)
             .where(DeliveryRow.team_id == delivery.team_id, DeliveryRow.id == delivery.id)
-            .values({name: values[name] for name in _MUTABLE})
+            .values({name: values[name] for name in CHANGING_FIELDS})
         )
         if rowcount(result) != 1:
             raise LookupError(f"delivery {delivery.id} of team {delivery.team_id} is not stored")
@@ -133,14 +124,14 @@ class SqlDeliveryRepository:
         stmt = (
             update(table)
             .where(table.c.team_id == bindparam("w_team"), table.c.id == bindparam("w_id"))
-            .values({name: bindparam(f"v_{name}") for name in _MUTABLE})
+            .values({name: bindparam(f"v_{name}") for name in CHANGING_FIELDS})
         )
         params = []
         for delivery in deliveries:
             values = delivery_values(delivery)
             params.append(
                 {"w_team": delivery.team_id, "w_id": delivery.id}
-                | {f"v_{name}": values[name] for name in _MUTABLE}
+                | {f"v_{name}": values[name] for name in CHANGING_FIELDS}
             )
         self._session.connection().execute(stmt, params)
 
