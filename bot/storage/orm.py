@@ -159,15 +159,25 @@ class TouchpointRow(Base):
             "occurred_at",
         ),
         # Measures per map entry and stage (`stats map`, `stats stage`): a team's touchpoints
-        # of a span with their place, from the index alone; their promises and challenges
-        # are found from there. (Leading with the entry instead made SQLite's planner scan
-        # every touchpoint of the team for a one-month span.)
+        # of a span with their place and scores, from the index alone; their promises and
+        # challenges are found from there. (Leading with the entry instead made SQLite's
+        # planner scan every touchpoint of the team for a one-month span.)
         Index(
-            "ix_touchpoints_team_id_occurred_at_map_entry_id_stage",
+            "ix_touchpoints_team_id_occurred_at_map_entry_id_stage_scores",
             "team_id",
             "occurred_at",
             "map_entry_id",
             "stage",
+            "satisfaction",
+            "effort",
+            "promoter",
+        ),
+        # Each map entry's last touchpoint (the overlooked ones), without reading the rest.
+        Index(
+            "ix_touchpoints_team_id_map_entry_id_occurred_at",
+            "team_id",
+            "map_entry_id",
+            "occurred_at",
         ),
     )
 
@@ -300,7 +310,9 @@ class ChallengeRow(Base):
             "raised_at",
             "id",
         ),
-        Index("ix_challenges_touchpoint_id", "touchpoint_id"),
+        # A touchpoint's challenges with their status: `stats map` counts the open ones
+        # from the index alone.
+        Index("ix_challenges_touchpoint_id_status", "touchpoint_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -331,7 +343,16 @@ class PromiseRow(Base):
             "made_at",
             "id",
         ),
-        Index("ix_promises_touchpoint_id", "touchpoint_id"),
+        # A touchpoint's promises with what their outcome needs (`stats map`), index only.
+        Index(
+            "ix_promises_touchpoint_id_direction_status_due_at_keep_by_id",
+            "touchpoint_id",
+            "direction",
+            "status",
+            "due_at",
+            "keep_by",
+            "id",
+        ),
         # The reminder poll: only open promises, in the order they fall due; the id makes
         # the index deliver the query's tie-break too.
         Index(
@@ -383,7 +404,10 @@ class ChallengeEventRow(_EventColumns, Base):
 
 class PromiseEventRow(_EventColumns, Base):
     __tablename__ = "promise_events"
-    __table_args__ = (Index("ix_promise_events_promise_id", "promise_id"),)
+    # A promise's history; by action with its time, when it was kept (measures).
+    __table_args__ = (
+        Index("ix_promise_events_promise_id_action_at", "promise_id", "action", "at"),
+    )
 
     promise_id: Mapped[int] = mapped_column(Integer, ForeignKey("promises.id", ondelete="CASCADE"))
 
