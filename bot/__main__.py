@@ -63,7 +63,7 @@ def _main(argv: list[str] | None) -> int:
     except SettingsError as exc:
         print(f"touchpoint: configuration error: {exc}", file=sys.stderr)
         return 2
-    setup_logging(settings.log_level, settings.secrets)
+    setup_logging(settings.log_level, settings.secrets, settings.log_format)
     command = args.command or "run"
     if command == "migrate":
         return _migrate(settings)

@@ -19,6 +19,7 @@ from bot.core.services import TeamDefaults
 from bot.core.team_settings import parse_clock_time, parse_timezone
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")  # what bot.logs.setup_logging writes
 
 
 class SettingsError(Exception):
@@ -32,6 +33,7 @@ class Settings:
     digest_time: time = time(9, 0)
     day_start: time = time(9, 0)
     log_level: str = "INFO"
+    log_format: str = "text"  # or "json": one object a line
     data_dir: Path = Path("data")
     scan_seconds: float = 30.0
     # Reminders, nudges and digests in flight at once in one instance.
@@ -120,6 +122,12 @@ def load_settings(
     level = get("LOG_LEVEL", "INFO").upper()
     if level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL “{level}” is not one of {', '.join(LOG_LEVELS)}.")
+    log_format = get("LOG_FORMAT", "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(
+            f"LOG_FORMAT “{log_format}” is not one of {', '.join(LOG_FORMATS)}: "
+            "`text` for people reading a terminal, `json` for a log collector."
+        )
     http_host = get("TOUCHPOINT_HTTP_HOST", "127.0.0.1")
     http_port = int(_number("TOUCHPOINT_HTTP_PORT", get("TOUCHPOINT_HTTP_PORT", "3000")))
     return Settings(
@@ -128,6 +136,7 @@ def load_settings(
         digest_time=_time("TOUCHPOINT_DIGEST_TIME", get("TOUCHPOINT_DIGEST_TIME", "09:00")),
         day_start=_time("TOUCHPOINT_DAY_START", get("TOUCHPOINT_DAY_START", "09:00")),
         log_level=level,
+        log_format=log_format,
         data_dir=data_dir,
         scan_seconds=_number("TOUCHPOINT_SCAN_SECONDS", get("TOUCHPOINT_SCAN_SECONDS", "30")),
         db_wait_seconds=_number(

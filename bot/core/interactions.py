@@ -308,7 +308,12 @@ class Interactions:
             return Result(content.error_reply(exc), error=exc)
         except Exception:
             error_id = new_error_id()
-            log.exception("%s failed (error id %s)", what, error_id)
+            log.exception(
+                "%s failed (error id %s)",
+                what,
+                error_id,
+                extra={"team_id": ctx.team_id, "error_id": error_id},
+            )
             return Result(bug_reply(error_id), error_id=error_id)
 
     def _confirm(self, recorded: services.Recorded, ctx: Context) -> Reply:

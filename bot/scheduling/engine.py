@@ -219,7 +219,12 @@ class ReminderEngine:
             delivery.failed("no notifier for this platform is running", now, None, False)
             return "failed"
         if isinstance(prepared, Exception):  # the database is away: try again later
-            log.error("delivery %s could not be prepared", delivery.key, exc_info=prepared)
+            log.error(
+                "delivery %s could not be prepared",
+                delivery.key,
+                exc_info=prepared,
+                extra=_about(delivery),
+            )
             delivery.failed(
                 f"{type(prepared).__name__}: {prepared}", self._clock.now(), None, False
             )
@@ -275,6 +280,7 @@ class ReminderEngine:
                             "delivery %s was already posted (%s); not sending again",
                             delivery.key,
                             ref,
+                            extra=_about(delivery),
                         )
                         delivery.sent(ref, self._clock.now())
                         return "sent"
@@ -285,19 +291,26 @@ class ReminderEngine:
                 delivery.key,
                 delivery.attempts,
                 self._send_timeout,
+                extra=_about(delivery),
             )
             delivery.failed(
                 f"no answer within {self._send_timeout:g} s", self._clock.now(), None, False
             )
             return "failed"
         except DeliveryFailed as exc:
-            log.warning("delivery %s failed (attempt %d): %s", delivery.key, delivery.attempts, exc)
+            log.warning(
+                "delivery %s failed (attempt %d): %s",
+                delivery.key,
+                delivery.attempts,
+                exc,
+                extra=_about(delivery),
+            )
             delivery.failed(str(exc), self._clock.now(), exc.retry_after, exc.permanent)
             if exc.retry_after is not None and delivery.next_attempt_at is not None:
                 self._blocked[channel_key] = delivery.next_attempt_at
             return "failed"
         except Exception as exc:  # a bug in a notifier must not stop the other deliveries
-            log.exception("delivery %s crashed", delivery.key)
+            log.exception("delivery %s crashed", delivery.key, extra=_about(delivery))
             delivery.failed(f"{type(exc).__name__}: {exc}", self._clock.now(), None, False)
             return "failed"
         delivery.sent(ref, self._clock.now())
@@ -321,6 +334,11 @@ async def _send_or_fall_back(notifier: Notifier, message: Outgoing) -> str:
             raise DeliveryFailed(
                 f"{exc}; its plain-text version was refused too ({again})", permanent=True
             ) from again
+
+
+def _about(delivery: Delivery) -> dict[str, str]:
+    """What a log line about a delivery carries beside its text (LOG_FORMAT=json)."""
+    return {"team_id": delivery.team_id}
 
 
 def _outcome_label(delivery: Delivery, outcome: str) -> str:

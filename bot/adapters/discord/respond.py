@@ -94,7 +94,7 @@ async def edit_in_place(interaction: discord.Interaction[Any], msg: Rendered) ->
 async def report_bug(interaction: discord.Interaction[Any], what: str) -> None:
     """Log the exception being handled and tell the user, with an id to quote."""
     error_id = new_error_id()
-    log.exception("%s failed (error id %s)", what, error_id)
+    log.exception("%s failed (error id %s)", what, error_id, extra={"error_id": error_id})
     try:
         await send_reply(interaction, bug_reply(error_id, nothing_saved=False))
     except discord.HTTPException:

@@ -31,7 +31,7 @@ async def guarded(work: Awaitable[None], tell: Tell | None, what: str) -> None:
         await _tell_quietly(tell, content.error_reply(exc), what)
     except Exception:
         error_id = new_error_id()
-        log.exception("%s failed (error id %s)", what, error_id)
+        log.exception("%s failed (error id %s)", what, error_id, extra={"error_id": error_id})
         await _tell_quietly(tell, bug_reply(error_id, nothing_saved=False), what)
 
 
