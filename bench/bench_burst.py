@@ -1,7 +1,7 @@
 """The 09:00 burst: every team's digest, reminder and nudge due at once.
 
 2,000 teams on Slack (small size; 500 with ``--size tiny`` for a quick look), each with a
-reminder, a nudge and a digest due at 09:00: 6,000 posts. The platform answers each post
+reminder and a nudge due at 08:55 and a digest at 09:00: 6,000 posts. The platform answers each post
 in 200 ms, and 1% of the teams' channels refuse every post for good (archived). All is
 planned first (the digest planning timed on its own); then reminder workers, separate
 processes running the real ``ReminderEngine.deliver`` with its default concurrency and
@@ -43,6 +43,9 @@ LATENCY_MS = 200.0
 DEAD_EVERY = 100  # 1% of the teams' channels refuse every post
 NINE = datetime(2027, 6, 29, 9, 0, tzinfo=UTC)  # a Tuesday
 NOW = NINE + timedelta(seconds=30)
+# The reminders come just before the digest, at a time of their own: one due at the start
+# of the day or at the digest time would go in the digest instead of beside it.
+REMINDERS_DUE = NINE - timedelta(minutes=5)
 RATE_AIM = 100.0
 SCALE_AIM = 2.5
 PLANNING_AIM_S = 1.0
@@ -102,7 +105,7 @@ def seed(db_url: str, teams: int) -> float:
                             "U1",
                             "U1",
                             clock.now(),
-                            due_at=NINE,
+                            due_at=REMINDERS_DUE,
                         )
                         for direction, what in (
                             (Direction.OURS, "send the quote"),
