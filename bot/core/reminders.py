@@ -241,7 +241,7 @@ def claim_deliveries(
         claimed = uow.deliveries.claimable(now, limit)
         for delivery in claimed:
             delivery.claim(worker, now)
-            uow.deliveries.save(delivery)
+        uow.deliveries.save_all(claimed)  # one statement: a save each was a quarter of the CPU
         uow.commit()
     return claimed
 
