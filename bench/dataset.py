@@ -52,7 +52,7 @@ from sqlalchemy import Boolean, Index
 from sqlalchemy.types import JSON
 
 from bot.core.catalogue import DEFAULT_MAP
-from bot.core.model import slugify
+from bot.core.model import search_key, slugify
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
 from bot.storage.orm import Base, UTCDateTime
@@ -177,8 +177,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "team_id", "key", "name", "channel", "stage", "owner", "owner_is_person",
         "moment_of_truth", "active", "retired_at", "created_at",
     ),
-    "customers": ("id", "team_id", "name", "slug", "created_at"),
-    "customer_aliases": ("id", "team_id", "customer_id", "alias", "slug"),
+    "customers": ("id", "team_id", "name", "slug", "created_at", "search_name"),
+    "customer_aliases": ("id", "team_id", "customer_id", "alias", "slug", "search_name"),
     "touchpoints": (
         "id", "team_id", "customer_id", "author", "occurred_at", "kind", "code", "notes",
         "difference", "stage", "satisfaction", "effort", "promoter", "map_entry_id",
@@ -434,12 +434,22 @@ class Generator:
             if plan.big and n == 0:
                 self.summary.big_customer_id = customer_id
             created = _instant_before_now(rng, 760)
-            self.out.add("customers", (customer_id, plan.id, name, slugify(name), created))
+            self.out.add(
+                "customers",
+                (customer_id, plan.id, name, slugify(name), created, search_key(name)),
+            )
             if rng.random() < 0.1:
                 alias = f"{name} Group"
                 self.out.add(
                     "customer_aliases",
-                    (self.ids.next("aliases"), plan.id, customer_id, alias, slugify(alias)),
+                    (
+                        self.ids.next("aliases"),
+                        plan.id,
+                        customer_id,
+                        alias,
+                        slugify(alias),
+                        search_key(alias),
+                    ),
                 )
             ids.append(customer_id)
         return ids
