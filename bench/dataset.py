@@ -191,8 +191,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "id", "team_id", "customer_id", "touchpoint_id", "direction", "text", "owner",
         "made_by", "made_at", "due_at", "status", "remind_at", "reminders_sent", "keep_by",
     ),
-    "challenge_events": ("id", "challenge_id", "at", "actor", "action", "detail"),
-    "promise_events": ("id", "promise_id", "at", "actor", "action", "detail"),
+    "challenge_events": ("id", "challenge_id", "at", "actor", "action", "detail", "previous"),
+    "promise_events": ("id", "promise_id", "at", "actor", "action", "detail", "previous"),
     "deliveries": (
         "id", "team_id", "kind", "key", "channel", "due_at", "day", "status", "attempts",
         "next_attempt_at", "claimed_by", "lease_until", "message_ref", "sent_at",
@@ -559,7 +559,15 @@ class Generator:
             for at, actor, action, detail in events:
                 out.add(
                     "challenge_events",
-                    (self.ids.next("challenge_events"), challenge_id, at, actor, action, detail),
+                    (
+                        self.ids.next("challenge_events"),
+                        challenge_id,
+                        at,
+                        actor,
+                        action,
+                        detail,
+                        "",  # previous: the generated history has nothing to undo
+                    ),
                 )
 
     def promises(
@@ -629,7 +637,7 @@ class Generator:
             for at, actor, action, detail in events:
                 out.add(
                     "promise_events",
-                    (self.ids.next("promise_events"), promise_id, at, actor, action, detail),
+                    (self.ids.next("promise_events"), promise_id, at, actor, action, detail, ""),
                 )
         if due_now_left:
             raise RuntimeError(f"team {plan.id} has too few future promises for its due ones")
