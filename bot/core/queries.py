@@ -145,6 +145,8 @@ class CustomerRecord:
     contacts: tuple[ContactSeen, ...] = ()  # page 1 only; last spoken to first
     # The newest edit of each touchpoint on the page that was edited (and not undone).
     edits: Mapping[int, TouchpointEdit] = field(default_factory=dict)
+    # The map entries the page's touchpoints name: id -> name (retired ones too).
+    entry_names: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def headline(self) -> str | None:
@@ -317,6 +319,10 @@ def customer_record(
         mentions = uow.touchpoints.contacts_for_customer(team_id, cid) if page == 1 else []
         ids = [t.id for t in touchpoints if t.id is not None]
         edits = uow.touchpoints.last_edits(team_id, ids) if ids else {}
+        named = {t.map_entry_id for t in touchpoints if t.map_entry_id is not None}
+        entry_names = (
+            {e.id: e.name for e in uow.touchmap.entries(team_id) if e.id in named} if named else {}
+        )
     change_window = CHANGES.window(page, len(changes))
 
     def part(items: Sequence[T], window: Window, total: int) -> Part[T]:
@@ -348,6 +354,7 @@ def customer_record(
         last_contact=touchpoints[0] if page == 1 and touchpoints else None,
         contacts=contacts_seen(mentions),
         edits=edits,
+        entry_names=entry_names,
     )
 
 

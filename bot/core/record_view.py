@@ -10,7 +10,7 @@ command that shows it, so nothing ever raised is out of reach.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -97,7 +97,10 @@ def customer_record(record: CustomerRecord) -> Reply:
         "Recent touchpoints" if first else "Earlier touchpoints",
         [(record.touchpoints, "", "earlier")],
         " touchpoint(s)",
-        [_touchpoint(t, team, record.edits.get(t.id or 0)) for t in record.touchpoints.items],
+        [
+            _touchpoint(t, team, record.edits.get(t.id or 0), record.entry_names)
+            for t in record.touchpoints.items
+        ],
     )
     if record.pages > 1:
         sections.append(Section(None, (_page_line(record),)))
@@ -316,8 +319,16 @@ def _contact(seen: ContactSeen, team: Team) -> Line:
     )
 
 
-def _touchpoint(touchpoint: Touchpoint, team: Team, edit: TouchpointEdit | None) -> Line:
+def _touchpoint(
+    touchpoint: Touchpoint,
+    team: Team,
+    edit: TouchpointEdit | None,
+    entry_names: Mapping[int, str],
+) -> Line:
     details = [touchpoint.kind.value]
+    entry = entry_names.get(touchpoint.map_entry_id) if touchpoint.map_entry_id else None
+    if entry is not None:  # the map's name says where on the journey it was
+        details[0] = f"{entry} ({touchpoint.kind.value})"
     if touchpoint.code:
         details.append(touchpoint.code)
     if touchpoint.stage:

@@ -38,4 +38,6 @@ def test_the_readme_example_builds_the_map_and_records_against_it(container: Con
     assert out.index("Onboarding:") < out.index("Post-purchase:")
     assert "VAT shown wrong for EU customers" in out
     assert "Jane Smith (CFO) — last spoken to" in out
+    # The record's recent touchpoints name the map entry the touchpoint was recorded against.
+    assert "T1 Thu 19 Nov 10:00 first invoice (email-out) · purchase · csat 2/5" in out
     assert "★ first invoice (purchase) — 1 touchpoint (was 0) · CSAT 2.0/5 · NPS -100" in out
