@@ -336,6 +336,13 @@ class FakeMap(_Repo):
     def set_stages(self, team_id: str, stages: Sequence[str]) -> None:
         self.store.stages[team_id] = tuple(stages)
 
+    def owners(self, team_ids: Sequence[str]) -> dict[str, set[tuple[str, bool]]]:
+        found: dict[str, set[tuple[str, bool]]] = {}
+        for e in self.store.map_entries.values():
+            if e.team_id in team_ids and e.owner is not None and not e.is_retired:
+                found.setdefault(e.team_id, set()).add((e.owner, e.owner_is_person))
+        return found
+
     def figures(
         self,
         team_id: str,
@@ -398,6 +405,8 @@ class FakeMap(_Repo):
                 values["challenges_raised"] = values.get("challenges_raised", 0) + 1
                 values["challenges_open"] = values.get("challenges_open", 0) + c.is_open
         for values in found.values():
+            if values["promises"]:
+                values["promises_made"] = len(values["promises"])
             values["promises"] = FakeMeasures._tally(values["promises"], now)
         return {
             place: PlaceFigures(**values)

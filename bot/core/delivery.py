@@ -28,6 +28,7 @@ class DeliveryKind(enum.StrEnum):
     DIGEST = "digest"
     NOTICE = "notice"  # one-off notices, e.g. a challenge passed on to an owner
     SUMMARY = "summary"  # the weekly measures, with a chart
+    OWNER_SUMMARY = "owner_summary"  # a touchpoint owner's own week, by direct message
 
 
 # The messages about promises: updated in place as their promises are settled, and a

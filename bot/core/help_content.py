@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bot.core.content import COMMAND
 from bot.core.dates import default_date_order
 from bot.core.entry_labels import LABEL_HELP
-from bot.core.model import WEEKDAYS, Kind, Team
+from bot.core.model import WEEKDAY_NAMES, WEEKDAYS, Kind, Team
 from bot.core.replies import (
     Line,
     Reply,
@@ -40,6 +40,7 @@ def team_settings(team: Team, undelivered: Section | None = None) -> Reply:
             "by direct message to each owner" if team.dm_reminders else "in the team channel",
             " (anyone can choose for themselves: `/touchpoint reminders dm|channel|team`)",
         ),
+        line("Owners' weekly summary: ", _owner_summary_shown(team)),
     ]
     if team.area_owners:
         owners: list[Text | UserRef] = [Text("Area owners: ")]
@@ -53,6 +54,13 @@ def team_settings(team: Team, undelivered: Section | None = None) -> Reply:
     lines.append(line(f"`{COMMAND} config help` explains each setting and how to change it."))
     sections = (Section(None, tuple(lines)),) + ((undelivered,) if undelivered else ())
     return Reply("Settings", sections, kind=ReplyKind.INFO)
+
+
+def _owner_summary_shown(team: Team) -> str:
+    if team.owner_summary_day is None:
+        return "off (`/touchpoint config owner-summary mon` turns it on)"
+    day = WEEKDAY_NAMES[team.owner_summary_day]
+    return f"{day}s at {team.digest_time:%H:%M}, by direct message to each touchpoint owner"
 
 
 def _date_order_shown(team: Team) -> str:
@@ -89,6 +97,11 @@ CONFIG_HELP = (
     (
         "config reminders dm · reminders channel",
         "reminders of our promises by direct message to each owner, or in the team channel",
+    ),
+    (
+        "config owner-summary mon · owner-summary off",
+        "the day each touchpoint owner gets a private weekly summary of their touchpoints, "
+        "at the digest time (`off`: none)",
     ),
     (
         "config dates mdy · dates dmy · dates auto",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.core.custom_ids import Verb
 from bot.core.details import DetailsAdded
 from bot.core.map_measures import OPEN_HORIZON, MapReport, Place
-from bot.core.model import MapEntry
+from bot.core.model import MapEntry, MapNote
 from bot.core.replies import (
     Action,
     Line,
@@ -21,6 +21,7 @@ from bot.core.replies import (
     line,
 )
 from bot.core.touchmap import MapChanged, TouchpointMap
+from bot.core.values import PlaceFigures
 
 NOTES_SHOWN = 3  # the newest improvement notes per entry
 
@@ -31,14 +32,19 @@ def entry_line(entry: MapEntry, tz: str) -> Line:
     spans.append(Text(f" — {entry.channel.value} · {'active' if entry.active else 'passive'}"))
     spans += owner_spans(entry)
     for note in entry.notes[-NOTES_SHOWN:]:
-        spans += [
-            Text("\n    note ("),
-            When(note.at, tz, with_time=False),
-            Text(", "),
-            UserRef(note.author),
-            Text(f"): {note.text}"),
-        ]
+        spans += note_spans(note, tz)
     return Line(tuple(spans))
+
+
+def note_spans(note: MapNote, tz: str) -> list[Span]:
+    """ "\n    note (4 Dec, @jane): VAT shown wrong for EU customers", under its entry."""
+    return [
+        Text("\n    note ("),
+        When(note.at, tz, with_time=False),
+        Text(", "),
+        UserRef(note.author),
+        Text(f"): {note.text}"),
+    ]
 
 
 def owner_spans(entry: MapEntry) -> list[Span]:
@@ -115,11 +121,9 @@ def _trend(now: float | None, before: float | None, *, higher_is_better: bool = 
     return " ↑" if now > before else " ↓"
 
 
-def place_line(place: Place) -> Line:
-    f, b = place.now, place.before
-    parts = [f"{f.touchpoints} touchpoint{'s' if f.touchpoints != 1 else ''}"]
-    if f.touchpoints != b.touchpoints:
-        parts[0] += f" (was {b.touchpoints})"
+def score_parts(f: PlaceFigures, b: PlaceFigures) -> list[str]:
+    """CSAT, NPS and CES where recorded, each with its trend against ``b``."""
+    parts = []
     if f.satisfaction is not None:
         parts.append(f"CSAT {f.satisfaction:.1f}/5{_trend(f.satisfaction, b.satisfaction)}")
     nps, nps_before = f.nps, b.nps
@@ -128,6 +132,15 @@ def place_line(place: Place) -> Line:
         parts.append(f"NPS {nps.score:+d}{_trend(float(nps.score), before)}")
     if f.effort is not None:
         parts.append(f"CES {f.effort:.1f}/7{_trend(f.effort, b.effort)}")
+    return parts
+
+
+def place_line(place: Place) -> Line:
+    f, b = place.now, place.before
+    parts = [f"{f.touchpoints} touchpoint{'s' if f.touchpoints != 1 else ''}"]
+    if f.touchpoints != b.touchpoints:
+        parts[0] += f" (was {b.touchpoints})"
+    parts += score_parts(f, b)
     if f.promises.counted:
         parts.append(f"promises kept on time {f.promises.on_time} of {f.promises.counted}")
     if f.challenges_raised:

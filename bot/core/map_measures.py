@@ -14,6 +14,7 @@ at least half still open). These are the touchpoints a team forgets to look at.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,6 +59,14 @@ def owns(team: Team, entry: MapEntry, person: str) -> bool:
     if entry.owner_is_person:
         return entry.owner == person
     return team.area_owners.get(entry.owner) == person
+
+
+def journey_order(entries: Iterable[MapEntry], stages: Sequence[str]) -> list[MapEntry]:
+    """Moments of truth first, then in the order of the journey's stages, then by name."""
+    order = {s: n for n, s in enumerate(stages)}
+    return sorted(
+        entries, key=lambda e: (not e.moment_of_truth, order.get(e.stage, len(order)), e.name)
+    )
 
 
 def parse_weeks(text: str) -> int:
@@ -110,8 +119,7 @@ def map_report(
         shown = [e for e in entries if not e.is_retired or current.get(e.id, empty).touchpoints]
         if owner is not None:
             shown = [e for e in shown if owns(team, e, owner)]
-        order = {s: n for n, s in enumerate(stages)}
-        shown.sort(key=lambda e: (not e.moment_of_truth, order.get(e.stage, len(order)), e.name))
+        shown = journey_order(shown, stages)
         places = [
             Place(e.name, e, current.get(e.id, empty), previous.get(e.id, empty)) for e in shown
         ]

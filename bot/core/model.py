@@ -114,6 +114,7 @@ class ChallengeStatus(enum.StrEnum):
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 DEFAULT_COMPLETION_CODES = (
     "no answer",
     "left message",
@@ -177,6 +178,9 @@ class Team:
     # (user -> "dm" or "channel") wins over it.
     dm_reminders: bool = False
     reminder_prefs: dict[str, str] = field(default_factory=dict)
+    # The weekday (Monday is 0) each touchpoint owner gets their weekly summary, at the
+    # digest time; None: the team turned the owners' summaries off.
+    owner_summary_day: int | None = 0
 
     def find_code(self, text: str) -> str | None:
         wanted = " ".join(text.lower().split())

@@ -396,6 +396,11 @@ class MapRepository(Protocol):
 
     def set_stages(self, team_id: str, stages: Sequence[str]) -> None: ...
 
+    def owners(self, team_ids: Sequence[str]) -> dict[str, set[tuple[str, bool]]]:
+        """Per team, the owners named on its live (not retired) entries: (owner, whether
+        it is a person rather than an area). Teams with none are absent."""
+        ...
+
     def figures(
         self,
         team_id: str,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import digest_content, queries, summaries
+from bot.core import digest_content, owner_content, owner_summaries, queries, summaries
 from bot.core.delivery import (
     Delivery,
     DeliveryKind,
@@ -268,6 +268,8 @@ def prepare(
         message = summaries.prepare_summary(delivery, uow=uow, clock=clock, draw=draw_chart)
         return Prepared(delivery, message)
     delayed_since = delivery.due_at if delivery.is_delayed(now) else None
+    if delivery.kind is DeliveryKind.OWNER_SUMMARY:
+        return Prepared(delivery, _prepare_owner_summary(delivery, uow=uow, now=now))
     if delivery.kind is DeliveryKind.NOTICE:
         return _prepare_notice(delivery, uow=uow)
     if delivery.kind is DeliveryKind.DIGEST:
@@ -393,6 +395,19 @@ def still_planned(promise: Promise, delivery: Delivery) -> bool:
     return True
 
 
+def _prepare_owner_summary(
+    delivery: Delivery, *, uow: UnitOfWork, now: datetime
+) -> Outgoing | None:
+    """A touchpoint owner's week, for their direct messages (None: a quiet week)."""
+    summary = owner_summaries.summary_for(delivery, uow=uow, now=now)
+    if summary is None:
+        return None
+    reply = owner_content.owner_summary(summary)
+    if delivery.is_delayed(now):
+        reply = digest_content.delayed(reply, delivery.due_at, summary.team)
+    return Outgoing(delivery.key, summary.team, delivery.channel, reply)
+
+
 def _prepare_notice(delivery: Delivery, *, uow: UnitOfWork) -> Prepared:
     """A challenge passed on to an area: mention its owner (if the area still has one)."""
     about = parse_notice_key(delivery.key)
@@ -470,7 +485,7 @@ def reminder_for_message(
         team = uow.teams.get(team_id)
         if delivery is None or team is None or delivery.kind is DeliveryKind.DIGEST:
             return None
-        if delivery.kind is DeliveryKind.SUMMARY:
+        if delivery.kind in (DeliveryKind.SUMMARY, DeliveryKind.OWNER_SUMMARY):
             return None
         promises = [
             p for p in (uow.promises.get(team_id, pid) for pid in delivery.promise_ids) if p

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import measures, measures_content
+from bot.core import digest_content, measures, measures_content
 from bot.core.delivery import Delivery, DeliveryKind, Outgoing
 from bot.core.measures import WeeklySeries
 from bot.core.model import Team
 from bot.core.ports import Clock, UnitOfWork
-from bot.core.replies import Image, Reply, Section, When, line
+from bot.core.replies import Image, Reply
 from bot.core.values import Scope
 from bot.core.workdays import digest_instant, local_instant
 
@@ -87,7 +87,7 @@ def prepare_summary(
     if draw is not None:
         reply = with_chart(reply, series, draw)
     if delivery.is_delayed(now):
-        reply = _delayed(reply, delivery.due_at, team)
+        reply = digest_content.delayed(reply, delivery.due_at, team)
     return Outgoing(delivery.key, team, delivery.channel, reply)
 
 
@@ -95,10 +95,3 @@ def with_chart(reply: Reply, series: WeeklySeries, draw: ChartDrawer) -> Reply:
     alt_text = measures_content.chart_alt_text(series)
     image = Image(draw(series, alt_text), f"touchpoint-{series.points[-1].week}.png", alt_text)
     return dataclasses.replace(reply, image=image)
-
-
-def _delayed(reply: Reply, due_at: datetime, team: Team) -> Reply:
-    note = Section(
-        None, (line("Delayed: this should have been posted at ", When(due_at, team.timezone), "."),)
-    )
-    return dataclasses.replace(reply, sections=(*reply.sections, note))

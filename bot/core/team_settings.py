@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.core.dates import DATE_ORDERS, DateOrder
 from bot.core.drafts import FormFields
 from bot.core.errors import UserError
-from bot.core.model import MAX_ITEM_CHARS, WEEKDAYS, Team
+from bot.core.model import MAX_ITEM_CHARS, WEEKDAY_NAMES, WEEKDAYS, Team
 from bot.core.parsing import parse_form
 from bot.core.workdays import add_working_days, next_working_day_start, on_a_working_day
 
@@ -53,13 +53,37 @@ def apply_setting(team: Team, setting: str, value: str, now: datetime) -> tuple[
         team.date_order = parse_date_order(value)
     elif setting in {"reminders", "reminder"}:
         team.dm_reminders = parse_route(value, "config reminders") == "dm"
+    elif setting in OWNER_SUMMARY_SETTINGS:
+        team.owner_summary_day = parse_summary_day(value)
     else:
         raise UserError(
             f"Unknown setting “{setting}”. Settings: channel, timezone, digest, daystart, "
-            "days, codes, overdue, owner, followup, dates, reminders. "
+            "days, codes, overdue, owner, followup, dates, reminders, owner-summary. "
             "Example: `/touchpoint config timezone Europe/London`."
         )
     return (setting,)
+
+
+OWNER_SUMMARY_SETTINGS = frozenset(
+    {"owner-summary", "ownersummary", "owner_summary", "owner-summaries", "ownersummaries"}
+)
+
+
+def parse_summary_day(value: str) -> int | None:
+    """`mon` .. `sun` (or the day's full name): the owners' weekly summary comes that day, at
+    the digest time; `off` stops it, `on` brings it back on Monday."""
+    word = value.strip().lower()
+    if word in {"off", "no", "none", "never"}:
+        return None
+    if word in {"on", "yes"}:
+        return 0
+    for day, name in enumerate(n.lower() for n in WEEKDAY_NAMES):
+        if len(word) >= 3 and (name.startswith(word) or word == f"{name}s"):
+            return day
+    raise UserError(
+        "Write `/touchpoint config owner-summary mon` (any weekday: the owners' weekly "
+        "summary comes that day at the digest time) or `owner-summary off`."
+    )
 
 
 def parse_timezone(value: str) -> str:

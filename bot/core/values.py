@@ -148,6 +148,7 @@ class PlaceFigures:
     detractors: int = 0
     answers: int = 0
     promises: PromiseTally = field(default_factory=PromiseTally)
+    promises_made: int = 0  # our promises made there, counted for on time or not (yet)
     challenges_raised: int = 0
     challenges_open: int = 0  # now
     last_at: datetime | None = None  # the latest touchpoint there, ever

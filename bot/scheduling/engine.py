@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import charts
-from bot.core import reminders, summaries
+from bot.core import owner_summaries, reminders, summaries
 from bot.core.delivery import (
     Delivery,
     DeliveryFailed,
@@ -140,8 +140,9 @@ class ReminderEngine:
         return TickResult(planned, result.sent, result.skipped, result.failed, result.postponed)
 
     async def digests(self) -> TickResult:
-        """Plan today's digests for teams whose digest time has come, and this week's
-        summaries (Mondays, at the digest time), then send."""
+        """Plan today's digests for teams whose digest time has come, this week's
+        summaries (Mondays, at the digest time) and owners' summaries (on the team's day),
+        then send."""
         if self._stopping:
             return TickResult()
         async with self._working():
@@ -151,6 +152,9 @@ class ReminderEngine:
             )
             planned += await asyncio.to_thread(
                 summaries.plan_summaries, uow=self._uow(), clock=self._clock
+            )
+            planned += await asyncio.to_thread(
+                owner_summaries.plan_owner_summaries, uow=self._uow(), clock=self._clock
             )
             self.metrics.digest_planning_seconds.observe(time.perf_counter() - started)
             result = await self.deliver()

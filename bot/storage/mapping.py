@@ -45,6 +45,7 @@ def team_values(team: Team) -> dict[str, Any]:
         "date_order": team.date_order,
         "dm_reminders": team.dm_reminders,
         "reminder_prefs": dict(team.reminder_prefs),
+        "owner_summary_day": team.owner_summary_day,
     }
     if team.created_at is not None:  # else the database's clock fills it in
         values["created_at"] = team.created_at
@@ -68,6 +69,7 @@ def to_team(row: TeamRow) -> Team:
         created_at=row.created_at,
         dm_reminders=bool(row.dm_reminders),
         reminder_prefs=dict(row.reminder_prefs or {}),
+        owner_summary_day=row.owner_summary_day,
     )
 
 

@@ -111,6 +111,8 @@ class TeamRow(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     dm_reminders: Mapped[bool] = mapped_column(Boolean, server_default=false())
     reminder_prefs: Mapped[dict[str, str]] = mapped_column(JSON, server_default=sql_text("'{}'"))
+    # The weekday owners get their weekly summary (Monday is 0); NULL: turned off.
+    owner_summary_day: Mapped[int | None] = mapped_column(Integer, server_default="0")
 
 
 class CustomerRow(Base):

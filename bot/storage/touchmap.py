@@ -155,6 +155,18 @@ class SqlMapRepository:
     ) -> dict[int | str | None, PlaceFigures]:
         return place_figures(self._session, team_id, by, since, until, now, state_since)
 
+    def owners(self, team_ids: Sequence[str]) -> dict[str, set[tuple[str, bool]]]:
+        e = MapEntryRow
+        found: dict[str, set[tuple[str, bool]]] = defaultdict(set)
+        for chunk in chunks(list(team_ids)):
+            for team_id, owner, is_person in self._session.execute(
+                select(e.team_id, e.owner, e.owner_is_person)
+                .where(e.team_id.in_(chunk), e.owner.is_not(None), e.retired_at.is_(None))
+                .distinct()
+            ):
+                found[team_id].add((str(owner), bool(is_person)))
+        return dict(found)
+
     def set_stages(self, team_id: str, stages: Sequence[str]) -> None:
         self._session.execute(delete(JourneyStageRow).where(JourneyStageRow.team_id == team_id))
         if stages:
@@ -262,8 +274,11 @@ def place_figures(
         )
         .group_by(key, outcome)
     )
-    for place, tally in _tallies(session.execute(made_there)).items():
+    rows = session.execute(made_there).all()
+    for place, tally in _tallies(rows).items():
         counts[place]["promises"] = tally
+    for place, _, made in rows:
+        counts[place]["promises_made"] = counts[place].get("promises_made", 0) + int(made)
     c = ChallengeRow
     for place, raised, still_open in session.execute(
         select(key, func.count(), _count(c.status.in_(_OPEN_CHALLENGE)))

@@ -535,3 +535,28 @@ def test_a_sheet_row_can_name_its_map_entry_contacts_and_nps(clock) -> None:
         ["Jane Smith (CFO)", "Raj"],
         9,
     )
+
+
+def test_the_owners_summary_day_travels_in_the_document_and_off_stays_off(clock) -> None:
+    store = seeded(clock)
+    with FakeUnitOfWork(store) as uow:
+        team = uow.teams.get(TEAM)
+        assert team is not None
+        team.owner_summary_day = None  # turned off
+        uow.teams.save(team)
+        uow.commit()
+    document = json.loads(export(store))
+    assert document["team"]["owner_summary"] == "off"
+    for written, expected in (("off", None), ("thu", 3), (None, 0)):
+        if written is None:
+            del document["team"]["owner_summary"]  # an older document: the default, Monday
+        else:
+            document["team"]["owner_summary"] = written
+        fresh = FakeStore()
+        assert load(fresh, json.dumps(document), clock).saved
+        with FakeUnitOfWork(fresh) as uow:
+            imported = uow.teams.get(TEAM)
+        assert imported is not None and imported.owner_summary_day == expected
+    document["team"]["owner_summary"] = "someday"
+    report = load(FakeStore(), json.dumps(document), clock)
+    assert not report.saved and any("owner_summary" in str(e) for e in report.errors)

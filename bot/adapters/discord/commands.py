@@ -36,6 +36,7 @@ SETTINGS = [
         ("digest days", "days"),
         ("completion codes (add … / remove …)", "codes"),
         ("reminders (dm / channel)", "reminders"),
+        ("owners' weekly summary (a weekday / off)", "owner-summary"),
     )
 ]
 DIRECTIONS = {"ours": Direction.OURS, "theirs": Direction.THEIRS}

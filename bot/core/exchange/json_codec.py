@@ -31,6 +31,7 @@ from bot.core.model import (
     MAX_STAGE_CHARS,
     PROMOTER_RANGE,
     SATISFACTION_RANGE,
+    WEEKDAYS,
     Challenge,
     ChallengeStatus,
     Contact,
@@ -340,6 +341,24 @@ _TEAM = {
     "reminder_prefs": _nullable(_simple(_pairs(MAX_PERSON_CHARS, 16), dict)),
 }
 _LATER_SETTINGS = ("dm_reminders", "reminder_prefs")
+# The owners' summary day travels as "mon" .. "sun" or "off", outside ``_TEAM``: there a
+# null means "left out" (the default, Monday), which "off" must not become.
+_OWNER_SUMMARY = "owner_summary"
+
+
+def _read_summary_day(raw: dict[str, Any], team: dict[str, Any], problems: list[Problem]) -> None:
+    """The owners' summary day: "mon" .. "sun", or "off"; left out, the default stands."""
+    if _OWNER_SUMMARY not in raw:
+        return
+    day = raw[_OWNER_SUMMARY]
+    if day == "off":
+        team["owner_summary_day"] = None
+    elif isinstance(day, str) and day in WEEKDAYS:
+        team["owner_summary_day"] = WEEKDAYS.index(day)
+    else:
+        problems.append(
+            Problem("team", _OWNER_SUMMARY, "must be a weekday (“mon” .. “sun”) or “off”")
+        )
 
 
 def write_json(
@@ -353,7 +372,10 @@ def write_json(
     """One customer, map entry or touchpoint per line."""
     head = {"format": FORMAT_NAME, "version": FORMAT_VERSION}
     out.write(_dumps(head)[:-1] + ',\n"team": ')
-    out.write(_dumps({"id": team.id, **_dump(team, _TEAM)}) + ',\n"stages": ')
+    day = team.owner_summary_day
+    settings = {"id": team.id, **_dump(team, _TEAM)}
+    settings[_OWNER_SUMMARY] = "off" if day is None else WEEKDAYS[day]
+    out.write(_dumps(settings) + ',\n"stages": ')
     out.write(_dumps(list(stages)) + ',\n"map": [')
     out.write(",".join(f"\n{_dumps(_dump(e, _MAP_ENTRY))}" for e in entries))
     out.write('\n],\n"customers": [')
@@ -399,6 +421,7 @@ def read_json(text: str, team_id: str) -> Plan:
         for name in _LATER_SETTINGS:
             if team[name] is None:
                 del team[name]
+        _read_summary_day(document["team"], team, problems)
     plan.team = Team(id=team_id, **team) if team else None
     version = document.get("version")
     if version != 1 and ("map" in document or "stages" in document):
