@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.adapters.console import ConsoleNotifier
 from bot.bootstrap import Container
+from bot.core.clock import ManualClock
+from bot.scheduling.engine import ReminderEngine
 from tests.e2e.console_support import console_container, run_script
 
 README_EXAMPLE = """\
@@ -41,3 +47,26 @@ def test_the_readme_example_builds_the_map_and_records_against_it(container: Con
     # The record's recent touchpoints name the map entry the touchpoint was recorded against.
     assert "T1 Thu 19 Nov 10:00 first invoice (email-out) · purchase · csat 2/5" in out
     assert "★ first invoice (purchase) — 1 touchpoint (was 0) · CSAT 2.0/5 · NPS -100" in out
+
+
+def test_the_owner_of_an_area_gets_the_weekly_summary_of_its_touchpoints_as_a_direct_message(
+    container: Container,
+) -> None:
+    run_script(container, README_EXAMPLE + "/touchpoint config owner billing @sam\n")
+    clock = container.clock
+    assert isinstance(clock, ManualClock)
+    clock.advance(timedelta(days=3, hours=23))  # Mon 23 Nov 09:00 GMT, the digest time
+    out = io.StringIO()
+    engine = ReminderEngine(
+        container.uow_factory, clock, {"console": ConsoleNotifier(out)}, worker="w"
+    )
+    asyncio.run(engine.digests())
+    asyncio.run(engine.digests())  # planned once: the second run finds nothing new
+    text = out.getvalue()
+    assert text.count("[direct message to @sam] == Your touchpoints this week ==") == 1
+    assert (
+        "★ first invoice (purchase) — 1 touchpoint (0 in the 4 weeks before) · CSAT 2.0/5 · "
+        "NPS -100 · challenges still open: 1 of 1"
+    ) in text
+    assert "VAT shown wrong for EU customers" in text
+    assert "@priya" not in text  # the kick-off meeting had a quiet week: nothing for Priya

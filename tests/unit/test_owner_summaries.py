@@ -9,12 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core import help_content, owner_summaries, services, touchmap
+from bot.core import help_content, owner_content, owner_summaries, services, touchmap
 from bot.core.clock import ManualClock
 from bot.core.delivery import DeliveryStatus, Outgoing
 from bot.core.errors import UserError
+from bot.core.model import MAX_ITEM_CHARS, Kind, MapEntry, MapNote, Team
+from bot.core.owner_summaries import NOTES_LISTED, OwnedPlace, OwnerSummary
 from bot.core.ports import UnitOfWork
 from bot.core.services import TeamDefaults
+from bot.core.values import PlaceFigures, PromiseTally
 from bot.scheduling.engine import ReminderEngine
 from tests.fakes import FakeStore, FakeUnitOfWork
 from tests.unit.test_reminders import FakeNotifier, flatten
@@ -198,3 +201,41 @@ def test_the_setting_is_shown_and_a_bad_day_is_refused_saying_how(store, clock) 
         services.configure_team(TEAM, "owner-summary", "someday", uow=factory(), clock=clock)
     changed = services.configure_team(TEAM, "owner-summary", "off", uow=factory(), clock=clock)
     assert "Owners' weekly summary: off" in flatten(help_content.configured(changed))
+
+
+def largest_summary(owner: str, team: Team) -> OwnerSummary:
+    """An owner of more touchpoints than a summary lists, each with the longest name, the
+    most notes and every figure shown: the most a summary can hold."""
+    end = MONDAY
+    figures = PlaceFigures(
+        touchpoints=999, satisfaction_sum=4000, satisfaction_count=999, effort_sum=5000,
+        effort_count=999, promoters=500, detractors=400, answers=999,
+        promises=PromiseTally(on_time=900, late=50, missed=40, overdue=9), promises_made=999,
+        challenges_raised=999, challenges_open=998,
+    )  # fmt: skip
+    places = tuple(
+        OwnedPlace(
+            MapEntry(
+                team.id,
+                f"{n:02d} " + "é" * (MAX_ITEM_CHARS - 3),
+                Kind.EMAIL_OUT,
+                "post-purchase",
+                owner,
+                True,
+                moment_of_truth=True,
+            ),
+            figures,
+            figures,
+            tuple(MapNote(end - HOUR, "U9", "ü" * MAX_ITEM_CHARS) for _ in range(NOTES_LISTED)),
+        )
+        for n in range(owner_summaries.LISTED)
+    )
+    return OwnerSummary(team, owner, end - 7 * DAY, end, places, more=40)
+
+
+def test_the_largest_summary_is_still_one_reply_that_says_what_was_left_out() -> None:
+    team = Team(TEAM, "Northwind")
+    reply = owner_content.owner_summary(largest_summary("jane", team))
+    text = flatten(reply)
+    assert "… and 40 more you own: `/touchpoint stats map mine`." in text
+    assert text.count("★ ") == owner_summaries.LISTED

@@ -67,6 +67,7 @@ MORE_HINTS = {
     "digest": "`/touchpoint promises` and `/touchpoint challenges` list everything",
     "reminder": "`/touchpoint promises` lists them all",
     "list": "narrow it down: `/touchpoint promises mine`, `/touchpoint challenges acme`",
+    "summary": "`/touchpoint stats` shows the team's, `/touchpoint stats map mine` yours",
 }
 BUTTON_STYLES = {
     "primary": discord.ButtonStyle.success,
