@@ -21,6 +21,7 @@ README_EXAMPLE = """\
 /touchpoint map change "onboarding call" onboarding
 /touchpoint map add "kick-off meeting" meeting onboarding truth active @priya
 /touchpoint map owner "first invoice" billing
+/touchpoint config owner billing @priya
 /touchpoint acme | tp: first invoice | with: Jane Smith (CFO) | ch: VAT missing on invoice \\
 | csat: 2 | nps: 6
 /touchpoint map note "first invoice" VAT shown wrong for EU customers
@@ -49,10 +50,10 @@ def test_the_readme_example_builds_the_map_and_records_against_it(container: Con
     assert "★ first invoice (purchase) — 1 touchpoint (was 0) · CSAT 2.0/5 · NPS -100" in out
 
 
-def test_the_owner_of_an_area_gets_the_weekly_summary_of_its_touchpoints_as_a_direct_message(
+def test_the_readme_example_sends_priya_the_weekly_summary_of_her_touchpoints(
     container: Container,
 ) -> None:
-    run_script(container, README_EXAMPLE + "/touchpoint config owner billing @sam\n")
+    run_script(container, README_EXAMPLE)
     clock = container.clock
     assert isinstance(clock, ManualClock)
     clock.advance(timedelta(days=3, hours=23))  # Mon 23 Nov 09:00 GMT, the digest time
@@ -63,10 +64,12 @@ def test_the_owner_of_an_area_gets_the_weekly_summary_of_its_touchpoints_as_a_di
     asyncio.run(engine.digests())
     asyncio.run(engine.digests())  # planned once: the second run finds nothing new
     text = out.getvalue()
-    assert text.count("[direct message to @sam] == Your touchpoints this week ==") == 1
+    assert text.count("[direct message to @priya] == Your touchpoints this week ==") == 1
     assert (
         "★ first invoice (purchase) — 1 touchpoint (0 in the 4 weeks before) · CSAT 2.0/5 · "
         "NPS -100 · challenges still open: 1 of 1"
     ) in text
-    assert "VAT shown wrong for EU customers" in text
-    assert "@priya" not in text  # the kick-off meeting had a quiet week: nothing for Priya
+    assert "note (Thu 19 Nov 2026, @sam): VAT shown wrong for EU customers" in text
+    # Priya owns the kick-off meeting herself: listed, quiet as it was.
+    assert "★ kick-off meeting (onboarding) — 0 touchpoints (0 in the 4 weeks before)" in text
+    assert "[direct message to @sam]" not in text  # Sam owns nothing
