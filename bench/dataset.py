@@ -171,7 +171,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "teams": (
         "id", "name", "timezone", "channel", "digest_time", "day_start", "digest_days",
         "completion_codes", "remind_overdue", "area_owners", "code_followups", "created_at",
-        "date_order", "dm_reminders", "reminder_prefs",
+        "date_order", "dm_reminders", "reminder_prefs", "owner_summary_day",
     ),
     "map_entries": (
         "id", "team_id", "key", "name", "channel", "stage", "owner", "owner_is_person",
@@ -399,6 +399,7 @@ class Generator:
                 None,  # the date order of the team's zone
                 False,  # reminders in the team channel
                 json.dumps({}),
+                0,  # the owners' summaries on Mondays
             ),
         )
         people = [f"U{rng.randrange(10**6):06d}" for _ in range(max(3, plan.customers // 40))]

@@ -351,6 +351,7 @@ class FakeMap(_Repo):
         until: datetime,
         now: datetime,
         state_since: datetime | None = None,
+        last_seen: bool = True,
     ) -> dict[int | str | None, PlaceFigures]:
         touchpoints = {t.id: t for t in self.store.touchpoints.values() if t.team_id == team_id}
 
@@ -360,7 +361,7 @@ class FakeMap(_Repo):
         found: dict[int | str | None, dict[str, Any]] = {}
         for t in touchpoints.values():
             values = found.setdefault(key(t), {"promises": []})
-            if state_since is not None and by == "entry":
+            if state_since is not None and by == "entry" and last_seen:
                 values["last_at"] = max(values.get("last_at", t.occurred_at), t.occurred_at)
             if since < t.occurred_at <= until:
                 scores = (t.satisfaction, t.effort, t.promoter)

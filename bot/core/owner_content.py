@@ -33,10 +33,9 @@ def owner_summary(summary: OwnerSummary) -> Reply:
     )
     lines = tuple(place_line(place, tz) for place in summary.places)
     closing = [
-        f"Trends (↑ ↓) compare with the {EARLIER_WEEKS} weeks before; promises kept on time "
-        f"count those made there in those {EARLIER_WEEKS + 1} weeks that fell due; challenges "
-        f"are those raised there in the last {OPEN_HORIZON} weeks. All of them, any span: "
-        f"`{COMMAND} stats map mine`."
+        f"Trends (↑ ↓) compare with the {EARLIER_WEEKS} weeks before; promises are those "
+        f"made there in the last {EARLIER_WEEKS + 1} weeks, challenges those raised there in "
+        f"the last {OPEN_HORIZON} weeks. All of them, any span: `{COMMAND} stats map mine`."
     ]
     if summary.more:
         closing.insert(0, f"… and {summary.more} more you own: `{COMMAND} stats map mine`.")
@@ -56,23 +55,23 @@ def owner_summary(summary: OwnerSummary) -> Reply:
 
 def place_line(place: OwnedPlace, tz: str) -> Line:
     """ "★ first invoice (purchase) — 3 touchpoints (6 in the 4 weeks before) · CSAT 3.5/5 ↓ ·
-    promises: 2 made; kept on time 7 of 9 · challenges still open: 3 of 5", then the
+    promises: 9 made, kept on time 5 of 7 due · challenges still open: 3 of 5", then the
     week's improvement notes."""
-    week, earlier = place.week, place.earlier
+    week, earlier, state = place.week, place.earlier, place.state
     entry = place.entry
     parts = [
         f"{_count(week.touchpoints, 'touchpoint')} "
         f"({earlier.touchpoints} in the {EARLIER_WEEKS} weeks before)"
     ]
     parts += score_parts(week, earlier)  # averages: a week and four compare as they are
-    promises = week.promises + earlier.promises
-    if week.promises_made or promises.counted:
-        made = f"promises: {week.promises_made} made"
+    promises = state.promises
+    if state.promises_made:
+        made = f"promises: {state.promises_made} made"
         if promises.counted:
-            made += f"; kept on time {promises.on_time} of {promises.counted}"
+            made += f", kept on time {promises.on_time} of {promises.counted} due"
         parts.append(made)
-    if week.challenges_raised:
-        parts.append(f"challenges still open: {week.challenges_open} of {week.challenges_raised}")
+    if state.challenges_raised:
+        parts.append(f"challenges still open: {state.challenges_open} of {state.challenges_raised}")
     star = "★ " if entry.moment_of_truth else ""
     spans: list[Span] = [
         Text(star),

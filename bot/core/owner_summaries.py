@@ -41,14 +41,17 @@ NOTES_LISTED = 2  # the newest improvement notes of the week, per entry
 @dataclass(frozen=True)
 class OwnedPlace:
     entry: MapEntry
-    week: PlaceFigures  # the week; challenges: raised in the last OPEN_HORIZON weeks
-    earlier: PlaceFigures  # the EARLIER_WEEKS weeks before it (scores and promises)
+    week: PlaceFigures  # touchpoints and scores of the week
+    earlier: PlaceFigures  # the same of the EARLIER_WEEKS weeks before it
+    # Our promises made there in the week and the EARLIER_WEEKS before it, and the
+    # challenges raised there in the last OPEN_HORIZON weeks.
+    state: PlaceFigures
     notes: tuple[MapNote, ...]  # improvement notes added during the week, oldest first
 
     @property
     def is_quiet(self) -> bool:
         """Nothing to tell: no touchpoint, no challenge still open, no new note."""
-        return not (self.week.touchpoints or self.week.challenges_open or self.notes)
+        return not (self.week.touchpoints or self.state.challenges_open or self.notes)
 
 
 @dataclass(frozen=True)
@@ -122,7 +125,8 @@ def build_owner_summary(
     uow: UnitOfWork, team: Team, owner: str, end: datetime, now: datetime
 ) -> OwnerSummary:
     """The summary of the week ending at ``end`` for ``owner`` (inside an open unit of
-    work): two grouped queries for the whole map, whatever the number of entries."""
+    work): a few grouped queries for the whole map, whatever the number of entries. The
+    promises and challenges are read once for the whole span, the scores per part of it."""
     start = end - WEEK
     entries = [
         e for e in uow.touchmap.entries(team.id) if not e.is_retired and owns(team, e, owner)
@@ -130,10 +134,11 @@ def build_owner_summary(
     if not entries:
         return OwnerSummary(team, owner, start, end, ())
     horizon = end - timedelta(weeks=OPEN_HORIZON)
-    week = uow.touchmap.figures(team.id, "entry", start, end, now, state_since=horizon)
-    earlier = uow.touchmap.figures(
-        team.id, "entry", start - EARLIER_WEEKS * WEEK, start, now, state_since=start
-    )
+    first = start - EARLIER_WEEKS * WEEK
+    figures = uow.touchmap.figures
+    state = figures(team.id, "entry", first, end, now, state_since=horizon, last_seen=False)
+    week = figures(team.id, "entry", start, end, now)
+    earlier = figures(team.id, "entry", first, start, now)
     ordered = journey_order(entries, team_stages(uow, team.id))
     empty = PlaceFigures()
     places = tuple(
@@ -141,6 +146,7 @@ def build_owner_summary(
             e,
             week.get(e.id, empty),
             earlier.get(e.id, empty),
+            state.get(e.id, empty),
             tuple(n for n in e.notes if start < n.at <= end)[-NOTES_LISTED:],
         )
         for e in ordered[:LISTED]

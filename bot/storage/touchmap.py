@@ -152,8 +152,11 @@ class SqlMapRepository:
         until: datetime,
         now: datetime,
         state_since: datetime | None = None,
+        last_seen: bool = True,
     ) -> dict[int | str | None, PlaceFigures]:
-        return place_figures(self._session, team_id, by, since, until, now, state_since)
+        return place_figures(
+            self._session, team_id, by, since, until, now, state_since, last_seen=last_seen
+        )
 
     def owners(self, team_ids: Sequence[str]) -> dict[str, set[tuple[str, bool]]]:
         e = MapEntryRow
@@ -229,6 +232,8 @@ def place_figures(
     until: datetime,
     now: datetime,
     state_since: datetime | None,
+    *,
+    last_seen: bool = True,
 ) -> dict[int | str | None, PlaceFigures]:
     """``MapRepository.figures``: up to four grouped queries, a few rows each. Promises and
     challenges are found from the touchpoints of a span (the (team, occurred_at) index),
@@ -254,7 +259,7 @@ def place_figures(
         counts[place].update(zip(_SCORE_FIELDS, (int(n or 0) for n in numbers), strict=True))
     if state_since is None:
         return {place: PlaceFigures(**values) for place, values in counts.items()}
-    if by == "entry":  # the (team, entry, occurred_at) index answers this alone
+    if by == "entry" and last_seen:  # the (team, entry, occurred_at) index answers this alone
         for place, last_at in session.execute(
             select(key, func.max(t.occurred_at)).where(t.team_id == team_id).group_by(key)
         ):

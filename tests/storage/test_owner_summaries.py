@@ -8,6 +8,7 @@ from datetime import timedelta
 from bot.core import owner_summaries
 from bot.core.clock import ManualClock
 from bot.core.delivery import DeliveryKind
+from bot.core.values import PlaceFigures
 from tests.fakes import FakeStore, FakeUnitOfWork
 from tests.storage.conftest import UowFactory
 from tests.unit.test_owner_summaries import (
@@ -20,8 +21,10 @@ from tests.unit.test_owner_summaries import (
     start_team,
 )
 
+Place = tuple[str, PlaceFigures, PlaceFigures, PlaceFigures, tuple[str, ...]]
 
-def week_of(factory: Factory) -> tuple[object, ...]:
+
+def week_of(factory: Factory) -> tuple[dict[str, set[tuple[str, bool]]], list[Place]]:
     clock = ManualClock(JOINED)
     start_team(factory, clock)
     a_week_of_touchpoints(factory, clock)
@@ -33,11 +36,11 @@ def week_of(factory: Factory) -> tuple[object, ...]:
         owners = uow.touchmap.owners([TEAM, "console:other"])
         jane = owner_summaries.build_owner_summary(uow, team, "jane", MONDAY, MONDAY)
         raj = owner_summaries.build_owner_summary(uow, team, "raj", MONDAY, MONDAY)
-    places = tuple(
-        (p.entry.name, p.week, p.earlier, tuple(n.text for n in p.notes))
+    places = [
+        (p.entry.name, p.week, p.earlier, p.state, tuple(n.text for n in p.notes))
         for summary in (jane, raj)
         for p in summary.places
-    )
+    ]
     return owners, places
 
 
@@ -48,9 +51,10 @@ def test_the_database_reads_an_owners_week_as_the_fakes_do(uow_factory: UowFacto
     assert sql_owners == fake_owners == {TEAM: {("jane", True), ("sales", False)}}
     assert sql_places == fake_places
     invoice = next(p for p in sql_places if p[0] == "first invoice")
-    week = invoice[1]
-    assert (week.touchpoints, week.promises_made, week.challenges_open) == (3, 1, 1)  # type: ignore[attr-defined]
-    assert invoice[3] == ("VAT shown wrong for EU customers",)
+    week, state = invoice[1], invoice[3]
+    assert week.touchpoints == 3
+    assert (state.promises_made, state.challenges_open) == (1, 1)
+    assert invoice[4] == ("VAT shown wrong for EU customers",)
 
 
 def test_each_owners_summary_is_planned_once_however_often_and_by_whomever(

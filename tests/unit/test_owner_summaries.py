@@ -97,7 +97,7 @@ def test_each_owner_gets_their_own_touchpoints_privately_on_monday(store, clock)
     assert message.reply.mentions == ("jane",)
     assert (
         "★ first invoice (purchase) — 3 touchpoints (1 in the 4 weeks before) · CSAT 2.5/5 ↓ · "
-        "NPS -100 ↓ · CES 6.0/7 · promises: 1 made; kept on time 0 of 1 · "
+        "NPS -100 ↓ · CES 6.0/7 · promises: 1 made, kept on time 0 of 1 due · "
         "challenges still open: 1 of 1"
     ) in text
     assert "VAT shown wrong for EU customers" in text
@@ -224,6 +224,7 @@ def largest_summary(owner: str, team: Team) -> OwnerSummary:
                 True,
                 moment_of_truth=True,
             ),
+            figures,
             figures,
             figures,
             tuple(MapNote(end - HOUR, "U9", "ü" * MAX_ITEM_CHARS) for _ in range(NOTES_LISTED)),
