@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from bot import charts
 from bot.config import Settings
 from bot.core.clock import SystemClock
 from bot.core.commands import Commands
@@ -107,7 +108,11 @@ def build(
         return SqlAlchemyUnitOfWork(session_factory)
 
     commands = Commands(
-        uow_factory, chosen_clock, settings.team_defaults, public_url=settings.public_url
+        uow_factory,
+        chosen_clock,
+        settings.team_defaults,
+        public_url=settings.public_url,
+        draw_chart=charts.weekly_chart,
     )
     core = Core(Interactions(commands, uow_factory, chosen_clock), uow_factory, chosen_clock)
     container = Container(settings, engine, chosen_clock, uow_factory, commands, core)

@@ -87,20 +87,23 @@ def weekly_chart(series: WeeklySeries, description: str = "") -> bytes:
     """The chart of ``series`` as PNG bytes; ``description`` becomes its alt text."""
     canvas = Canvas(WIDTH, HEIGHT, BACKGROUND)
     open_top = nice_ceiling(max(series.open_challenges, default=0))
-    _frame(canvas, open_top)
+    _frame(canvas, open_top, series.stage)
     slots = _slots(len(series.points))
     bar_labels = [_bar(canvas, slot, rate) for slot, rate in zip(slots, series.rates, strict=True)]
     _line(canvas, slots, series.open_challenges, open_top, bar_labels)
     for slot, point in zip(slots, series.points, strict=True):
         label = f"W{point.week.rsplit('W', 1)[-1]}"
         canvas.text_centred((slot[0] + slot[1]) // 2, PLOT_BOTTOM + 12, label, TEXT)
-    texts = {"Title": "Touchpoint: kept on time and open challenges", SERIES_KEY: _json(series)}
+    title = "Touchpoint: kept on time and open challenges"
+    if series.stage:
+        title += f", {series.stage} stage"
+    texts = {"Title": title, SERIES_KEY: _json(series)}
     return encode_png(canvas, texts, {"Description": description} if description else {})
 
 
 def series_values(series: WeeklySeries) -> dict[str, list[object]]:
     """What the ``touchpoint:series`` chunk holds."""
-    return {
+    values: dict[str, list[object]] = {
         "weeks": [p.week for p in series.points],
         "week_starts": [p.start.isoformat() for p in series.points],
         "kept_on_time": [p.on_time for p in series.points],
@@ -108,6 +111,9 @@ def series_values(series: WeeklySeries) -> dict[str, list[object]]:
         "kept_on_time_rate": list(series.rates),
         "open_challenges": list(series.open_challenges),
     }
+    if series.stage:  # a chart of one journey stage says which
+        values["stage"] = [series.stage]
+    return values
 
 
 def _json(series: WeeklySeries) -> str:
@@ -139,8 +145,9 @@ def _y_of(fraction: float) -> int:
     return PLOT_BOTTOM - round(fraction * (PLOT_BOTTOM - PLOT_TOP))
 
 
-def _frame(canvas: Canvas, open_top: int) -> None:
-    canvas.text(16, 14, "KEPT ON TIME AND OPEN CHALLENGES", TEXT)
+def _frame(canvas: Canvas, open_top: int, stage: str | None) -> None:
+    heading = "KEPT ON TIME AND OPEN CHALLENGES"
+    canvas.text(16, 14, f"{heading} - {stage}" if stage else heading, TEXT)
     canvas.rect(16, 50, 30, 64, BAR)
     after = canvas.text(38, 50, "PROMISES KEPT ON TIME %", TEXT)
     canvas.rect(after + 24, 50, after + 38, 64, LINE)

@@ -872,7 +872,14 @@ class FakeMeasures(_Repo):
             and p.status is not PromiseStatus.CANCELLED
             and (scope.person is None or p.owner == scope.person)
             and (scope.customer_id is None or p.customer_id == scope.customer_id)
+            and self._at_stage(scope, p.touchpoint_id)
         ]
+
+    def _at_stage(self, scope: Scope, touchpoint_id: int | None) -> bool:
+        if scope.stage is None:
+            return True
+        touchpoint = self.store.touchpoints.get(touchpoint_id or 0)
+        return touchpoint is not None and touchpoint.stage == scope.stage
 
     @staticmethod
     def _on_time(p: Promise) -> bool:
@@ -937,6 +944,7 @@ class FakeMeasures(_Repo):
             for c in self.store.challenges.values()
             if c.team_id == scope.team_id
             and (scope.customer_id is None or c.customer_id == scope.customer_id)
+            and self._at_stage(scope, c.touchpoint_id)
         ]
 
     def open_challenge_starts(self, scope: Scope) -> list[datetime]:

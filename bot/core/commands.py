@@ -32,6 +32,7 @@ from bot.core import (
     requests,
     revisions,
     services,
+    summaries,
     touchmap,
     words,
 )
@@ -125,8 +126,12 @@ class Commands:
         clock: Clock,
         defaults: TeamDefaults,
         public_url: str = "",
+        draw_chart: summaries.ChartDrawer | None = None,
     ) -> None:
         self._uow = uow_factory
+        # Draws `stats week`'s chart (pixels are no business of the core); without it
+        # the chart's figures come as text alone.
+        self._draw_chart = draw_chart
         self._clock = clock
         self._defaults = defaults
         self._public_url = public_url  # where calendar feed links point; "" when none
@@ -213,6 +218,14 @@ class Commands:
                     clock=self._clock,
                 )
                 return measures_content.stats(report)
+            case requests.WeeklyChart(stage=stage):
+                series = measures.weekly_chart(
+                    ctx.team_id, stage, uow=self._uow(), clock=self._clock
+                )
+                chart = measures_content.weekly_chart(series)
+                if self._draw_chart is None:
+                    return chart
+                return summaries.with_chart(chart, series, self._draw_chart)
             case requests.MapStats(by=by, rest=rest):
                 by_place = map_measures.map_report(
                     ctx.team_id, by, rest, person=ctx.user_id, uow=self._uow(), clock=self._clock

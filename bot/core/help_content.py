@@ -170,6 +170,7 @@ HELP_LINES = (
     ("/touchpoint calendar [team|revoke]", "your (or the team's) calendar feed link"),
     ("/touchpoint reminders dm|channel|team", "where your reminders come"),
     ("/touchpoint stats [mine|acme]", "promises kept on time, challenge age, recurring needs"),
+    ("/touchpoint stats week [purchase]", "the 8-week chart, of the team or of one journey stage"),
     ("/touchpoint config", "the team's settings; `config help` explains each one"),
     *((f"{COMMAND} {cmd}", what) for cmd, what in CONFIG_HELP[1:]),
     ("/touchpoint help", "all of the above"),

@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.catalogue import team_stages
 from bot.core.customers import find_customer
+from bot.core.errors import UserError
 from bot.core.model import (
     EFFORT_RANGE,
     SATISFACTION_RANGE,
@@ -34,6 +36,7 @@ from bot.core.model import (
     JourneyStage,
     Kind,
     Team,
+    stage_key,
 )
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.services import load_team
@@ -136,6 +139,7 @@ class WeekPoint:
 class WeeklySeries:
     team: Team
     points: tuple[WeekPoint, ...]  # oldest first
+    stage: str | None = None  # the journey stage the series is narrowed to, if any
 
     @property
     def rates(self) -> list[float | None]:
@@ -245,6 +249,38 @@ def stats_for(
         )
 
 
+STAGE_WORDS = frozenset({"stage", "journey"})
+
+
+def weekly_chart(team_id: str, text: str, *, uow: UnitOfWork, clock: Clock) -> WeeklySeries:
+    """`stats week` (the team's last ``WEEKS`` weeks) or `stats week purchase` (only the
+    promises made at, and challenges raised at, touchpoints of that journey stage)."""
+    words = text.split()
+    if words and words[0].lower() in STAGE_WORDS:
+        words = words[1:]  # "stats week stage purchase" reads as "stats week purchase"
+    with uow:
+        team = load_team(uow, team_id)
+        stages = team_stages(uow, team_id)
+        if not words and text.strip():
+            raise UserError(
+                f"Name the stage: `/touchpoint stats week {stages[0]}` (stages: "
+                f"{', '.join(stages)}); `/touchpoint stats week` draws the whole team's."
+            )
+        stage = find_stage(" ".join(words), stages) if words else None
+        return series(uow, team, Scope(team_id, stage=stage), clock.now())
+
+
+def find_stage(text: str, stages: Sequence[str]) -> str:
+    """The journey stage ``text`` names ("post" is post-purchase), or a clear error."""
+    key = stage_key(text)
+    if key in stages or key in {s.value for s in JourneyStage}:
+        return key
+    raise UserError(
+        f"“{text}” is not one of the team's journey stages ({', '.join(stages)}). "
+        f"Example: `/touchpoint stats week {stages[0]}`."
+    )
+
+
 # -- building blocks (inside an open unit of work) ------------------------------------------
 
 
@@ -300,7 +336,7 @@ def series(
             mondays[:-1], promises, open_counts, strict=True
         )
     )
-    return WeeklySeries(team, points)
+    return WeeklySeries(team, points, scope.stage)
 
 
 def week_starts(team: Team, last_day: date, weeks: int) -> list[date]:

@@ -269,6 +269,25 @@ def weekly_summary(series: WeeklySeries, m: Measures) -> Reply:
     return Reply(title, tuple(sections), private=False, kind=ReplyKind.SUMMARY)
 
 
+def weekly_chart(series: WeeklySeries) -> Reply:
+    """`stats week [stage]`: the weeks in words; the chart travels as the reply's image."""
+    stage = series.stage
+    title = f"The last {len(series.points)} weeks" + (f" — {stage} stage" if stage else "")
+    weeks = tuple(
+        line(f"{week_label(p)}: {_week_promises(p)} · {p.open_challenges} open challenges")
+        for p in series.points
+    )
+    if stage:
+        about = (
+            f"Our promises made at, and challenges raised at, touchpoints of the {stage} "
+            f"stage. The whole team's: `{COMMAND} stats week`."
+        )
+    else:
+        about = f"One journey stage's: `{COMMAND} stats week purchase` (any of the team's stages)."
+    sections = (Section(None, weeks), Section(None, (line(about),)))
+    return Reply(title, sections, kind=ReplyKind.INFO)
+
+
 def _week_promises(p: WeekPoint) -> str:
     if not p.counted:
         return "no promises due"
@@ -285,10 +304,11 @@ def chart_alt_text(series: WeeklySeries) -> str:
     points = series.points
     if not points:
         return "Chart with no weeks."
+    where = f" at the {series.stage} stage" if series.stage else ""
     head = (
-        f"Chart of the last {len(points)} weeks, {points[0].week} to {points[-1].week}: "
-        "bars show the share of our promises kept on time, a line shows the challenges "
-        "open at the end of each week."
+        f"Chart of the last {len(points)} weeks{where}, {points[0].week} to "
+        f"{points[-1].week}: bars show the share of our promises kept on time, a line "
+        "shows the challenges open at the end of each week."
     )
     weeks = "; ".join(
         f"{p.week}: {_week_promises(p)}, {p.open_challenges} open challenges" for p in points

@@ -68,6 +68,13 @@ class MapStats:
 
 
 @dataclass(frozen=True)
+class WeeklyChart:
+    """`stats week` (the team's weekly chart) or `stats week purchase` (one stage's)."""
+
+    stage: str = ""
+
+
+@dataclass(frozen=True)
 class TouchpointMap:
     """`map` (show it) or `map <add|change|owner|...> ...` (change it)."""
 
@@ -116,6 +123,7 @@ Request = (
     | Challenges
     | Stats
     | MapStats
+    | WeeklyChart
     | TouchpointMap
     | CalendarFeed
     | Configure
@@ -188,6 +196,8 @@ def read(text: str) -> Request:
         then = more.split()[0].lower() if more else ""
         if first.lower() in by and (not then or then[0].isdigit() or then == "mine"):
             return MapStats(by[first.lower()], more)
+        if first.lower() in CHART_WORDS:
+            return WeeklyChart(more)
         if words.lower() in TEAM_WORDS:
             return Stats()
         return Stats(mine=True) if words.lower() in PERSON_WORDS else Stats(customer=words)
@@ -198,6 +208,11 @@ def read(text: str) -> Request:
         setting, _, value = rest.partition(" ")
         return Configure(setting, value)
     return Words(verb, rest) if verb in WORD_VERBS else Words("", text)
+
+
+# `stats week`, `stats weekly`, `stats chart`: the weekly chart (so a customer whose name
+# starts with one of these words is not measured by `stats <name>`; `show` still finds it).
+CHART_WORDS = frozenset({"week", "weekly", "chart"})
 
 
 # Verbs whose arguments only the text routes read (no platform offers them as options).

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from bot.core import digest_content, measures, measures_content
 from bot.core.delivery import Delivery, DeliveryKind, Outgoing
 from bot.core.measures import WeeklySeries
-from bot.core.model import Team
+from bot.core.model import Team, slugify
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.replies import Image, Reply
 from bot.core.values import Scope
@@ -93,5 +93,8 @@ def prepare_summary(
 
 def with_chart(reply: Reply, series: WeeklySeries, draw: ChartDrawer) -> Reply:
     alt_text = measures_content.chart_alt_text(series)
-    image = Image(draw(series, alt_text), f"touchpoint-{series.points[-1].week}.png", alt_text)
+    name = f"touchpoint-{series.points[-1].week}"
+    if series.stage:  # one stage's chart is a file of its own
+        name += f"-{slugify(series.stage)}"
+    image = Image(draw(series, alt_text), f"{name}.png", alt_text)
     return dataclasses.replace(reply, image=image)

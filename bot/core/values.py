@@ -37,13 +37,16 @@ class CalendarFeed:
 @dataclass(frozen=True)
 class Scope:
     """Which records a measure covers: a team, optionally one person or one customer, and
-    optionally only what happened (fell due, was recorded, was addressed) since an instant.
+    optionally only what happened (fell due, was recorded, was addressed) since an instant,
+    and for promises and challenges optionally only those of one journey stage.
     The open-challenge backlog is a state, so ``since`` does not narrow it."""
 
     team_id: str
     person: str | None = None
     customer_id: int | None = None
     since: datetime | None = None
+    # Only promises made at, and challenges raised at, touchpoints of this journey stage.
+    stage: str | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Select,
     and_,
     case,
     false,
@@ -125,6 +126,14 @@ def _not_on_time(now: datetime) -> ColumnElement[bool]:
     )
 
 
+def _at_stage(scope: Scope) -> Select[int]:
+    """The team's touchpoints at ``scope.stage``: what a stage's promises and challenges
+    were made and raised at."""
+    return select(TouchpointRow.id).where(
+        TouchpointRow.team_id == scope.team_id, TouchpointRow.stage == scope.stage
+    )
+
+
 def _tallies(rows: Iterable[Any]) -> dict[Any, PromiseTally]:
     """(key, outcome, count) rows -> a tally per key."""
     counts: dict[Any, dict[str, int]] = {}
@@ -203,6 +212,8 @@ class SqlMeasuresRepository:
             where.append(PromiseRow.owner == scope.person)
         if scope.customer_id is not None:
             where.append(PromiseRow.customer_id == scope.customer_id)
+        if scope.stage is not None:
+            where.append(PromiseRow.touchpoint_id.in_(_at_stage(scope)))
         return where
 
     def weekly_promises(
@@ -234,6 +245,8 @@ class SqlMeasuresRepository:
         where: list[ColumnElement[bool]] = [ChallengeRow.team_id == scope.team_id]
         if scope.customer_id is not None:
             where.append(ChallengeRow.customer_id == scope.customer_id)
+        if scope.stage is not None:
+            where.append(ChallengeRow.touchpoint_id.in_(_at_stage(scope)))
         return where
 
     def open_challenge_starts(self, scope: Scope) -> list[datetime]:

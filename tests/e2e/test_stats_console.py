@@ -170,3 +170,23 @@ def test_a_command_answer_with_a_chart_is_saved_too(container: Container, tmp_pa
         charts.WIDTH,
         charts.HEIGHT,
     )
+
+
+def test_stats_week_draws_the_chart_of_the_team_or_of_one_stage_and_saves_it(
+    container: Container, tmp_path: Path
+) -> None:
+    record_a_week(container)  # acme's touchpoint is at the purchase stage, globex's has none
+    charts_dir = tmp_path / "charts"
+    output = run_script(
+        container,
+        "/touchpoint stats week\n/touchpoint stats week purchase\n",
+        charts_dir=charts_dir,
+    )
+    team, purchase = output.split("== ")[1:]
+    assert team.startswith("The last 8 weeks ==")
+    assert "W47 (16 Nov): 50% kept on time (1 of 2) · 2 open challenges" in team
+    assert purchase.startswith("The last 8 weeks — purchase stage ==")
+    assert "W47 (16 Nov): 50% kept on time (1 of 2) · 1 open challenges" in purchase  # not globex
+    assert "[chart: Chart of the last 8 weeks at the purchase stage" in purchase
+    saved = sorted(p.name for p in charts_dir.iterdir())
+    assert saved == ["touchpoint-2026-W47-purchase.png", "touchpoint-2026-W47.png"]

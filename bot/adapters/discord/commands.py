@@ -61,9 +61,11 @@ _CHANNEL_MENTION = re.compile(r"<#(\d{1,20})>")
 
 STATS_ONE_SCOPE = message(
     "Pick one",
-    "Measures are for the team, for you or for one customer: give either scope or customer.",
+    "Measures are for the team, for you or for one customer, or the weekly chart: give "
+    "one of scope, customer or chart.",
     kind=ReplyKind.ERROR,
 )
+TEAM_CHART = frozenset({"team", "all", "everyone"})
 
 NEEDS_MANAGE_SERVER = message(
     "Only for server managers",
@@ -170,6 +172,7 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
     @app_commands.describe(
         scope="The whole team (the default) or just you",
         customer="One customer's measures instead",
+        chart="The 8-week chart instead: team, or a journey stage such as purchase",
     )
     @app_commands.choices(scope=STATS_SCOPES)
     @app_commands.autocomplete(customer=handlers.customer_choices)
@@ -177,9 +180,14 @@ def build(handlers: Handlers) -> tuple[app_commands.Group, app_commands.ContextM
         interaction: discord.Interaction[Any],
         scope: app_commands.Choice[str] | None = None,
         customer: app_commands.Range[str, 1, 100] | None = None,
+        chart: app_commands.Range[str, 1, 40] | None = None,
     ) -> None:
-        if scope is not None and customer:
+        if sum(1 for given in (scope, customer, chart) if given) > 1:
             await send_reply(interaction, STATS_ONE_SCOPE)
+            return
+        if chart:
+            stage = "" if chart.strip().lower() in TEAM_CHART else chart
+            await handlers.run_request(interaction, requests.WeeklyChart(stage))
             return
         mine = scope is not None and scope.value == "mine"
         await handlers.run_request(

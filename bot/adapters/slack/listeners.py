@@ -119,6 +119,8 @@ class Listeners:
             await client.views_open(trigger_id=body["trigger_id"], view=view)
         elif result.reply is not None:
             await tell(result.reply)
+            if result.reply.image is not None:
+                await messages.send_chart(client, ctx.user_id, result.reply.image)
         await publish(self._notifier, result.edits)
 
     async def _is_admin(self, client: AsyncWebClient, user_id: str) -> bool:

@@ -19,7 +19,7 @@ from bot.adapters.slack import limits, render
 from bot.adapters.slack.failures import slack_error
 from bot.adapters.slack.tasks import Tell
 from bot.core.custom_ids import CHALLENGE_VERBS, PROMISE_VERBS, ButtonId, Verb
-from bot.core.replies import Reply
+from bot.core.replies import Image, Reply
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,36 @@ def responder(respond: AsyncRespond) -> Tell:
                 log.warning("Slack refused a reply: %s %s", answer.status_code, answer.body)
 
     return tell
+
+
+async def upload_chart(
+    client: AsyncWebClient, image: Image, channel: str, thread_ts: str | None = None
+) -> None:
+    """Upload a chart (Slack's external upload flow, ``files:write``), described by its
+    alt text; into a message's thread when ``thread_ts`` is given."""
+    await client.files_upload_v2(
+        channel=channel,
+        thread_ts=thread_ts,
+        content=image.png,
+        filename=image.filename,
+        title=image.filename.removesuffix(".png"),
+        alt_txt=image.alt_text[:1000],
+    )
+
+
+async def send_chart(client: AsyncWebClient, user: str, image: Image) -> None:
+    """A command's chart (`stats week`), privately: uploaded into the person's direct
+    messages with the bot, as a reply through ``response_url`` cannot carry a file. Best
+    effort: the reply's text has every figure, and without ``files:write`` it stands alone."""
+    try:
+        opened = await client.conversations_open(users=user)
+        channel = str((opened.get("channel") or {}).get("id") or "")
+        if channel:
+            await upload_chart(client, image, channel)
+    except SlackApiError as exc:
+        log.warning("could not send the chart to %s: %s", user, exc.response.get("error"))
+    except Exception as exc:
+        log.warning("could not send the chart to %s: %s", user, type(exc).__name__)
 
 
 def ephemeral(client: AsyncWebClient, channel: str | None, user: str) -> Tell:

@@ -26,6 +26,7 @@ from bot.adapters.slack.directory import Directory
 from bot.adapters.slack.failures import delivery_call, delivery_failed, slack_error
 from bot.adapters.slack.inbound import message_ref, parse_ref, workspace_of
 from bot.adapters.slack.installations import WorkspaceClients
+from bot.adapters.slack.messages import upload_chart
 from bot.core.delivery import DeliveryFailed, Outgoing, direct_recipient, send_or_fall_back
 from bot.core.model import Team
 from bot.core.replies import Image, Reply
@@ -228,14 +229,7 @@ class SlackNotifier:
         installed the app before it asked for ``files:write`` gets the text alone."""
         channel, ts = parse_ref(ref)
         try:
-            await client.files_upload_v2(
-                channel=channel,
-                thread_ts=ts,
-                content=image.png,
-                filename=image.filename,
-                title=image.filename.removesuffix(".png"),
-                alt_txt=image.alt_text[:1000],
-            )
+            await upload_chart(client, image, channel, ts)
         except SlackApiError as exc:  # the summary went out; only its picture is missing
             log.warning("could not attach the chart to %s: %s", ref, exc.response.get("error"))
         except Exception as exc:

@@ -92,7 +92,7 @@ def test_stats_show_the_measured_values_privately_whichever_way_they_are_asked(
             assert "**50%** kept on time — 1 of 2 with a due date" in answer_text(acme)
 
             both = await w.fake.slash(w.acme, SAM, "stats", scope="mine", customer="Acme Corp")
-            assert private(both) and "either scope or customer" in answer_text(both)
+            assert private(both) and "one of scope, customer or chart" in answer_text(both)
             unknown = await w.fake.slash(w.acme, SAM, "stats", customer="Initech")
             assert private(unknown) and "Initech" in answer_text(unknown)
 
@@ -284,5 +284,30 @@ def test_a_private_answer_with_a_chart_uploads_it_privately(tmp_path: Path) -> N
             assert chart["ephemeral"] is True and chart["filename"].endswith(".png")
             assert is_valid_png(w.fake.uploads[chart["url"]])
             assert "kept on time — 1 of 2 with a due date" in text_of(message)
+
+    run(scenario())
+
+
+def test_the_weekly_chart_of_one_stage_is_answered_privately_with_its_picture(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        async with running(tmp_path) as w:
+            await a_week_of_work(w)
+            answered = await w.fake.slash(w.acme, SAM, "stats", chart="purchase")
+            assert private(answered)
+            [message] = w.fake.answers(answered)
+            assert "The last 8 weeks — purchase stage" in text_of(message)
+            [chart] = message["attachments"]
+            assert chart["ephemeral"] is True and chart["filename"].endswith("-purchase.png")
+            png = w.fake.uploads[chart["url"]]
+            assert is_valid_png(png)
+            carried = json.loads(dict(chunks(png)["tEXt"])[charts.SERIES_KEY])  # type: ignore[arg-type]
+            assert carried["stage"] == ["purchase"]
+            team = await w.fake.slash(w.acme, SAM, "stats", chart="team")
+            [whole] = w.fake.answers(team)
+            assert "The last 8 weeks" in text_of(whole) and "purchase stage" not in text_of(whole)
+            unknown = await w.fake.slash(w.acme, SAM, "stats", chart="nowhere")
+            assert "not one of the team's journey stages" in answer_text(unknown)
 
     run(scenario())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,21 @@ async def test_without_files_write_the_summary_goes_out_as_text_and_is_not_faile
         assert ref.startswith("C1:") and len(rig.fake.calls_to("chat.postMessage")) == 1
         assert rig.fake.shared_files == [] and rig.fake.uploads == {}
         assert any("missing_scope" in r.getMessage() for r in caplog.records)
+
+
+async def test_stats_week_of_a_stage_answers_privately_and_sends_its_chart_by_direct_message(
+    tmp_path: Path,
+) -> None:
+    async with slack_rig(tmp_path) as rig:
+        await rig.command("acme | stage: purchase | ch: invoice unclear")
+        rig.clock.advance(timedelta(hours=1))
+        answer = await rig.command("stats week purchase")
+        assert answer.status == 200
+        said = str(rig.fake.responses[-1])
+        assert "The last 8 weeks — purchase stage" in said and "ephemeral" in said
+        [shared] = rig.fake.shared_files
+        assert shared["channel_id"] == "DU1"  # the asker's direct messages, not the channel
+        png = rig.fake.uploads[shared["id"]]
+        carried = json.loads(dict(chunks(png)["tEXt"])[charts.SERIES_KEY])  # type: ignore[arg-type]
+        assert carried["stage"] == ["purchase"] and carried["open_challenges"][-1] == 1
+        assert rig.fake.upload_names[shared["id"]]["filename"].endswith("-purchase.png")
