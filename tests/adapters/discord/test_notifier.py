@@ -143,17 +143,21 @@ def test_a_personal_reminder_goes_to_the_owners_direct_messages(tmp_path: Path) 
     run(scenario())
 
 
+def refuse_direct_messages(w: World) -> Team:
+    """Discord refuses the bot's direct messages (the person allows none); the team, with
+    its channel to fall back to."""
+    refused = {"message": "Cannot send messages to this user", "code": 50007}
+    w.fake.fail("POST", r"/channels/\d+/messages", 403, body=refused)
+    return Team(id=f"discord:{w.acme.id}", name="Acme", channel=str(w.acme.channels["customers"]))
+
+
 def test_someone_who_takes_no_direct_messages_gets_the_reminder_in_the_channel(
     tmp_path: Path,
 ) -> None:
     async def scenario() -> None:
         async with running(tmp_path) as w:
             owner = 434343
-            refused = {"message": "Cannot send messages to this user", "code": 50007}
-            w.fake.fail("POST", r"/channels/\d+/messages", 403, body=refused)
-            team = Team(
-                id=f"discord:{w.acme.id}", name="Acme", channel=str(w.acme.channels["customers"])
-            )
+            team = refuse_direct_messages(w)
             ref = await w.adapter.notifier.send(
                 Outgoing("reminder:dm2", team, f"dm:{owner}", REPLY)
             )

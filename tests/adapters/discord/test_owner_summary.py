@@ -11,6 +11,7 @@ from bot.core.delivery import Outgoing
 from bot.core.model import Team
 from tests.unit.test_owner_summaries import largest_summary
 
+from .test_notifier import refuse_direct_messages
 from .world import World, run, running
 
 
@@ -45,8 +46,7 @@ def test_someone_who_takes_no_direct_messages_gets_the_summary_in_the_channel(
     async def scenario() -> None:
         async with running(tmp_path) as w:
             owner = 434343
-            refused = {"message": "Cannot send messages to this user", "code": 50007}
-            w.fake.fail("POST", r"/channels/\d+/messages", 403, body=refused)
+            refuse_direct_messages(w)
             ref = await w.adapter.notifier.send(summary_for(w, owner))
             assert ref.startswith(f"{w.acme.channels['customers']}:")
             posted = w.fake.channel_messages(w.acme)
