@@ -352,8 +352,13 @@ class FakeMap(_Repo):
         now: datetime,
         state_since: datetime | None = None,
         last_seen: bool = True,
+        entry_ids: Sequence[int] | None = None,
     ) -> dict[int | str | None, PlaceFigures]:
-        touchpoints = {t.id: t for t in self.store.touchpoints.values() if t.team_id == team_id}
+        touchpoints = {
+            t.id: t
+            for t in self.store.touchpoints.values()
+            if t.team_id == team_id and (entry_ids is None or t.map_entry_id in entry_ids)
+        }
 
         def key(t: Touchpoint) -> int | str | None:
             return t.map_entry_id if by == "entry" else t.stage

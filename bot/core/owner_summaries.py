@@ -19,6 +19,7 @@ improvement note that week is sent nothing: a summary of zeros teaches people to
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -125,8 +126,9 @@ def build_owner_summary(
     uow: UnitOfWork, team: Team, owner: str, end: datetime, now: datetime
 ) -> OwnerSummary:
     """The summary of the week ending at ``end`` for ``owner`` (inside an open unit of
-    work): a few grouped queries for the whole map, whatever the number of entries. The
-    promises and challenges are read once for the whole span, the scores per part of it."""
+    work): a few grouped queries over the touchpoints of the entries they own, whatever
+    the number of entries. The promises and challenges are read once for the whole span,
+    the scores per part of it."""
     start = end - WEEK
     entries = [
         e for e in uow.touchmap.entries(team.id) if not e.is_retired and owns(team, e, owner)
@@ -135,10 +137,11 @@ def build_owner_summary(
         return OwnerSummary(team, owner, start, end, ())
     horizon = end - timedelta(weeks=OPEN_HORIZON)
     first = start - EARLIER_WEEKS * WEEK
-    figures = uow.touchmap.figures
-    state = figures(team.id, "entry", first, end, now, state_since=horizon, last_seen=False)
-    week = figures(team.id, "entry", start, end, now)
-    earlier = figures(team.id, "entry", first, start, now)
+    owned = [e.id for e in entries if e.id is not None]
+    figures = functools.partial(uow.touchmap.figures, team.id, "entry", entry_ids=owned)
+    state = figures(first, end, now, state_since=horizon, last_seen=False)
+    week = figures(start, end, now)
+    earlier = figures(first, start, now)
     ordered = journey_order(entries, team_stages(uow, team.id))
     empty = PlaceFigures()
     places = tuple(

@@ -410,13 +410,14 @@ class MapRepository(Protocol):
         now: datetime,
         state_since: datetime | None = None,
         last_seen: bool = True,
+        entry_ids: Sequence[int] | None = None,
     ) -> dict[int | str | None, PlaceFigures]:
         """Per map entry id (``by="entry"``) or stage, None for touchpoints with neither:
         touchpoints and score sums of ``(since, until]``. With ``state_since``, also our
         promises made at those touchpoints (tallied as of ``now``), the challenges raised
         at touchpoints of ``(state_since, until]`` and how many are still open, and (by
-        entry, unless not ``last_seen``) the latest touchpoint ever. Places with none of
-        these are absent."""
+        entry, unless not ``last_seen``) the latest touchpoint ever. ``entry_ids`` narrows
+        it all to the touchpoints of those entries. Places with none of these are absent."""
         ...
 
 

@@ -153,9 +153,18 @@ class SqlMapRepository:
         now: datetime,
         state_since: datetime | None = None,
         last_seen: bool = True,
+        entry_ids: Sequence[int] | None = None,
     ) -> dict[int | str | None, PlaceFigures]:
         return place_figures(
-            self._session, team_id, by, since, until, now, state_since, last_seen=last_seen
+            self._session,
+            team_id,
+            by,
+            since,
+            until,
+            now,
+            state_since,
+            last_seen=last_seen,
+            entry_ids=entry_ids,
         )
 
     def owners(self, team_ids: Sequence[str]) -> dict[str, set[tuple[str, bool]]]:
@@ -234,12 +243,18 @@ def place_figures(
     state_since: datetime | None,
     *,
     last_seen: bool = True,
+    entry_ids: Sequence[int] | None = None,
 ) -> dict[int | str | None, PlaceFigures]:
     """``MapRepository.figures``: up to four grouped queries, a few rows each. Promises and
     challenges are found from the touchpoints of a span (the (team, occurred_at) index),
     never by scanning the team's promises or challenges."""
     t = TouchpointRow
     key = t.map_entry_id if by == "entry" else t.stage
+    # The team's touchpoints, or only those of some entries (an owner's): then the
+    # (team, entry, occurred_at) index reads just their share.
+    ours = [t.team_id == team_id]
+    if entry_ids is not None:
+        ours.append(t.map_entry_id.in_(list(entry_ids)))
     counts: dict[Any, dict[str, Any]] = defaultdict(dict)
     for place, *numbers in session.execute(
         select(
@@ -253,7 +268,7 @@ def place_figures(
             _count(t.promoter <= DETRACTOR_UP_TO),
             func.count(t.promoter),
         )
-        .where(t.team_id == team_id, t.occurred_at > since, t.occurred_at <= until)
+        .where(*ours, t.occurred_at > since, t.occurred_at <= until)
         .group_by(key)
     ):
         counts[place].update(zip(_SCORE_FIELDS, (int(n or 0) for n in numbers), strict=True))
@@ -271,7 +286,7 @@ def place_figures(
         .select_from(t)
         .join(p, p.touchpoint_id == t.id)
         .where(
-            t.team_id == team_id,
+            *ours,
             t.occurred_at > since,
             t.occurred_at <= until,
             p.direction == Direction.OURS.value,
@@ -289,7 +304,7 @@ def place_figures(
         select(key, func.count(), _count(c.status.in_(_OPEN_CHALLENGE)))
         .select_from(t)
         .join(c, c.touchpoint_id == t.id)
-        .where(t.team_id == team_id, t.occurred_at > state_since, t.occurred_at <= until)
+        .where(*ours, t.occurred_at > state_since, t.occurred_at <= until)
         .group_by(key)
     ):
         counts[place].update(challenges_raised=int(raised), challenges_open=int(still_open or 0))
