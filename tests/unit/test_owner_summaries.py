@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core import help_content, owner_content, owner_summaries, services, touchmap
+from bot.core import help_content, owner_content, owner_summaries, reminders, services, touchmap
 from bot.core.clock import ManualClock
-from bot.core.delivery import DeliveryStatus, Outgoing
+from bot.core.delivery import LEASE, DeliveryStatus, Outgoing
 from bot.core.errors import UserError
 from bot.core.model import MAX_ITEM_CHARS, Kind, MapEntry, MapNote, Team
 from bot.core.owner_summaries import NOTES_LISTED, OwnedPlace, OwnerSummary
@@ -240,3 +240,25 @@ def test_the_largest_summary_is_still_one_reply_that_says_what_was_left_out() ->
     text = flatten(reply)
     assert "… and 40 more you own: `/touchpoint stats map mine`." in text
     assert text.count("★ ") == owner_summaries.LISTED
+
+
+def test_a_summary_sent_by_an_instance_that_died_before_recording_it_is_not_sent_again(
+    store, clock
+) -> None:
+    factory = lambda: FakeUnitOfWork(store)  # noqa: E731
+    start_team(factory, clock)
+    a_week_of_touchpoints(factory, clock)
+    clock.set(MONDAY)
+    assert owner_summaries.plan_owner_summaries(uow=factory(), clock=clock) == 2
+    claimed = reminders.claim_deliveries("dead", uow=factory(), clock=clock, limit=10)
+    jane = next(d for d in claimed if d.key.endswith(":jane"))
+    prepared = reminders.prepare(jane, uow=factory(), clock=clock)
+    assert prepared.message is not None
+    notifier = FakeNotifier()
+    asyncio.run(notifier.send(prepared.message))  # posted; then the process died
+    clock.advance(LEASE + timedelta(minutes=1))  # its claims lapse
+    asyncio.run(engine_for(store, clock, notifier, "b").deliver())
+    assert [m.key for m in owner_messages(notifier)] == [jane.key]  # found, not resent
+    with FakeUnitOfWork(store) as uow:
+        again = uow.deliveries.by_key(jane.key)
+    assert again is not None and again.status is DeliveryStatus.SENT
