@@ -209,19 +209,19 @@ class Commands:
             case requests.Digest():
                 return self._digest(ctx)
             case requests.Stats(mine=mine, customer=customer):
-                report = measures.stats_for(
-                    ctx.team_id,
-                    ctx.user_id,
-                    mine=mine,
-                    customer=customer,
-                    uow=self._uow(),
-                    clock=self._clock,
-                )
-                return measures_content.stats(report)
-            case requests.WeeklyChart(stage=stage):
-                series = measures.weekly_chart(
-                    ctx.team_id, stage, uow=self._uow(), clock=self._clock
-                )
+                return self._stats(ctx, mine=mine, customer=customer)
+            case requests.WeeklyChart(stage=stage, name=name):
+                try:
+                    series = measures.weekly_chart(
+                        ctx.team_id, stage, uow=self._uow(), clock=self._clock
+                    )
+                except UserError as not_a_stage:
+                    if not stage:
+                        raise
+                    try:  # "stats Weekly Widgets": not a stage, so perhaps a customer
+                        return self._stats(ctx, customer=name)
+                    except NotFound:
+                        raise not_a_stage from None
                 chart = measures_content.weekly_chart(series)
                 if self._draw_chart is None:
                     return chart
@@ -336,6 +336,17 @@ class Commands:
             except NotFound:
                 raise not_found from None
         return record_view.customer_record(record)
+
+    def _stats(self, ctx: Context, *, mine: bool = False, customer: str | None = None) -> Reply:
+        report = measures.stats_for(
+            ctx.team_id,
+            ctx.user_id,
+            mine=mine,
+            customer=customer,
+            uow=self._uow(),
+            clock=self._clock,
+        )
+        return measures_content.stats(report)
 
     def _digest(self, ctx: Context) -> Outcome:
         result = queries.digest(ctx.team_id, uow=self._uow(), clock=self._clock)

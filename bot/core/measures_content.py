@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.content import age
+from bot.core.content import age, plural
 from bot.core.measures import (
     ChallengeMeasures,
     Measures,
@@ -246,7 +246,9 @@ def weekly_summary(series: WeeklySeries, m: Measures) -> Reply:
         headline = line("No promises fell due last week.")
     open_now = line(f"Open challenges at the end of the week: {last.open_challenges}.")
     weeks = tuple(
-        line(f"{week_label(p)}: {_week_promises(p)} · {p.open_challenges} open challenges")
+        line(
+            f"{week_label(p)}: {_week_promises(p)} · {plural(p.open_challenges, 'open challenge')}"
+        )
         for p in series.points
     )
     period = f" in the last {len(series.points)} weeks"
@@ -274,7 +276,9 @@ def weekly_chart(series: WeeklySeries) -> Reply:
     stage = series.stage
     title = f"The last {len(series.points)} weeks" + (f" — {stage} stage" if stage else "")
     weeks = tuple(
-        line(f"{week_label(p)}: {_week_promises(p)} · {p.open_challenges} open challenges")
+        line(
+            f"{week_label(p)}: {_week_promises(p)} · {plural(p.open_challenges, 'open challenge')}"
+        )
         for p in series.points
     )
     if stage:
@@ -311,6 +315,7 @@ def chart_alt_text(series: WeeklySeries) -> str:
         "shows the challenges open at the end of each week."
     )
     weeks = "; ".join(
-        f"{p.week}: {_week_promises(p)}, {p.open_challenges} open challenges" for p in points
+        f"{p.week}: {_week_promises(p)}, {plural(p.open_challenges, 'open challenge')}"
+        for p in points
     )
     return f"{head} {weeks}."

@@ -404,7 +404,11 @@ def _nearest_label(word: str) -> str | None:
     """The known label a typo most likely meant; swapped letters ("thye") first."""
     typed = " ".join(word.lower().split())
     swapped = [alias for alias in _ALIAS_FIELD if sorted(alias) == sorted(typed)]
-    near = swapped or difflib.get_close_matches(typed, _ALIAS_FIELD, 1, 0.7)
+    # "chal:" is a label cut short: the shortest label it begins
+    cut = (
+        sorted((a for a in _ALIAS_FIELD if a.startswith(typed)), key=len) if len(typed) > 3 else []
+    )
+    near = swapped or cut or difflib.get_close_matches(typed, _ALIAS_FIELD, 1, 0.7)
     return near[0] if near else None
 
 
@@ -416,14 +420,14 @@ def _label_typo_in_head(head: str) -> tuple[str, str] | None:
     return None
 
 
-_QUOTES = "\"'“”‘’"
+QUOTES = "\"'“”‘’"
 
 
 def unquoted(name: str) -> str:
     """ "\"Due North Outdoors\"" -> "Due North Outdoors": quotes only mark a name."""
     plus = "+" if name.startswith("+") else ""
     bare = name.removeprefix("+").strip()
-    if len(bare) >= 2 and bare[0] in _QUOTES and bare[-1] in _QUOTES:
+    if len(bare) >= 2 and bare[0] in QUOTES and bare[-1] in QUOTES:
         bare = bare[1:-1].strip()
     return plus + bare
 

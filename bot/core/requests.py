@@ -15,7 +15,7 @@ from bot.core import calendar
 from bot.core.entry_labels import clean_text
 from bot.core.measures import PERSON_WORDS, TEAM_WORDS
 from bot.core.model import Direction, Kind
-from bot.core.parsing import reads_as_entry
+from bot.core.parsing import QUOTES, reads_as_entry, unquoted
 from bot.core.refs import parse_ref
 from bot.core.values import Grouping
 
@@ -69,9 +69,12 @@ class MapStats:
 
 @dataclass(frozen=True)
 class WeeklyChart:
-    """`stats week` (the team's weekly chart) or `stats week purchase` (one stage's)."""
+    """`stats week` (the team's weekly chart) or `stats week purchase` (one stage's).
+
+    ``name`` is the whole text, in case it names a customer ("stats Weekly Widgets")."""
 
     stage: str = ""
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,8 @@ def read(text: str) -> Request:
         return TouchpointMap(rest)
     if verb == "stats":
         words = " ".join(rest.split())
+        if words and words[0] in QUOTES:  # `stats "Weekly Widgets"`: a quoted name is a customer
+            return Stats(customer=unquoted(words))
         first, _, more = words.partition(" ")
         by: dict[str, Grouping] = {"map": "entry", "touchpoints": "entry", "stage": "stage"}
         # "stats stage coach" is the customer Stage Coach; "stats stage 8" eight weeks.
@@ -197,7 +202,7 @@ def read(text: str) -> Request:
         if first.lower() in by and (not then or then[0].isdigit() or then == "mine"):
             return MapStats(by[first.lower()], more)
         if first.lower() in CHART_WORDS:
-            return WeeklyChart(more)
+            return WeeklyChart(more, words if more else "")
         if words.lower() in TEAM_WORDS:
             return Stats()
         return Stats(mine=True) if words.lower() in PERSON_WORDS else Stats(customer=words)
@@ -210,8 +215,8 @@ def read(text: str) -> Request:
     return Words(verb, rest) if verb in WORD_VERBS else Words("", text)
 
 
-# `stats week`, `stats weekly`, `stats chart`: the weekly chart (so a customer whose name
-# starts with one of these words is not measured by `stats <name>`; `show` still finds it).
+# `stats week`, `stats weekly`, `stats chart`: the weekly chart. "stats Weekly Widgets", whose
+# rest is no journey stage, is the customer's measures (decided where the stages are known).
 CHART_WORDS = frozenset({"week", "weekly", "chart"})
 
 

@@ -186,7 +186,7 @@ def test_stats_week_draws_the_chart_of_the_team_or_of_one_stage_and_saves_it(
     assert team.startswith("The last 8 weeks ==")
     assert "W47 (16 Nov): 50% kept on time (1 of 2) · 2 open challenges" in team
     assert purchase.startswith("The last 8 weeks — purchase stage ==")
-    assert "W47 (16 Nov): 50% kept on time (1 of 2) · 1 open challenges" in purchase  # not globex
+    assert "W47 (16 Nov): 50% kept on time (1 of 2) · 1 open challenge" in purchase  # not globex
     assert "[chart: Chart of the last 8 weeks at the purchase stage" in purchase
     saved = sorted(p.name for p in charts_dir.iterdir())
     assert saved == ["touchpoint-2026-W47-purchase.png", "touchpoint-2026-W47.png"]

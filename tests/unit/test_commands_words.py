@@ -250,3 +250,14 @@ def test_undo_reverts_a_whole_command_that_changed_several_items(
     reply = said(handle(commands, "undo"))
     assert f"P{first} acme: send quote" in reply and f"P{second} acme: call back" in reply
     assert {p.status for p in store.promises.values()} == {PromiseStatus.OPEN}
+
+
+def test_stats_of_a_customer_whose_name_starts_with_a_chart_word(
+    commands: Commands, store: FakeStore
+) -> None:
+    handle(commands, "+Weekly Widgets call | ch: slow invoices")
+    for typed in ("stats Weekly Widgets", 'stats "Weekly Widgets"', "stats “Weekly Widgets”"):
+        outcome = handle(commands, typed)
+        assert isinstance(outcome, Reply) and outcome.title == "Measures — Weekly Widgets", typed
+    # a mistyped stage that names no customer still says what the stages are
+    assert "is not one of the team's journey stages" in said(handle(commands, "stats week purchse"))

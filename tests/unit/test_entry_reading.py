@@ -71,6 +71,11 @@ def test_a_typo_d_label_right_after_the_name_is_not_taken_as_part_of_the_name() 
     assert "“chalenges:” (did you mean “challenges:”?)" in errors[0].message
 
 
+def test_a_label_cut_short_is_offered_the_label_it_begins() -> None:
+    message = errors_of("acme | chal: slow invoices | notes x")[0].message
+    assert "“chal:” (did you mean “challenge:”?)" in message
+
+
 def test_quotes_around_a_customer_name_are_not_stored() -> None:
     entry = quick('"Due North Outdoors" call | ch: late delivery')
     assert entry.customer == "Due North Outdoors" and entry.draft.kind is Kind.CALL

@@ -39,7 +39,7 @@ def test_text_is_read_into_the_typed_request_a_platform_would_build() -> None:
     assert read("stats me") == Stats(mine=True)
     assert read("stats  acme   corp") == Stats(customer="acme corp")
     assert read("stats week") == WeeklyChart() and read("stats chart") == WeeklyChart()
-    assert read("stats week stage purchase") == WeeklyChart("stage purchase")
+    assert read("stats week stage purchase") == WeeklyChart("stage purchase", "week stage purchase")
     assert read("calendar team revoke") == CalendarFeed(team=True, revoke=True)
     assert read("config") == Configure()
     assert read("config timezone Europe/Paris") == Configure("timezone", "Europe/Paris")

@@ -110,12 +110,12 @@ def test_the_summary_says_last_weeks_figures_and_carries_the_chart(store, build,
     assert reply.title == "Weekly summary — week 42 (12 Oct – 18 Oct)" and not reply.private
     assert "50% of our promises due last week were kept on time (1 of 2)." in text
     assert "Open challenges at the end of the week: 1." in text
-    assert "W42 (12 Oct): 50% kept on time (1 of 2) · 1 open challenges" in text
+    assert "W42 (12 Oct): 50% kept on time (1 of 2) · 1 open challenge" in text
     assert "W35 (24 Aug): no promises due · 0 open challenges" in text
     image = reply.image
     assert image is not None and image.filename == "touchpoint-2026-W42.png"
     assert image.png.startswith(b"\x89PNG\r\n\x1a\n")
-    assert "2026-W42: 50% kept on time (1 of 2), 1 open challenges" in image.alt_text
+    assert "2026-W42: 50% kept on time (1 of 2), 1 open challenge" in image.alt_text
     series = measures.weekly_series(
         TEAM, last_day=date(2026, 10, 18), uow=FakeUnitOfWork(store), clock=clock
     )
