@@ -48,6 +48,7 @@ from bot.core.values import (
     Scope,
     TouchpointGroup,
 )
+from tests.fake_batch import FakeBatchReads
 
 T = TypeVar("T")
 
@@ -1064,6 +1065,7 @@ class FakeUnitOfWork:
         self.measures = FakeMeasures(self._work)
         self.calendar_feeds = FakeCalendarFeeds(self._work)
         self.touchmap = FakeMap(self._work)
+        self.batch = FakeBatchReads(self.challenges, self.promises, self.customers)
         self.committed = False
         return self
 

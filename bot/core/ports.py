@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.core.batch_reads import BatchReads
 from bot.core.delivery import Delivery, DeliveryStatus, OutboxDepth
 from bot.core.model import (
     Challenge,
@@ -571,6 +572,7 @@ class UnitOfWork(Protocol):
     calendar_feeds: CalendarFeedRepository
     measures: MeasuresRepository
     touchmap: MapRepository
+    batch: BatchReads  # many teams' digests and reminders at once
 
     def __enter__(self) -> Self: ...
     def __exit__(

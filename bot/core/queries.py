@@ -463,20 +463,9 @@ def digest(team_id: str, day: date | None = None, *, uow: UnitOfWork, clock: Clo
         candidates = uow.challenges.open_for_team(team_id, limit=DIGEST_OLDEST + len(listed))
         oldest = [c for c in candidates if c.id not in listed][:DIGEST_OLDEST]
         shown_promises = [*ours_overdue.items, *ours_today.items, *theirs.items]
-        customer_ids = _ids(
-            [
-                *(p.customer_id for p in shown_promises),
-                *(c.customer_id for c in [*new, *oldest]),
-                *(c.customer_id for entry in passed_on for c in entry.challenges),
-            ]
-        )
+        customer_ids = digest_customer_ids(shown_promises, [*new, *oldest], passed_on)
         customers = uow.customers.get_many(team_id, customer_ids)
-        differences = []
-        for cid in _ids(c.customer_id for c in new):  # at most DIGEST_NEW customers
-            named = uow.touchpoints.differences_for_customer(team_id, cid)
-            runs = difference_changes([DifferenceEntry(*entry) for entry in named])
-            if runs and runs[0].entry.at >= since:
-                differences.append((cid, runs[0].entry.text))
+        differences = new_differences(uow, team_id, new, since)
     return Digest(
         team=team,
         day=day,
@@ -493,6 +482,35 @@ def digest(team_id: str, day: date | None = None, *, uow: UnitOfWork, clock: Clo
         oldest=tuple(oldest),
         differences=tuple(differences),
     )
+
+
+def digest_customer_ids(
+    promises: Sequence[Promise],
+    challenges: Sequence[Challenge],
+    passed_on: Sequence[PassedOnDigest],
+) -> list[int]:
+    """The customers a digest names, each once, in the order it names them."""
+    return _ids(
+        [
+            *(p.customer_id for p in promises),
+            *(c.customer_id for c in challenges),
+            *(c.customer_id for entry in passed_on for c in entry.challenges),
+        ]
+    )
+
+
+def new_differences(
+    uow: UnitOfWork, team_id: str, new: Sequence[Challenge], since: datetime
+) -> list[tuple[int, str]]:
+    """(customer id, biggest difference) of the new challenges' customers whose biggest
+    difference was named, or changed, since ``since`` (at most DIGEST_NEW customers)."""
+    differences = []
+    for cid in _ids(c.customer_id for c in new):
+        named = uow.touchpoints.differences_for_customer(team_id, cid)
+        runs = difference_changes([DifferenceEntry(*entry) for entry in named])
+        if runs and runs[0].entry.at >= since:
+            differences.append((cid, runs[0].entry.text))
+    return differences
 
 
 def previous_digest(team: Team, day: date) -> datetime:

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core import digest_content, owner_content, owner_summaries, queries, summaries
+from bot.core import (
+    digest_batch,
+    digest_content,
+    owner_content,
+    owner_summaries,
+    queries,
+    summaries,
+)
 from bot.core.delivery import (
     Delivery,
     DeliveryKind,
@@ -279,26 +286,23 @@ def prepare(
             )
         except NotFound:
             return Prepared(delivery, None)
-        team, reply = result.team, digest_content.digest(result)
-        if reply is not None and delayed_since is not None:
-            reply = digest_content.delayed(reply, delayed_since, team)
-    else:
-        with uow:
-            found = uow.teams.get(delivery.team_id)
-            if found is None:
-                return Prepared(delivery, None)
-            team = found
-            promises = [
-                p
-                for p in (uow.promises.get(team.id, pid) for pid in delivery.promise_ids)
-                if p is not None and still_planned(p, delivery)
-            ]
-            customers = uow.customers.get_many(team.id, [p.customer_id for p in promises])
-        reply = (
-            digest_content.reminder(team, promises, customers, now, delayed_since=delayed_since)
-            if promises
-            else None
-        )
+        return _digest_prepared(delivery, result, now)
+    with uow:
+        found = uow.teams.get(delivery.team_id)
+        if found is None:
+            return Prepared(delivery, None)
+        team = found
+        promises = [
+            p
+            for p in (uow.promises.get(team.id, pid) for pid in delivery.promise_ids)
+            if p is not None and still_planned(p, delivery)
+        ]
+        customers = uow.customers.get_many(team.id, [p.customer_id for p in promises])
+    reply = (
+        digest_content.reminder(team, promises, customers, now, delayed_since=delayed_since)
+        if promises
+        else None
+    )
     if reply is None:
         return Prepared(delivery, None)
     return Prepared(delivery, Outgoing(delivery.key, team, delivery.channel, reply))
@@ -317,12 +321,18 @@ def prepare_many(
     the others go out regardless."""
     now = clock.now()
     grouped = [d for d in deliveries if d.kind in (DeliveryKind.REMINDER, DeliveryKind.NUDGE)]
+    digests = [d for d in deliveries if d.kind is DeliveryKind.DIGEST]
     ready: dict[int, Prepared | Exception] = {}
     if grouped:
         try:
             ready.update(_prepare_reminders(grouped, uow=uow, now=now))
         except Exception as exc:  # the database went away: each one fails alike
             ready.update({id(d): exc for d in grouped})
+    if digests:
+        try:
+            ready.update(_prepare_digests(digests, uow=uow, clock=clock))
+        except Exception as exc:
+            ready.update({id(d): exc for d in digests})
     out: list[Prepared | Exception] = []
     for delivery in deliveries:
         found = ready.get(id(delivery))
@@ -335,9 +345,36 @@ def prepare_many(
     return out
 
 
+def _digest_prepared(delivery: Delivery, result: queries.Digest, now: datetime) -> Prepared:
+    team, reply = result.team, digest_content.digest(result)
+    if reply is not None and delivery.is_delayed(now):
+        reply = digest_content.delayed(reply, delivery.due_at, team)
+    if reply is None:
+        return Prepared(delivery, None)
+    return Prepared(delivery, Outgoing(delivery.key, team, delivery.channel, reply))
+
+
+def _prepare_digests(
+    deliveries: Sequence[Delivery], *, uow: UnitOfWork, clock: Clock
+) -> dict[int, Prepared]:
+    """The batch's digests read together (one query per kind for all their teams)."""
+    now = clock.now()
+    wanted = [(d.team_id, date.fromisoformat(d.day)) for d in deliveries]
+    found = digest_batch.digests(wanted, uow=uow, clock=clock)
+    out: dict[int, Prepared] = {}
+    for delivery, key in zip(deliveries, wanted, strict=True):
+        result = found.get(key)
+        out[id(delivery)] = (
+            Prepared(delivery, None) if result is None else _digest_prepared(delivery, result, now)
+        )
+    return out
+
+
 def _prepare_reminders(
     deliveries: Sequence[Delivery], *, uow: UnitOfWork, now: datetime
 ) -> dict[int, Prepared]:
+    """The batch's reminders and nudges: their teams, promises and customers read in one
+    query each for all the batch's teams."""
     by_team: dict[str, list[Delivery]] = defaultdict(list)
     for delivery in deliveries:
         by_team[delivery.team_id].append(delivery)
@@ -345,16 +382,21 @@ def _prepare_reminders(
     with uow:
         teams = uow.teams.get_many(sorted(by_team))
         for team_id, batch in by_team.items():
-            team = teams.get(team_id)
-            if team is None:
+            if team_id not in teams:
                 out.update({id(d): Prepared(d, None) for d in batch})
-                continue
-            wanted = [pid for d in batch for pid in d.promise_ids]
-            promises = uow.promises.get_many(team_id, wanted)
-            open_ = {pid: p for pid, p in promises.items() if p.is_open}
-            customers = uow.customers.get_many(
-                team_id, sorted({p.customer_id for p in open_.values()})
-            )
+        all_promises = uow.batch.promises(
+            {t: [pid for d in by_team[t] for pid in d.promise_ids] for t in teams}
+        )
+        open_by_team = {
+            t: {pid: p for pid, p in found.items() if p.is_open}
+            for t, found in all_promises.items()
+        }
+        all_customers = uow.batch.customers(
+            {t: sorted({p.customer_id for p in o.values()}) for t, o in open_by_team.items()}
+        )
+        for team_id, team in teams.items():
+            batch = by_team[team_id]
+            open_, customers = open_by_team[team_id], all_customers[team_id]
             for delivery in batch:
                 shown = [
                     open_[pid]

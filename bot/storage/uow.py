@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.core.batch_reads import BatchReads
 from bot.core.ports import (
     CalendarFeedRepository,
     ChallengeRepository,
@@ -21,6 +22,7 @@ from bot.core.ports import (
     TeamRepository,
     TouchpointRepository,
 )
+from bot.storage.batch_reads import SqlBatchReads
 from bot.storage.calendar_feeds import SqlCalendarFeedRepository
 from bot.storage.challenges import SqlChallengeRepository
 from bot.storage.customers import SqlCustomerRepository
@@ -68,6 +70,7 @@ class SqlAlchemyUnitOfWork:
     measures: MeasuresRepository
     calendar_feeds: CalendarFeedRepository
     touchmap: MapRepository
+    batch: BatchReads
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -92,6 +95,7 @@ class SqlAlchemyUnitOfWork:
         self.measures = SqlMeasuresRepository(session)
         self.calendar_feeds = SqlCalendarFeedRepository(session)
         self.touchmap = SqlMapRepository(session)
+        self.batch = SqlBatchReads(session, challenges, promises)
         return self
 
     def __exit__(
