@@ -54,8 +54,11 @@ SEND_CONCURRENCY = 32
 # other teams' posts need.
 CHANNEL_QUEUE = 3
 # Deliveries prepared together in one worker thread; a claim's parts are prepared side by
-# side (the default executor has a handful of threads).
-PREPARE_BATCH = 8
+# side (the default executor has a handful of threads). A part's digests and reminders are
+# read with one query per kind for all its teams, so bigger parts cost less a delivery:
+# 500 teams' burst, CPU per delivery 1.3 -> 0.9 ms (SQLite), 1.9 -> 1.1 ms (PostgreSQL)
+# going from 8 to 32 (bench_burst tiny).
+PREPARE_BATCH = 32
 
 
 def worker_id() -> str:
