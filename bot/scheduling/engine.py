@@ -53,6 +53,13 @@ SEND_CONCURRENCY = 32
 # channel's pace would reach them, so a team with a pile of posts never holds the claims
 # other teams' posts need.
 CHANNEL_QUEUE = 3
+# Deliveries claimed and not yet recorded, in multiples of the concurrency. Most wait for
+# their channel's pace, not for a slot: in the burst a team's reminder and nudge go to one
+# channel, a second apart, so each claimed pair is held about 1.2 s for 0.4 s of sending.
+# With three times the concurrency an instance sent about 120 posts a second (Little's
+# law: 96 claimed at 120 a second are each held 0.8 s); with six, 150, near the 160 its
+# 32 slots allow at 200 ms a post (bench_burst tiny, 500 teams).
+CLAIMED_AHEAD = 6
 # Deliveries prepared together in one worker thread; a claim's parts are prepared side by
 # side (the default executor has a handful of threads). A part's digests and reminders are
 # read with one query per kind for all its teams, so bigger parts cost less a delivery:
@@ -359,8 +366,8 @@ class _DeliveryPass:
     """One ``deliver``: claims as much as the engine can start sending soon, keeps one
     queue (and one task) per channel, and records outcomes in batches as they come in.
 
-    Claimed and not yet recorded stays under three times the concurrency, so a claim is a
-    share of the work other instances can still split; a delivery's outcome is recorded
+    Claimed and not yet recorded stays under ``CLAIMED_AHEAD`` times the concurrency, so a
+    claim is a share of the work other instances can still split; a delivery's outcome is recorded
     within moments of its send (a crash in between leaves it in doubt, looked up before
     any resend)."""
 
@@ -399,11 +406,11 @@ class _DeliveryPass:
             await self._wind_down()
 
     async def _claim_ahead(self) -> None:
-        """Keep up to three times the concurrency claimed: the sends in flight, and the
-        next ones prepared and waiting. Ends when a claim comes back short (nothing more
-        is claimable now) or the engine stops."""
+        """Keep up to ``CLAIMED_AHEAD`` times the concurrency claimed: the sends in flight,
+        the next ones prepared, and those waiting for their channel's pace. Ends when a
+        claim comes back short (nothing more is claimable now) or the engine stops."""
         engine = self.engine
-        budget = 3 * engine._concurrency
+        budget = CLAIMED_AHEAD * engine._concurrency
         step = max(1, engine._concurrency // 2)  # claim in batches, not one by one
         while not engine._stopping:
             room = budget - self.open
