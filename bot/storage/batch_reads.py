@@ -11,11 +11,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, distinct, func, literal, select, tuple_
-from sqlalchemy.orm import Session
 
 from bot.core.batch_reads import DueWindow, Section
 from bot.core.model import Challenge, ChallengeStatus, Customer, Direction, Promise, PromiseStatus
-from bot.storage.challenges import SqlChallengeRepository
+from bot.storage.item_readers import ReadsItems
 from bot.storage.mapping import to_customer
 from bot.storage.orm import (
     ChallengeRow,
@@ -24,7 +23,6 @@ from bot.storage.orm import (
     PromiseRow,
     UTCDateTime,
 )
-from bot.storage.promises import SqlPromiseRepository
 from bot.storage.sqlhelpers import chunks
 
 _OPEN_CHALLENGE = (ChallengeStatus.OPEN.value, ChallengeStatus.PASSED_ON.value)
@@ -35,17 +33,7 @@ def _per_team(values: Mapping[str, Any], team: Any, type_: Any = None) -> Any:
     return case(*[(team == t, literal(v, type_)) for t, v in values.items()])
 
 
-class SqlBatchReads:
-    def __init__(
-        self,
-        session: Session,
-        challenges: SqlChallengeRepository,
-        promises: SqlPromiseRepository,
-    ) -> None:
-        self._session = session
-        self._challenges = challenges
-        self._promises = promises
-
+class SqlBatchReads(ReadsItems):
     def due_promises(
         self, windows: Sequence[DueWindow], limit: int
     ) -> dict[tuple[str, Section], tuple[list[Promise], int]]:

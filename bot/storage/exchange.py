@@ -13,14 +13,12 @@ from collections.abc import Iterator, Sequence
 from typing import cast
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.orm import Session
 
 from bot.core.model import Challenge, Promise, Touchpoint
-from bot.storage.challenges import SqlChallengeRepository
+from bot.storage.item_readers import ReadsItems
 from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import to_touchpoint, touchpoint_values
 from bot.storage.orm import ChallengeRow, PromiseRow, TouchpointRow, table_of
-from bot.storage.promises import SqlPromiseRepository
 from bot.storage.sqlhelpers import chunks
 from bot.storage.touchmap import insert_contacts, load_contacts
 
@@ -30,17 +28,7 @@ _INSERT_TOUCHPOINTS = insert(_TOUCHPOINTS).returning(
 )
 
 
-class SqlExchangeRepository:
-    def __init__(
-        self,
-        session: Session,
-        challenges: SqlChallengeRepository,
-        promises: SqlPromiseRepository,
-    ) -> None:
-        self._session = session
-        self._challenges = challenges
-        self._promises = promises
-
+class SqlExchangeRepository(ReadsItems):
     def hold_snapshot(self) -> None:
         """Every later read of this transaction sees the same committed state.
 

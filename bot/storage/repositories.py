@@ -19,11 +19,10 @@ from sqlalchemy.orm import Session
 
 from bot.core.model import Challenge, Contact, Promise, Team, Touchpoint, TouchpointEdit
 from bot.storage import edits
-from bot.storage.challenges import SqlChallengeRepository
+from bot.storage.item_readers import ReadsItems
 from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import team_values, to_team, to_touchpoint, touchpoint_values
 from bot.storage.orm import ChallengeRow, PromiseRow, TeamRow, TouchpointRow, table_of
-from bot.storage.promises import SqlPromiseRepository
 from bot.storage.sqlhelpers import CHUNK, chunks, rowcount
 from bot.storage.touchmap import contacts_for_customer, insert_contacts, load_contacts
 
@@ -82,17 +81,7 @@ class SqlTeamRepository:
         return [to_team(row) for row in self._session.scalars(select(TeamRow).order_by(TeamRow.id))]
 
 
-class SqlTouchpointRepository:
-    def __init__(
-        self,
-        session: Session,
-        challenges: SqlChallengeRepository,
-        promises: SqlPromiseRepository,
-    ) -> None:
-        self._session = session
-        self._challenges = challenges
-        self._promises = promises
-
+class SqlTouchpointRepository(ReadsItems):
     def add(self, touchpoint: Touchpoint) -> Touchpoint:
         items: list[Challenge | Promise] = [*touchpoint.challenges, *touchpoint.promises]
         for item in items:
