@@ -216,7 +216,7 @@ class Commands:
                         ctx.team_id, stage, uow=self._uow(), clock=self._clock
                     )
                 except UserError as not_a_stage:
-                    if not stage:
+                    if not name:
                         raise
                     try:  # "stats Weekly Widgets": not a stage, so perhaps a customer
                         return self._stats(ctx, customer=name)
