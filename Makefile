@@ -28,8 +28,12 @@ console: $(STAMP_RUN)
 migrate: $(STAMP_RUN)
 	$(BIN)/touchpoint migrate
 
+# The suite runs in two worker processes (pytest-xdist), a file's tests together in one;
+# TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 2
+
 test: $(STAMP_DEV)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check bot tests bench

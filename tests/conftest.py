@@ -5,6 +5,12 @@ An ``async def test_...`` anywhere runs in its own event loop (no plugin needed)
 ``db_url`` runs a test on both databases, each time on a fresh, migrated, empty database.
 PostgreSQL tests are marked ``postgres``; without the server binaries they are skipped
 locally and fail in CI (when ``CI`` is set), where they must run.
+
+``make test`` runs the suite in two worker processes (pytest-xdist, ``--dist loadfile``): each
+worker has its own throwaway cluster, temporary directories and free ports, and a file's
+tests stay together in one worker. The cases the hardening tests tried are counted in each
+worker and added up here, printed at the end of the run (and written as JSON to
+``$HARDENING_TALLY`` when set) so docs/reliability.md can quote reproducible figures.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import itertools
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -20,6 +27,7 @@ from pathlib import Path
 
 import pytest
 from pg import PostgresCluster, PostgresUnavailable, find_bindir, throwaway_postgres
+from tally import TALLY
 
 from bot.storage.engine import make_engine
 from bot.storage.migrate import upgrade
@@ -35,6 +43,32 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     names = pyfuncitem._fixtureinfo.argnames
     asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
     return True
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a worker process: hand its counts to the controlling process."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["hardening_tally"] = dict(TALLY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    """In the controlling process: a worker finished; add up what it tried."""
+    TALLY.update(getattr(node, "workeroutput", {}).get("hardening_tally", {}))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not TALLY or hasattr(terminalreporter.config, "workeroutput"):
+        return
+    terminalreporter.section("hardening: cases tried")
+    width = max(len(name) for name in TALLY)
+    for name, count in sorted(TALLY.items()):
+        terminalreporter.write_line(f"{name:<{width}}  {count:>7,}")
+    terminalreporter.write_line(f"{'total':<{width}}  {sum(TALLY.values()):>7,}")
+    target = os.environ.get("HARDENING_TALLY")
+    if target:
+        Path(target).write_text(json.dumps(dict(sorted(TALLY.items())), indent=2) + "\n")
 
 
 @pytest.fixture(scope="session")

@@ -1083,4 +1083,8 @@ class FakeUnitOfWork:
         self.committed = True
 
     def rollback(self) -> None:
-        self._work = copy.deepcopy(self.store)
+        # What was not committed is dropped by letting go of the working copy: the next
+        # ``with`` copies the store afresh, and a commit without one changes nothing, as
+        # before. (Copying the whole store here, at the end of every unit of work, was a
+        # third of the time of the longer fake-backed tests.)
+        self._work = self.store

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any, TypeVar
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select, text
+from tally import tried as tried  # the tests count their cases through here
 
 from bot.adapters import console
 from bot.adapters.discord import render as discord_render
@@ -32,13 +32,6 @@ T = TypeVar("T")
 
 # Thu 19 Nov 2026, 10:00 UTC, as in the adapter rigs.
 NOW = datetime(2026, 11, 19, 10, 0, tzinfo=UTC)
-
-# Cases tried, per test (and database): printed at the end of the run by conftest.
-TALLY: Counter[str] = Counter()
-
-
-def tried(label: str, n: int = 1) -> None:
-    TALLY[label] += n
 
 
 def database_of(db_url: str) -> str:
