@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -52,6 +53,7 @@ with warnings.catch_warnings():  # discord.py imports audioop, deprecated since 
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
+SCAN_SECONDS = 1  # how often each instance scans the outbox
 LATENCY_MS = 150.0  # each post to the platform: a real API takes 100-300 ms
 # 36 teams: a reminder, a nudge and a digest each, 108 posts. Each instance sends two at a
 # time: concurrent sends in every instance, and few enough that the platform's latency,
@@ -242,7 +244,7 @@ def test_slack_http_instances_behind_a_load_balancer_handle_each_request_once(
                 {
                     "DATABASE_URL": db_url,
                     "TOUCHPOINT_HTTP_PORT": str(port),
-                    "TOUCHPOINT_SCAN_SECONDS": "1",
+                    "TOUCHPOINT_SCAN_SECONDS": str(SCAN_SECONDS),
                     "SLACK_BOT_TOKEN": "xoxb-fleet",
                     "SLACK_SIGNING_SECRET": payloads.SECRET,
                     "SLACK_API_URL": fake.api_url,
@@ -292,6 +294,9 @@ def _each_instance_scans_again(db_url: str, instances: int, timeout: float) -> i
     try:
         while len(senders) < instances:
             probes += 1
+            # Recorded at a random point of the scan period: right after a send, the same
+            # instance would come next every time when two scan in step, and one never would.
+            time.sleep(random.uniform(0, SCAN_SECONDS))
             services.record_quick_entry(
                 "slack:T0",
                 "U1",
