@@ -471,7 +471,11 @@ class FakeChallenges(_Repo):
         return _cut(opened, open_), _cut(closed, addressed)
 
     def open_for_team(
-        self, team_id: str, customer_id: int | None = None, limit: int | None = None
+        self,
+        team_id: str,
+        customer_id: int | None = None,
+        limit: int | None = None,
+        with_history: bool = True,
     ) -> list[Challenge]:
         found = [
             copy.deepcopy(c)
@@ -480,7 +484,11 @@ class FakeChallenges(_Repo):
             and c.is_open
             and (customer_id is None or c.customer_id == customer_id)
         ]
-        return found[:limit] if limit is not None else found
+        found = found[:limit] if limit is not None else found
+        if not with_history:
+            for challenge in found:
+                challenge.history = []
+        return found
 
     def open_customers(self, team_id: str, limit: int) -> tuple[list[tuple[int, int]], int, int]:
         by_customer: dict[int, list[Challenge]] = {}
@@ -560,6 +568,15 @@ class FakePromises(_Repo):
         for (direction, is_open), window in windows.items():
             mine = [p for p in every if p.direction is direction and p.is_open == is_open]
             found[(direction, is_open)] = _cut(mine if is_open else mine[::-1], window)
+        return found
+
+    def open_for_customer(
+        self, team_id: str, customer_id: int, direction: Direction, limit: int
+    ) -> list[Promise]:
+        every = self.for_customer(team_id, customer_id)
+        found = [p for p in every if p.direction is direction and p.is_open][:limit]
+        for promise in found:
+            promise.history = []
         return found
 
     def open_for_team(

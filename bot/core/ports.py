@@ -231,9 +231,14 @@ class ChallengeRepository(Protocol):
         ...
 
     def open_for_team(
-        self, team_id: str, customer_id: int | None = None, limit: int | None = None
+        self,
+        team_id: str,
+        customer_id: int | None = None,
+        limit: int | None = None,
+        with_history: bool = True,
     ) -> list[Challenge]:
-        """Open and passed-on challenges, oldest raised first."""
+        """Open and passed-on challenges, oldest raised first; without ``with_history``
+        their histories are left empty."""
         ...
 
     def open_customers(self, team_id: str, limit: int) -> tuple[list[tuple[int, int]], int, int]:
@@ -318,6 +323,13 @@ class PromiseRepository(Protocol):
         """Open promises, soonest due first (undated last); ``due_before`` (exclusive) and
         ``due_from`` (inclusive) leave out undated ones. Without ``with_history`` their
         histories are left empty (a third of the read, for a caller that needs none)."""
+        ...
+
+    def open_for_customer(
+        self, team_id: str, customer_id: int, direction: Direction, limit: int
+    ) -> list[Promise]:
+        """The customer's open promises of ``direction``, oldest made first, at most
+        ``limit``, with their histories left empty."""
         ...
 
     def revisions(self, promise_ids: Sequence[int]) -> dict[int, Revision]:

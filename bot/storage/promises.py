@@ -186,6 +186,22 @@ class SqlPromiseRepository:
             with_history=with_history,
         )
 
+    def open_for_customer(
+        self, team_id: str, customer_id: int, direction: Direction, limit: int
+    ) -> list[Promise]:
+        return self.fetch(
+            select(PromiseRow)
+            .where(
+                PromiseRow.team_id == team_id,
+                PromiseRow.customer_id == customer_id,
+                PromiseRow.direction == direction.value,
+                PromiseRow.status == PromiseStatus.OPEN.value,
+            )
+            .order_by(PromiseRow.made_at, PromiseRow.id)
+            .limit(limit),
+            with_history=False,
+        )
+
     def revisions(self, promise_ids: Sequence[int]) -> dict[int, Revision]:
         """One grouped query per chunk of ids (10,000 promises' feed: about a tenth of
         loading their histories)."""

@@ -151,3 +151,32 @@ def test_every_page_of_a_long_record_together_shows_every_item_once(
         for line in section.lines
     )
     assert "problem 00 — addressed" in shown and "Page 4 of 4" in shown
+
+
+def test_open_items_for_comparison_come_oldest_first_without_histories(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    acme, beta = seed.customer("t1", "Acme"), seed.customer("t1", "Beta")
+    assert acme.id is not None
+    for hour in (3, 1, 2):
+        seed.touchpoint(acme, at(hour), challenges=(f"c{hour}",), promises=((f"p{hour}", None),))
+    seed.touchpoint(acme, at(4), promises=(("theirs", None),), direction=Direction.THEIRS)
+    seed.touchpoint(beta, at(0), challenges=("beta's",), promises=(("beta's", None),))
+    kept = seed.touchpoint(acme, at(0), challenges=("done",), promises=(("kept", None),))
+    kept.challenges[0].address("U2", at(5))
+    kept.promises[0].keep("U2", at(5))
+    with uow_factory() as uow:
+        uow.challenges.save(kept.challenges[0])
+        uow.promises.save(kept.promises[0])
+        uow.commit()
+    with uow_factory() as uow:
+        challenges = uow.challenges.open_for_team("t1", acme.id, limit=2, with_history=False)
+        ours = uow.promises.open_for_customer("t1", acme.id, Direction.OURS, 200)
+        theirs = uow.promises.open_for_customer("t1", acme.id, Direction.THEIRS, 200)
+        first_two = uow.promises.open_for_customer("t1", acme.id, Direction.OURS, 2)
+    assert [c.text for c in challenges] == ["c1", "c2"]
+    assert [p.text for p in ours] == ["p1", "p2", "p3"]
+    assert [p.text for p in theirs] == ["theirs"]
+    assert [p.text for p in first_two] == ["p1", "p2"]
+    assert all(item.history == [] for item in [*challenges, *ours, *theirs])
