@@ -38,6 +38,8 @@ from bot.storage.orm import (
 from bot.storage.sqlhelpers import chunks, rowcount
 
 _CONTACTS = table_of(TouchpointContactRow)
+_ENTRIES = table_of(MapEntryRow)
+_NOTES = table_of(MapNoteRow)
 _INSERT_CONTACTS = insert(_CONTACTS)
 
 
@@ -57,7 +59,7 @@ def _entry_values(entry: MapEntry) -> dict[str, Any]:
     }
 
 
-def _to_entry(row: MapEntryRow, notes: list[MapNote]) -> MapEntry:
+def _to_entry(row: Any, notes: list[MapNote]) -> MapEntry:
     return MapEntry(
         team_id=row.team_id,
         name=row.name,
@@ -81,16 +83,17 @@ class SqlMapRepository:
         self._stored_notes: dict[int, int] = {}
 
     def entries(self, team_id: str) -> list[MapEntry]:
-        rows = self._session.scalars(
-            select(MapEntryRow).where(MapEntryRow.team_id == team_id).order_by(MapEntryRow.id)
-        ).all()
+        # Plain rows, not ORM entities: every recording that names a map entry reads the
+        # whole map, and building entities cost more than the query.
+        e, n = _ENTRIES.c, _NOTES.c
+        rows = self._session.execute(select(*e).where(e.team_id == team_id).order_by(e.id)).all()
         notes: dict[int, list[MapNote]] = defaultdict(list)
         if rows:
-            for note in self._session.scalars(
-                select(MapNoteRow)
-                .join(MapEntryRow, MapEntryRow.id == MapNoteRow.entry_id)
-                .where(MapEntryRow.team_id == team_id)
-                .order_by(MapNoteRow.id)
+            for note in self._session.execute(
+                select(n.entry_id, n.at, n.author, n.text)
+                .join(_ENTRIES, e.id == n.entry_id)
+                .where(e.team_id == team_id)
+                .order_by(n.id)
             ):
                 notes[note.entry_id].append(MapNote(note.at, note.author, note.text))
         for row in rows:

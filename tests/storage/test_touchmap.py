@@ -60,6 +60,9 @@ def test_map_changes_notes_and_stages_are_stored(uow_factory: UowFactory) -> Non
         ("U3", "invite finance too"),
     ]
     assert [e.name for e in tmap.retired] == ["review site"]
+    # Times read back aware and in UTC, as written.
+    assert kickoff.notes[1].at == clock.now() and kickoff.notes[1].at.tzinfo is not None
+    assert tmap.retired[0].retired_at == clock.now()
 
 
 def test_a_touchpoint_keeps_its_map_entry_nps_and_contacts(uow_factory: UowFactory) -> None:
