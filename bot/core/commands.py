@@ -302,8 +302,13 @@ class Commands:
     def confirm(self, recorded: services.Recorded, ctx: Context) -> Reply:
         """The private confirmation, noting when this channel became the team channel."""
         reply = content.confirmation(recorded)
-        if ctx.channel and services.claim_channel_if_unset(
-            ctx.team_id, ctx.channel, uow=self._uow()
+        # The team was read moments ago to record: once it has a channel, claiming would only
+        # take a write lock to find that out again.
+        unset = not recorded.team.channel
+        if (
+            ctx.channel
+            and unset
+            and services.claim_channel_if_unset(ctx.team_id, ctx.channel, uow=self._uow())
         ):
             note = Section(
                 None,

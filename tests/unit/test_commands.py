@@ -264,3 +264,15 @@ def test_kept_for_several_promises_edits_the_reminders_showing_any_of_them(
     result = typed(way_in, f"kept P{ours(store)} P{theirs(store)}")
     assert result.reply is not None and result.reply.title == "2 items updated"
     assert sorted(e.ref for e in result.edits) == ["C1:100", "C1:300"]
+
+
+def test_only_the_first_channel_recorded_from_becomes_the_team_channel(
+    way_in: Interactions, store: FakeStore
+) -> None:
+    first = way_in.submit(CTX, Submission("acme", FormFields(challenges="slow internet")))
+    elsewhere = Context(TEAM, "U2", "C2", "Test")
+    later = way_in.submit(elsewhere, Submission("acme", FormFields(challenges="billing")))
+    assert "This channel is now the team channel" in said(first)
+    assert "Touchpoint recorded" in said(later)
+    assert "team channel" not in said(later)
+    assert store.teams[TEAM].channel == "C1"
