@@ -4,12 +4,18 @@ in their order, and every page together holding every item exactly once."""
 from __future__ import annotations
 
 from bot.core.clock import ManualClock
-from bot.core.model import ChallengeStatus, Direction, PromiseStatus
+from bot.core.model import ChallengeStatus, Customer, Direction, PromiseStatus
 from bot.core.ports import Window
 from bot.core.record_view import customer_record
 from tests.records import every_page, make_long_record
 
 from .conftest import T0, Seed, UowFactory, at
+
+
+def acme_and_beta(seed: Seed) -> tuple[Customer, Customer]:
+    """Two customers of team t1."""
+    seed.team("t1")
+    return seed.customer("t1", "Acme"), seed.customer("t1", "Beta")
 
 
 def test_challenge_windows_are_open_oldest_first_and_addressed_newest_first(
@@ -59,8 +65,7 @@ def test_challenge_windows_are_open_oldest_first_and_addressed_newest_first(
 def test_promise_windows_per_direction_open_oldest_first_settled_newest_first(
     seed: Seed, uow_factory: UowFactory
 ) -> None:
-    seed.team("t1")
-    acme, beta = seed.customer("t1", "Acme"), seed.customer("t1", "Beta")
+    acme, beta = acme_and_beta(seed)
     assert acme.id is not None
     ours = {
         text: seed.touchpoint(acme, at(hour), promises=((text, at(48)),)).promises[0]
@@ -156,8 +161,7 @@ def test_every_page_of_a_long_record_together_shows_every_item_once(
 def test_open_items_for_comparison_come_oldest_first_without_histories(
     seed: Seed, uow_factory: UowFactory
 ) -> None:
-    seed.team("t1")
-    acme, beta = seed.customer("t1", "Acme"), seed.customer("t1", "Beta")
+    acme, beta = acme_and_beta(seed)
     assert acme.id is not None
     for hour in (3, 1, 2):
         seed.touchpoint(acme, at(hour), challenges=(f"c{hour}",), promises=((f"p{hour}", None),))
