@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+import random
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -125,3 +128,21 @@ def test_only_the_same_customers_open_items_link(store, clock) -> None:
             uow=FakeUnitOfWork(store),
             clock=clock,
         )
+
+
+def test_the_quick_prefilter_gives_the_same_answer_as_the_full_comparison() -> None:
+    words = ["send", "fibre", "quote", "call", "back", "invoice", "sent", "fiber", "quotes"]
+    rng = random.Random(7)
+    texts = [" ".join(rng.choices(words, k=rng.randint(1, 4))) for _ in range(150)]
+    texts += ["send fibre quote", "Send the fibre quote.", "send fiber quote", "invoice 2291"]
+    for a in texts:
+        for b in texts[::7]:
+            x, y = duplicates.normalised(a), duplicates.normalised(b)
+            full = bool(x and y) and (
+                x == y
+                or (
+                    re.sub(r"\d", "", x) != re.sub(r"\d", "", y)
+                    and difflib.SequenceMatcher(None, x, y).ratio() >= duplicates.SIMILAR
+                )
+            )
+            assert duplicates.near_identical(a, b) is full, (a, b)
