@@ -14,7 +14,7 @@ from bot.core.catalogue import find_entry, team_stages
 from bot.core.drafts import FormFields
 from bot.core.errors import FieldError, NotFound, ParseError, UserError
 from bot.core.model import Customer, MapEntry, Team, Touchpoint, map_key, stage_key
-from bot.core.parsing import parse_form
+from bot.core.parsing import parse_form, reading
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.services import MAX_ID, load_team
 
@@ -55,10 +55,7 @@ def add_details(
             draft = parse_form(
                 fields,
                 now=now,
-                tz=team.timezone,
-                day_start=team.day_start,
-                order=team.date_order,
-                workdays=team.digest_days,
+                **reading(team),
             )
         except ParseError as exc:
             draft = None

@@ -46,6 +46,7 @@ import difflib
 import re
 from collections.abc import Collection
 from datetime import datetime, time
+from typing import TypedDict
 
 from bot.core.dates import (
     DateOrder,
@@ -78,6 +79,7 @@ from bot.core.entry_labels import (
 from bot.core.errors import FieldError, ParseError
 from bot.core.model import (
     Kind,
+    Team,
     parse_kind,
 )
 
@@ -88,6 +90,25 @@ MAX_ENTRY_CHARS = 60_000
 
 
 # -- public API ---------------------------------------------------------------------------
+
+
+class TeamReading(TypedDict):
+    """How a team's dates are read: its zone, day start, numeric order and working days."""
+
+    tz: str
+    day_start: time
+    order: DateOrder | None
+    workdays: Collection[int] | None
+
+
+def reading(team: Team) -> TeamReading:
+    """The keyword arguments every reader of a team's entries and dates takes from it."""
+    return TeamReading(
+        tz=team.timezone,
+        day_start=team.day_start,
+        order=team.date_order,
+        workdays=team.digest_days,
+    )
 
 
 def parse_quick_entry(

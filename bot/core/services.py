@@ -35,6 +35,7 @@ from bot.core.parsing import (
     parse_due,
     parse_form,
     parse_quick_entry,
+    reading,
 )
 from bot.core.ports import Clock, UnitOfWork
 from bot.core.team_settings import (
@@ -232,10 +233,7 @@ def record_quick_entry(
             kind=kind,
             code=code,
             now=now,
-            tz=team.timezone,
-            day_start=team.day_start,
-            order=team.date_order,
-            workdays=team.digest_days,
+            **reading(team),
         )
         return _record(uow, team, author, entry.customer, entry.draft, author, now)
 
@@ -260,10 +258,7 @@ def record_form(
             draft = parse_form(
                 fields,
                 now=now,
-                tz=team.timezone,
-                day_start=team.day_start,
-                order=team.date_order,
-                workdays=team.digest_days,
+                **reading(team),
             )
         except ParseError as exc:
             errors.extend(exc.errors)
@@ -273,19 +268,6 @@ def record_form(
         if errors or draft is None:
             raise ParseError(errors)
         return _record(uow, team, author, customer, draft, owner or author, now)
-
-
-def record_parsed(
-    uow: UnitOfWork,
-    team: Team,
-    author: str,
-    customer_text: str,
-    draft: TouchpointDraft,
-    owner: str,
-    now: datetime,
-) -> Recorded:
-    """Save an understood touchpoint in ``uow`` (which this commits)."""
-    return _record(uow, team, author, customer_text, draft, owner, now)
 
 
 def _record(
@@ -470,10 +452,7 @@ def snooze_promise(
         until = parse_due(
             phrase,
             now=now,
-            tz=team.timezone,
-            day_start=team.day_start,
-            order=team.date_order,
-            workdays=team.digest_days,
+            **reading(team),
         )
         promise.snooze(until, actor, now)
         return _save_promise(uow, team, promise, "snoozed")
@@ -488,10 +467,7 @@ def reschedule_promise(
         due = parse_due(
             when,
             now=now,
-            tz=team.timezone,
-            day_start=team.day_start,
-            order=team.date_order,
-            workdays=team.digest_days,
+            **reading(team),
         )
         promise.reschedule(due, actor, now, keep_by(team, due))
         return _save_promise(uow, team, promise, "rescheduled")

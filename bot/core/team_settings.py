@@ -16,7 +16,7 @@ from bot.core.dates import DATE_ORDERS, DateOrder
 from bot.core.drafts import FormFields
 from bot.core.errors import UserError
 from bot.core.model import MAX_ITEM_CHARS, WEEKDAY_NAMES, WEEKDAYS, Team
-from bot.core.parsing import parse_form
+from bot.core.parsing import parse_form, reading
 from bot.core.workdays import add_working_days, next_working_day_start, on_a_working_day
 
 MAX_CHANNEL_CHARS = 100  # the column's size; platform channel ids are far shorter
@@ -280,10 +280,7 @@ def parse_followup(rule: str, team: Team, now: datetime) -> tuple[str, datetime 
     draft = parse_form(
         FormFields(our_promises=rule),
         now=now,
-        tz=team.timezone,
-        day_start=team.day_start,
-        order=team.date_order,
-        workdays=team.digest_days,
+        **reading(team),
     )
     promise = draft.our_promises[0]
     return promise.text, on_a_working_day(team, promise.due_at)

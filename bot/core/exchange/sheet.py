@@ -33,7 +33,7 @@ from bot.core.model import (
     Touchpoint,
     slugify,
 )
-from bot.core.parsing import parse_form
+from bot.core.parsing import parse_form, reading
 
 
 def write_csv(
@@ -351,10 +351,7 @@ class Sheet:
             return parse_form(
                 fields,
                 now=when[1],
-                tz=team.timezone,
-                day_start=team.day_start,
-                order=team.date_order,
-                workdays=team.digest_days,
+                **reading(team),
             )
         except ParseError as exc:
             row_date = format_local(when[0], team.timezone)
