@@ -27,7 +27,6 @@ import asyncio
 import itertools
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -211,54 +210,37 @@ class Run:
         return self.sent / self.seconds if self.seconds else 0.0
 
 
+QUIET_LOGS = {"LOG_LEVEL": "ERROR"}
+
+
 def run_workers(db_url: str, workers: int, dead: set[str], tmp: Path) -> Run:
+    from bench.instances import run_together
+
     tmp.mkdir(parents=True, exist_ok=True)
     go = tmp / f"go-{workers}"
     ready = [tmp / f"ready-{workers}-{n}" for n in range(workers)]
     logs = [tmp / f"posts-{workers}-{n}.jsonl" for n in range(workers)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "LOG_LEVEL": "ERROR"}
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bench.bench_burst",
-                "worker",
-                db_url,
-                str(log),
-                NOW.isoformat(),
-                str(LATENCY_MS),
-                str(flag),
-                str(go),
-                ",".join(sorted(dead)),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
+    args = [
+        [
+            db_url,
+            str(log),
+            NOW.isoformat(),
+            str(LATENCY_MS),
+            str(flag),
+            str(go),
+            ",".join(sorted(dead)),
+        ]
         for flag, log in zip(ready, logs, strict=True)
     ]
-    try:
-        deadline = time.monotonic() + 120
-        while not all(flag.exists() for flag in ready):
-            if any(p.poll() not in (None, 0) for p in processes) or time.monotonic() > deadline:
-                raise RuntimeError("a burst worker did not start")
-            time.sleep(0.01)
-        go_at = time.time()
-        go.touch()
-        outputs = [p.communicate(timeout=600) for p in processes]
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    results = []
-    for process, (out, err) in zip(processes, outputs, strict=True):
-        if process.returncode != 0:
-            raise RuntimeError(f"a burst worker failed ({process.returncode}):\n{err[-3000:]}")
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    go_at, results = run_together(
+        "bench.bench_burst",
+        args,
+        ready,
+        go,
+        timeout=600,
+        ready_timeout=120,
+        env={"LOG_LEVEL": "ERROR"},
+    )
     posts = [json.loads(line) for log in logs for line in log.read_text().splitlines()]
     handled = sum(r["handled"] for r in results)
     return Run(

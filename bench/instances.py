@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 90.0
@@ -137,50 +138,11 @@ def run_fleet(
     go = tmp / f"go-{workers}"
     go.unlink(missing_ok=True)
     ready = [tmp / f"ready-{workers}-{n}" for n in range(workers)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bench.instances",
-                "worker",
-                db_url,
-                str(log),
-                now.isoformat(),
-                str(latency_ms),
-                str(flag),
-                str(go),
-                str(concurrency),
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=env,
-            cwd=ROOT,
-        )
+    args = [
+        [db_url, str(log), now.isoformat(), str(latency_ms), str(flag), str(go), str(concurrency)]
         for flag in ready
     ]
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while not all(flag.exists() for flag in ready):
-            failed = [p for p in processes if p.poll() not in (None, 0)]
-            if failed or time.monotonic() > deadline:
-                raise RuntimeError("a worker did not start: " + _errors(processes))
-            time.sleep(0.01)
-        go_at = time.time()
-        go.touch()
-        outputs = [p.communicate(timeout=120) for p in processes]
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-    results = []
-    for process, (out, err) in zip(processes, outputs, strict=True):
-        if process.returncode != 0:
-            raise RuntimeError(f"a worker failed ({process.returncode}):\n{err}")
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    go_at, results = run_together("bench.instances", args, ready, go, timeout=120)
     return Fleet(
         workers=workers,
         sent=sum(r["sent"] for r in results),
@@ -189,6 +151,54 @@ def run_fleet(
         seconds=max(r["ended"] for r in results) - go_at,
         sent_by_worker=tuple(r["sent"] for r in results),
     )
+
+
+def run_together(
+    module: str,
+    args: list[list[str]],
+    ready: list[Path],
+    go: Path,
+    *,
+    timeout: float,
+    ready_timeout: float = READY_TIMEOUT,
+    env: dict[str, str] | None = None,
+) -> tuple[float, list[dict[str, Any]]]:
+    """Starts ``python -m module worker <args>`` once per ``args``, releases them together
+    by touching ``go`` once each has touched its ``ready`` flag, and returns when that was
+    (wall clock) and each worker's result: the JSON of its last line of output."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", module, "worker", *worker_args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=ROOT,
+        )
+        for worker_args in args
+    ]
+    try:
+        deadline = time.monotonic() + ready_timeout
+        while not all(flag.exists() for flag in ready):
+            failed = [p for p in processes if p.poll() not in (None, 0)]
+            if failed or time.monotonic() > deadline:
+                raise RuntimeError("a worker did not start: " + _errors(processes))
+            time.sleep(0.01)
+        go_at = time.time()
+        go.touch()
+        outputs = [p.communicate(timeout=timeout) for p in processes]
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    results = []
+    for process, (out, err) in zip(processes, outputs, strict=True):
+        if process.returncode != 0:
+            raise RuntimeError(f"a worker failed ({process.returncode}):\n{err[-3000:]}")
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    return go_at, results
 
 
 def _errors(processes: list[subprocess.Popen[str]]) -> str:
