@@ -45,6 +45,7 @@ from bot.storage.orm import DeliveryPromiseRow, DeliveryRow, PromiseRow, Touchpo
 from tests.adapters.slack import payloads
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.e2e.seeding import T1, seed_teams
+from tests.wall_clock import local, quiet_zone
 
 with warnings.catch_warnings():  # discord.py imports audioop, deprecated since 3.11
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
@@ -54,6 +55,7 @@ pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 SCAN_SECONDS = 1  # how often each instance scans the outbox
+ZONE = quiet_zone()  # the Slack workspace's: its day start and digest are hours away
 LATENCY_MS = 150.0  # each post to the platform: a real API takes 100-300 ms
 # 36 teams: a reminder, a nudge and a digest each, 108 posts. Each instance sends two at a
 # time: concurrent sends in every instance, and few enough that the platform's latency,
@@ -172,12 +174,14 @@ def _seed_slack(db_url: str, team: str, due: datetime) -> None:
     container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None), clock=clock)
     container.commands.ensure_team(Context(team, "U1", None, team))
     services.configure_team(team, "channel", "C1", uow=container.uow_factory(), clock=clock)
+    services.configure_team(team, "timezone", ZONE, uow=container.uow_factory(), clock=clock)
+    at = local(due, ZONE)
     for n in range(3):
         services.record_quick_entry(
             team,
             "U1",
-            f"acme {n} | we: send the quote {n} tomorrow {due:%H:%M}"
-            f" | they: sign the form {n} tomorrow {due:%H:%M}",
+            f"acme {n} | we: send the quote {n} tomorrow {at:%H:%M}"
+            f" | they: sign the form {n} tomorrow {at:%H:%M}",
             uow=container.uow_factory(),
             clock=clock,
         )
@@ -297,10 +301,11 @@ def _each_instance_scans_again(db_url: str, instances: int, timeout: float) -> i
             # Recorded at a random point of the scan period: right after a send, the same
             # instance would come next every time when two scan in step, and one never would.
             time.sleep(random.uniform(0, SCAN_SECONDS))
+            now = local(datetime.now(UTC), ZONE)
             services.record_quick_entry(
                 "slack:T0",
                 "U1",
-                f"probe {probes} | we: look again {probes} tomorrow {datetime.now(UTC):%H:%M}",
+                f"probe {probes} | we: look again {probes} tomorrow {now:%H:%M}",
                 uow=container.uow_factory(),
                 clock=clock,
             )

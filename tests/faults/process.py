@@ -28,6 +28,7 @@ from bot.core.model import DEFAULT_COMPLETION_CODES, Kind
 from tests.adapters.slack import payloads
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.pg import free_port
+from tests.wall_clock import quiet_zone
 
 CLIENT_ID = "111.222"
 OAUTH = {
@@ -79,6 +80,8 @@ def seed_due_promises(
         services.configure_team(
             team_id, "channel", CHANNEL, uow=container.uow_factory(), clock=clock
         )
+        zone = quiet_zone(due_at)  # the digest and the day start hours away from ``due_at``
+        services.configure_team(team_id, "timezone", zone, uow=container.uow_factory(), clock=clock)
         for n in range(per_team):
             services.record_quick_entry(
                 team_id,
