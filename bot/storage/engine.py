@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from bot.storage.sqlite_writer import QueuedWriterConnection
+
 # How long a SQLite writer waits for another writer before "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -76,7 +78,14 @@ def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
         )
     else:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, pool_size=5, max_overflow=10)
+        QueuedWriterConnection.wait_seconds = SQLITE_BUSY_TIMEOUT_MS / 1000
+        engine = create_engine(
+            url,
+            echo=echo,
+            pool_size=5,
+            max_overflow=10,
+            connect_args={"factory": QueuedWriterConnection},
+        )
     event.listen(engine, "connect", _configure_sqlite_connection)
     return engine
 

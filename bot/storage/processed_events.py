@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.storage.orm import ProcessedEventRow
+from bot.storage.orm import ProcessedEventRow, table_of
+
+_EVENTS = table_of(ProcessedEventRow)
 
 
 class SqlProcessedEventRepository:
@@ -18,15 +21,25 @@ class SqlProcessedEventRepository:
     def remember(self, key: str, team_id: str, at: datetime) -> bool:
         """INSERT .. ON CONFLICT DO NOTHING: True for the first delivery of ``key``. A
         concurrent retry waits for the first one's transaction, then gets False."""
-        dialect = self._session.get_bind().dialect.name
-        upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        inserted = self._session.execute(
-            upsert(ProcessedEventRow)
+        if self._session.get_bind().dialect.name == "postgresql":
+            inserted = self._session.execute(
+                postgresql.insert(ProcessedEventRow)
+                .values(key=key, team_id=team_id, at=at)
+                .on_conflict_do_nothing(index_elements=[ProcessedEventRow.key])
+                .returning(ProcessedEventRow.key)
+            ).first()
+            return inserted is not None
+        # SQLite: the count of rows written says which. A row to fetch (RETURNING) would
+        # be one more step between taking the write lock and committing, and under load
+        # each step can wait milliseconds for the interpreter, with every other writer
+        # queued behind it. (The table, not the mapped class: the ORM's bulk path reports
+        # no row count.)
+        result = self._session.execute(
+            sqlite.insert(_EVENTS)
             .values(key=key, team_id=team_id, at=at)
-            .on_conflict_do_nothing(index_elements=[ProcessedEventRow.key])
-            .returning(ProcessedEventRow.key)
-        ).first()
-        return inserted is not None
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        return cast("CursorResult[Any]", result).rowcount == 1
 
     def forget(self, prefix: str, before: datetime) -> None:
         # Through the (at) index: only the old rows are visited, then their keys tested.
