@@ -299,12 +299,16 @@ class FakeTouchpoints(_Repo):
 
 
 class FakeMap(_Repo):
-    def entries(self, team_id: str) -> list[MapEntry]:
-        return [
+    def entries(self, team_id: str, *, with_notes: bool = True) -> list[MapEntry]:
+        found = [
             copy.deepcopy(e)
             for _, e in sorted(self.store.map_entries.items())
             if e.team_id == team_id
         ]
+        if not with_notes:
+            for entry in found:
+                entry.notes = []
+        return found
 
     def add(self, entry: MapEntry) -> MapEntry:
         if any(

@@ -386,8 +386,9 @@ class ExchangeRepository(Protocol):
 class MapRepository(Protocol):
     """The team's touchpoint map (``bot.core.touchmap``) and its journey stages."""
 
-    def entries(self, team_id: str) -> list[MapEntry]:
-        """Every entry, retired ones too, in the order they were added, with their notes."""
+    def entries(self, team_id: str, *, with_notes: bool = True) -> list[MapEntry]:
+        """Every entry, retired ones too, in the order they were added, with their notes
+        (without them when ``with_notes`` is false: for reading names and places)."""
         ...
 
     def add(self, entry: MapEntry) -> MapEntry:

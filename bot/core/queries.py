@@ -321,7 +321,9 @@ def customer_record(
         edits = uow.touchpoints.last_edits(team_id, ids) if ids else {}
         named = {t.map_entry_id for t in touchpoints if t.map_entry_id is not None}
         entry_names = (
-            {e.id: e.name for e in uow.touchmap.entries(team_id) if e.id in named} if named else {}
+            {e.id: e.name for e in uow.touchmap.entries(team_id, with_notes=False) if e.id in named}
+            if named
+            else {}
         )
     change_window = CHANGES.window(page, len(changes))
 

@@ -329,7 +329,8 @@ def placed(
     errors: list[FieldError] = []
     if draft.map_entry:
         try:
-            entry = find_entry(uow.touchmap.entries(team.id), draft.map_entry, for_recording=True)
+            entries = uow.touchmap.entries(team.id, with_notes=False)
+            entry = find_entry(entries, draft.map_entry, for_recording=True)
         except UserError as exc:
             errors.append(FieldError("map_entry", exc.message))
         else:

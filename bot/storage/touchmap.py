@@ -82,12 +82,14 @@ class SqlMapRepository:
         # How many of each entry's notes are stored: save() appends only the new ones.
         self._stored_notes: dict[int, int] = {}
 
-    def entries(self, team_id: str) -> list[MapEntry]:
+    def entries(self, team_id: str, *, with_notes: bool = True) -> list[MapEntry]:
         # Plain rows, not ORM entities: every recording that names a map entry reads the
         # whole map, and building entities cost more than the query.
         e, n = _ENTRIES.c, _NOTES.c
         rows = self._session.execute(select(*e).where(e.team_id == team_id).order_by(e.id)).all()
         notes: dict[int, list[MapNote]] = defaultdict(list)
+        if not with_notes:  # not counted as stored: saving such an entry adds no notes
+            return [_to_entry(row, []) for row in rows]
         if rows:
             for note in self._session.execute(
                 select(n.entry_id, n.at, n.author, n.text)
