@@ -11,7 +11,10 @@ requests arriving open-loop at a steady rate (the aim), then as fast as the bot 
   form's optional map part filled (map entry, contacts, CSAT, NPS, CES): the
   acknowledgement is the answer (errors or close), so it includes parsing and the commit.
 
-Slack itself is the local fake from the tests. ``python -m bench.bench_slack [large]``.
+Slack itself is the local fake from the tests, in its own process as the load generator is:
+Slack's work (answering the bot's ``views.open`` and ``chat.postEphemeral``) is not the
+bot's, and must not compete with it for the interpreter. ``python -m bench.bench_slack
+[large]``.
 """
 
 from __future__ import annotations
@@ -66,7 +69,8 @@ MAP_PART = {
 
 
 class TimedFakeSlack(FakeSlack):
-    """Notes when each modal was opened, by trigger id."""
+    """Notes when each modal was opened, by trigger id (``perf_counter`` is the system's
+    monotonic clock: comparable with the load generator's in another process)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -75,6 +79,50 @@ class TimedFakeSlack(FakeSlack):
     def _views_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         self.opened_at[str(args.get("trigger_id"))] = time.perf_counter()
         return super()._views_open(args, token)
+
+
+def _serve_slack(now: float, pipe: Connection) -> None:
+    """The fake Slack's process: serves until told to stop; answers "opened" with the
+    modals' opening times."""
+
+    async def serve() -> None:
+        fake = TimedFakeSlack(now=lambda: now, keep_arguments=False, enforce_limits=False)
+        fake.tokens["xoxb-bench"] = "T0"
+        await fake.start()
+        pipe.send(fake.port)
+        try:
+            while (asked := await asyncio.to_thread(pipe.recv)) != "stop":
+                assert asked == "opened", asked
+                pipe.send(dict(fake.opened_at))
+        finally:
+            await fake.stop()
+
+    asyncio.run(serve())
+    pipe.close()
+
+
+class SlackProcess:
+    """The fake Slack in its own process."""
+
+    def __init__(self, now: float) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._pipe, theirs = context.Pipe()
+        self._process = context.Process(target=_serve_slack, args=(now, theirs), daemon=True)
+        self._process.start()
+        theirs.close()
+        self.base = f"http://127.0.0.1:{self._pipe.recv()}"
+        self.api_url = f"{self.base}/api/"
+
+    def response_url(self) -> str:
+        return f"{self.base}/respond/1"
+
+    def opened_at(self) -> dict[str, float]:
+        self._pipe.send("opened")
+        return self._pipe.recv()  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        self._pipe.send("stop")
+        self._process.join(30)
 
 
 def submission(i: int) -> str:
@@ -201,11 +249,7 @@ class Bench:
 
     async def __aenter__(self) -> Bench:
         clock = ManualClock(NOW)
-        self.fake = TimedFakeSlack(
-            now=lambda: clock.now().timestamp(), keep_arguments=False, enforce_limits=False
-        )
-        await self.fake.start()
-        self.fake.tokens["xoxb-bench"] = "T0"
+        self.fake = await asyncio.to_thread(SlackProcess, NOW.timestamp())
         env = {
             "DATABASE_URL": f"sqlite:///{self.tmp / 'bench.db'}",
             "SLACK_API_URL": self.fake.api_url,
@@ -221,7 +265,7 @@ class Bench:
 
     async def __aexit__(self, *_: object) -> None:
         await self.adapter.stop()
-        await self.fake.stop()
+        await asyncio.to_thread(self.fake.stop)
         self.container.close()
 
     async def send(
@@ -238,8 +282,9 @@ class Bench:
     async def commands(self, first: int, samples: int, rate: float | None, load: str) -> None:
         bodies = [command(i, self.fake.response_url()) for i in range(first, first + samples)]
         acks, sent_at, elapsed, peak = await self.send(bodies, rate)
+        opened_at = await asyncio.to_thread(self.fake.opened_at)
         opened = [
-            (self.fake.opened_at[f"trigger-{i}"] - sent_at[i - first]) * 1000
+            (opened_at[f"trigger-{i}"] - sent_at[i - first]) * 1000
             for i in range(first, first + samples)
         ]
         note = f"{load}, up to {peak} in flight; bot CPU {self.cpu_ms:.1f} ms a request"
