@@ -169,6 +169,10 @@ class SlackAdapter:
             logger=logging.getLogger("bot.adapters.slack.bolt"),
             client=self._client,
             signing_secret=settings.slack_signing_secret or None,
+            # The bot's HTTP server verifies every request's signature before Bolt sees it,
+            # and hands Bolt an interactive payload already decoded (web.py); Socket Mode
+            # requests carry no signature.
+            request_verification_enabled=False,
             # Listeners acknowledge first and hand slow work to our own tasks, so Bolt may
             # answer as soon as a listener returns (no 10 ms polling for the ack).
             process_before_response=True,
