@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.storage.orm import ProcessedEventRow, table_of
 
 _EVENTS = table_of(ProcessedEventRow)
+_REMEMBER_SQLITE = sqlite.insert(_EVENTS).on_conflict_do_nothing(index_elements=["key"])
 
 
 class SqlProcessedEventRepository:
@@ -34,11 +35,7 @@ class SqlProcessedEventRepository:
         # each step can wait milliseconds for the interpreter, with every other writer
         # queued behind it. (The table, not the mapped class: the ORM's bulk path reports
         # no row count.)
-        result = self._session.execute(
-            sqlite.insert(_EVENTS)
-            .values(key=key, team_id=team_id, at=at)
-            .on_conflict_do_nothing(index_elements=["key"])
-        )
+        result = self._session.execute(_REMEMBER_SQLITE, {"key": key, "team_id": team_id, "at": at})
         return cast("CursorResult[Any]", result).rowcount == 1
 
     def forget(self, prefix: str, before: datetime) -> None:

@@ -8,9 +8,9 @@ statements built from the domain objects. Every query is scoped to a team except
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -55,6 +55,18 @@ _ADVANCE_REMINDERS_PG = sql_text(
     " FROM unnest(CAST(:ids AS integer[]), CAST(:remind_ats AS timestamptz[]),"
     " CAST(:sents AS integer[])) AS v(id, remind_at, sent)"
     f" WHERE promises.id = v.id AND promises.{OPEN_PROMISE_SQL}"
+)
+# A customer's open promises of one direction, oldest first: read on every recording.
+_OPEN_OF_CUSTOMER = (
+    select(*_PROMISES.c)
+    .where(
+        _PROMISES.c.team_id == bindparam("team_id"),
+        _PROMISES.c.customer_id == bindparam("customer_id"),
+        _PROMISES.c.direction == bindparam("direction"),
+        _PROMISES.c.status == PromiseStatus.OPEN.value,
+    )
+    .order_by(_PROMISES.c.made_at, _PROMISES.c.id)
+    .limit(bindparam("limit"))
 )
 _SETTLED_PROMISE = tuple(s.value for s in PromiseStatus if s is not PromiseStatus.OPEN)
 # Rendered as a literal so both databases can match the partial index's predicate.
@@ -189,18 +201,14 @@ class SqlPromiseRepository:
     def open_for_customer(
         self, team_id: str, customer_id: int, direction: Direction, limit: int
     ) -> list[Promise]:
-        return self.fetch(
-            select(PromiseRow)
-            .where(
-                PromiseRow.team_id == team_id,
-                PromiseRow.customer_id == customer_id,
-                PromiseRow.direction == direction.value,
-                PromiseRow.status == PromiseStatus.OPEN.value,
-            )
-            .order_by(PromiseRow.made_at, PromiseRow.id)
-            .limit(limit),
-            with_history=False,
-        )
+        params = {
+            "team_id": team_id,
+            "customer_id": customer_id,
+            "direction": direction.value,
+            "limit": limit,
+        }
+        found = _plain(self._session.execute(_OPEN_OF_CUSTOMER, params))
+        return [to_promise(row, []) for row in found]
 
     def revisions(self, promise_ids: Sequence[int]) -> dict[int, Revision]:
         """One grouped query per chunk of ids (10,000 promises' feed: about a tenth of
@@ -278,19 +286,18 @@ class SqlPromiseRepository:
 
     def fetch(self, stmt: Select[PromiseRow], *, with_history: bool = True) -> list[Promise]:
         """The promises ``stmt`` selects, with their histories (one more query)."""
-        rows = cast(
-            "list[PromiseRow]",
-            [
-                _PromiseFields._make(row)
-                for row in self._session.execute(stmt.with_only_columns(*_PROMISES.c))
-            ],
-        )
+        rows = _plain(self._session.execute(stmt.with_only_columns(*_PROMISES.c)))
         if not with_history:
             return [to_promise(row, []) for row in rows]
         history = self._history.load(
             [row.id for row in rows], stmt.with_only_columns(_PROMISES.c.id)
         )
         return [to_promise(row, history[row.id]) for row in rows]
+
+
+def _plain(rows: Iterable[Sequence[Any]]) -> list[PromiseRow]:
+    """Rows as plain tuples with the columns' names, typed as the mapped row they mirror."""
+    return cast("list[PromiseRow]", [_PromiseFields._make(row) for row in rows])
 
 
 def _open_promises(

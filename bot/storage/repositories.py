@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,9 @@ from bot.storage.touchmap import contacts_for_customer, insert_contacts, load_co
 # Built once: on the record path, building a statement costs more than running it.
 _TOUCHPOINTS = table_of(TouchpointRow)
 _INSERT_TOUCHPOINT = insert(_TOUCHPOINTS).returning(_TOUCHPOINTS.c.id)
+# Built once: every request reads its team, and building the statement cost more than
+# running it.
+_TEAM = select(TeamRow).where(TeamRow.id == bindparam("team_id"))
 
 
 class SqlTeamRepository:
@@ -36,7 +39,7 @@ class SqlTeamRepository:
         self._session = session
 
     def get(self, team_id: str) -> Team | None:
-        row = self._session.scalar(select(TeamRow).where(TeamRow.id == team_id))
+        row = self._session.scalar(_TEAM, {"team_id": team_id})
         return to_team(row) if row else None
 
     def get_for_update(self, team_id: str) -> Team | None:

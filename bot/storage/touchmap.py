@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.model import (
@@ -41,6 +41,9 @@ _CONTACTS = table_of(TouchpointContactRow)
 _ENTRIES = table_of(MapEntryRow)
 _NOTES = table_of(MapNoteRow)
 _INSERT_CONTACTS = insert(_CONTACTS)
+_TEAM_ENTRIES = (
+    select(*_ENTRIES.c).where(_ENTRIES.c.team_id == bindparam("team_id")).order_by(_ENTRIES.c.id)
+)
 
 
 def _entry_values(entry: MapEntry) -> dict[str, Any]:
@@ -86,7 +89,7 @@ class SqlMapRepository:
         # Plain rows, not ORM entities: every recording that names a map entry reads the
         # whole map, and building entities cost more than the query.
         e, n = _ENTRIES.c, _NOTES.c
-        rows = self._session.execute(select(*e).where(e.team_id == team_id).order_by(e.id)).all()
+        rows = self._session.execute(_TEAM_ENTRIES, {"team_id": team_id}).all()
         notes: dict[int, list[MapNote]] = defaultdict(list)
         if not with_notes:  # not counted as stored: saving such an entry adds no notes
             return [_to_entry(row, []) for row in rows]
