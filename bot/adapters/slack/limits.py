@@ -91,7 +91,9 @@ def units(text: str) -> int:
     """``text``'s length in UTF-16 units: an emoji outside the BMP counts two."""
     if text.isascii():
         return len(text)
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    # Encoded in C rather than counted character by character in Python: rendering each
+    # message counts every block's text. A lone surrogate passes as the one unit it is.
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def json_size(value: object) -> int:
