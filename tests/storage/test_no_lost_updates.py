@@ -135,3 +135,20 @@ def test_only_one_of_ten_concurrent_settles_wins(seed: Seed, uow_factory: UowFac
     assert stored is not None
     assert stored.status is winner.status is not PromiseStatus.OPEN
     assert len(stored.history) == 1
+
+
+def test_a_signed_request_arriving_many_times_at_once_is_acted_on_once(
+    uow_factory: UowFactory,
+) -> None:
+    """Slack's retries of one request, or a replay, racing the original: the replay check
+    (a key in ``processed_events``) lets exactly one through, on both databases."""
+    clock = ManualClock(T0)
+    key = "1733563200:v0=abc123"
+
+    def check(_: int) -> bool:
+        return services.first_signed_request(key, uow=uow_factory(), clock=clock)
+
+    answers = _all_at_once(10, check)
+    assert sorted(answers, key=str) == [False] * 9 + [True]
+    # And once seen, later copies stay refused.
+    assert services.first_signed_request(key, uow=uow_factory(), clock=clock) is False
