@@ -32,6 +32,7 @@ _INSERT_TOUCHPOINT = insert(_TOUCHPOINTS).returning(_TOUCHPOINTS.c.id)
 # Built once: every request reads its team, and building the statement cost more than
 # running it.
 _TEAM = select(TeamRow).where(TeamRow.id == bindparam("team_id"))
+_TEAMS = table_of(TeamRow)
 
 
 class SqlTeamRepository:
@@ -53,10 +54,12 @@ class SqlTeamRepository:
         wanted = list(dict.fromkeys(team_ids))
         found: dict[str, Team] = {}
         for start in range(0, len(wanted), CHUNK):
-            for row in self._session.scalars(
-                select(TeamRow).where(TeamRow.id.in_(wanted[start : start + CHUNK]))
+            # Plain rows, not ORM entities: a scan reads hundreds of teams, and loading
+            # them as entities cost more than the query.
+            for row in self._session.execute(
+                select(_TEAMS).where(_TEAMS.c.id.in_(wanted[start : start + CHUNK]))
             ):
-                found[row.id] = to_team(row)
+                found[row.id] = to_team(cast(TeamRow, row))
         return found
 
     def add(self, team: Team) -> bool:
