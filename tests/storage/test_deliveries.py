@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from bot.core import reminders
 from bot.core.clock import ManualClock
 from bot.core.delivery import Delivery, DeliveryKind, DeliveryStatus
@@ -199,3 +201,30 @@ def test_a_queued_reminder_leaves_out_a_promise_re_dated_after_it_was_planned(
             if isinstance(s, Text)
         ]
         assert any(": b" in t for t in texts) and not any(": a" in t for t in texts)
+
+
+def test_a_batch_keeps_each_deliverys_planning_time_or_takes_the_databases_clock(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    a, b = _two_promises(seed)
+    planned = _delivery("reminder:t1:planned", at(1), promise_ids=(a.id, b.id), created_at=at(0))
+    unplanned = _delivery("reminder:t1:unplanned", at(2), promise_ids=(b.id,))
+    with uow_factory() as uow:
+        assert uow.deliveries.add_all_if_absent([planned, unplanned]) == 2
+        uow.commit()
+    assert planned.created_at == at(0) and unplanned.created_at is not None
+    with uow_factory() as uow:
+        assert uow.deliveries.by_key("reminder:t1:planned") == planned
+        assert uow.deliveries.by_key("reminder:t1:unplanned") == unplanned
+
+
+def test_a_batch_with_a_naive_instant_is_refused_and_nothing_of_it_is_stored(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    seed.team("t1")
+    good = _delivery("reminder:t1:good", at(1))
+    naive = _delivery("reminder:t1:naive", at(1).replace(tzinfo=None))
+    with uow_factory() as uow, pytest.raises(Exception, match="naive datetime"):
+        uow.deliveries.add_all_if_absent([good, naive])
+    with uow_factory() as uow:
+        assert uow.deliveries.by_key("reminder:t1:good") is None
