@@ -251,8 +251,8 @@ class SqlPromiseRepository:
             .order_by(_PROMISES.c.remind_at, _PROMISES.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
-        ).all()
-        return [to_promise(cast(PromiseRow, row), []) for row in rows]
+        )
+        return [to_promise(cast(PromiseRow, _PromiseFields._make(row)), []) for row in rows]
 
     def advance_reminders(self, changes: Sequence[tuple[int, datetime | None, int]]) -> None:
         """One UPDATE; a promise settled meanwhile keeps its cleared remind_at.
