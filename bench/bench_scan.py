@@ -152,7 +152,8 @@ class ServerCpu:
         self.spent = 0  # clock ticks
 
     def find(self) -> None:
-        """The backends the engine's pool holds (warmed up, they stay the same)."""
+        """The backends the engine's pool holds, this one among them: run one at a time,
+        the scans reuse one connection (warmed up, the set stays the same)."""
         if self.engine.dialect.name != "postgresql" or not Path("/proc/self/stat").exists():
             return
         with self.engine.connect() as connection:
@@ -160,7 +161,7 @@ class ServerCpu:
                 connection.scalars(
                     sql_text(
                         "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                        " AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                        " AND backend_type = 'client backend'"
                     )
                 )
             )
