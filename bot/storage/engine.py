@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import ConnectionPoolEntry, StaticPool
 
+from bot.storage.sqlite_checkpoints import FALLBACK_PAGES, checkpoints
 from bot.storage.sqlite_writer import QueuedWriterConnection
 
 # How long a SQLite writer waits for another writer before "database is locked".
@@ -86,8 +88,15 @@ def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
             max_overflow=10,
             connect_args={"factory": QueuedWriterConnection},
         )
+        event.listen(engine, "engine_disposed", _checkpointed(database), once=True)
     event.listen(engine, "connect", _configure_sqlite_connection)
     return engine
+
+
+def _checkpointed(database: str) -> Callable[[Engine], None]:
+    """Checkpoint ``database`` in the background until its engine is disposed."""
+    key = checkpoints.add(database)
+    return lambda _engine: checkpoints.remove(key)
 
 
 def _configure_sqlite_connection(
@@ -99,5 +108,7 @@ def _configure_sqlite_connection(
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # Checkpoints run in the background (sqlite_checkpoints); this only bounds the log.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")
     finally:
         cursor.close()
