@@ -446,6 +446,38 @@ def test_a_month_first_teams_sheet_reads_its_dates_and_due_dates_month_first(clo
     assert promise.due_at == datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 
 
+def test_sheet_dates_written_many_ways_are_read_and_guesses_are_refused(clock) -> None:
+    store = new_team(clock)
+    sheet = (
+        "customer,date,challenges\n"
+        '"Acme","Tue, 3rd Nov. 2026 at 2 p.m.",slow\n'  # row 2: London = UTC in November
+        "Acme,05/11/2026,slow\n"  # row 3: day first, a date alone: the working-day start
+        'Acme,"Nov 6, 26 4:45pm",slow\n'  # row 4
+        "Acme,11/19/2026,slow\n"  # row 5: no such date day first; not swapped
+        "Acme,19 Nov,slow\n"  # row 6: no year
+        "Acme,19/11/2026 14,slow\n"  # row 7: a bare number is not an hour
+    )
+    report = load(store, sheet, clock, Format.CSV)
+    cells = ["11/19/2026", "19 Nov", "19/11/2026 14"]
+    assert [(p.where, p.field) for p in report.errors] == [
+        ("row 5", "date"),
+        ("row 6", "date"),
+        ("row 7", "date"),
+    ]
+    for problem, cell in zip(report.errors, cells, strict=True):
+        assert problem.message == (
+            f"can't read “{cell}”. Write it like 2026-11-19, 2026-11-19 14:30, 19/11/2026 "
+            "or 19 Nov 2026 2:30pm."
+        )
+    report = load(store, sheet.split("Acme,11/19")[0], clock, Format.CSV)
+    assert report.saved, report.errors
+    assert sorted(t.occurred_at for t in store.touchpoints.values()) == [
+        datetime(2026, 11, 3, 14, 0, tzinfo=UTC),
+        datetime(2026, 11, 5, 9, 0, tzinfo=UTC),
+        datetime(2026, 11, 6, 16, 45, tzinfo=UTC),
+    ]
+
+
 # -- the touchpoint map, NPS, contacts ----------------------------------------------------------
 
 

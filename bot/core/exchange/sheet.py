@@ -16,6 +16,7 @@ from bot.core.dates import default_date_order, format_local
 from bot.core.drafts import FormFields, TouchpointDraft
 from bot.core.entry_labels import LABELS
 from bot.core.errors import ParseError, UserError
+from bot.core.exchange.date_cells import read_date_cell
 from bot.core.exchange.plan import (
     CSV_COLUMNS,
     Format,
@@ -131,16 +132,6 @@ _HEADERS = {
 }
 _REQUIRED = ("customer", "date")
 _DATE_HELP = "Write it like 2026-11-19, 2026-11-19 14:30, 19/11/2026 or 19 Nov 2026 2:30pm."
-_DATES = (
-    *("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%y"),
-    *("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y"),
-)
-_TIMES = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M%p", " %I %p", " %I%p")
-_DATE_FORMATS = tuple(d + t for d in _DATES for t in _TIMES)
-# A month-first team's sheet: 11/19/2026 is 19 November.
-_MDY_DATES = tuple(d.replace("%d/%m", "%m/%d").replace("%d.%m", "%m.%d") for d in _DATES)
-_MDY_DATES = tuple(d.replace("%d-%m", "%m-%d") for d in _MDY_DATES)
-_MDY_FORMATS = tuple(d + t for d in _MDY_DATES for t in _TIMES)
 _PAST = " is in the past. Pick a future date."
 _ISO_T = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d?:\d\d)(?::00)?\s*$", re.MULTILINE)
 
@@ -184,10 +175,7 @@ class Sheet:
         self.plan = Plan(Format.CSV)
         self.columns: dict[int, str] = {}
         self.width = 0
-        month_first = (team.date_order or default_date_order(team.timezone)) == "mdy"
-        self.dates = _MDY_DATES if month_first else _DATES
-        self.formats = _MDY_FORMATS if month_first else _DATE_FORMATS
-        self.date_format = self.formats[0]  # the last one that read a date: tried first
+        self.month_first = (team.date_order or default_date_order(team.timezone)) == "mdy"
 
     def read(self, text: str) -> Plan:
         text = text.lstrip("\ufeff")
@@ -310,21 +298,10 @@ class Sheet:
 
     def parse_date(self, text: str) -> tuple[datetime, bool] | None:
         """The instant, and whether a time of day was given (else it is local midnight)."""
-        cleaned = _clean_date(text)
-        try:
-            at = datetime.fromisoformat(cleaned)
-            has_clock = len(cleaned) > 10
-        except ValueError:
-            at, has_clock = None, False
-        for form in (self.date_format, *self.formats) if at is None else ():
-            try:
-                at = datetime.strptime(cleaned, form)  # noqa: DTZ007 (zone added below)
-            except ValueError:
-                continue
-            self.date_format, has_clock = form, form not in self.dates
-            break
-        if at is None:
+        found = read_date_cell(text, self.month_first)
+        if found is None:
             return None
+        at, has_clock = found
         return (at if at.tzinfo else at.replace(tzinfo=self.zone)).astimezone(UTC), has_clock
 
     def draft(
@@ -387,11 +364,3 @@ def _delimiter(text: str) -> str:
 def _items(cell: str) -> str:
     """A list cell as the form's one item per line: ";" separates in a one-line cell."""
     return cell if "\n" in cell or "\r" in cell else "\n".join(cell.split(";"))
-
-
-def _clean_date(text: str) -> str:
-    """ "Tue, 3rd Dec. 2026 at 2 p.m." -> "3 Dec 2026 2 pm"; ISO "T" -> " "."""
-    text = re.sub(r"^(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", "", text.strip(), flags=re.I)
-    text = re.sub(r"(?<=\d)(st|nd|rd|th)\b|(?<=[a-z])\.", "", text, flags=re.I)
-    text = re.sub(r"(?<=\d)T(?=\d)", " ", text).replace(",", " ")
-    return " ".join(word for word in text.split() if word.lower() != "at")
