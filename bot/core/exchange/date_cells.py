@@ -73,6 +73,10 @@ def read_date_cell(text: str, month_first: bool) -> tuple[datetime, bool] | None
 
 @lru_cache(maxsize=4096)  # every minute of a day
 def _read_clock(text: str) -> time | None:
+    try:  # 14:30 and 14:30:15 are ISO 8601, which the standard library reads far faster
+        return time.fromisoformat(text)
+    except ValueError:
+        pass
     try:
         return _PARSER.parse(text, _FIRST, tzinfos=_no_zone).time()
     except (ValueError, OverflowError):
