@@ -12,8 +12,7 @@ Aims (each checked and marked met / not met):
 * one instance delivers every deliverable post at >= 100 posts/s (SQLite and PostgreSQL);
 * three instances on PostgreSQL >= 2.5x one instance;
 * no post sent twice, none lost (every deliverable one sent, every refused one given up);
-* never more than one post a second to one Slack channel (from one instance: pacing is
-  per instance, see the note);
+* never more than one post a second to one Slack channel (whichever instance sends it);
 * planning 2,000 digests < 1 s;
 * CPU per delivery < 3 ms (the instance's process time over the posts it handled).
 
@@ -331,7 +330,10 @@ def _figures(
         )
     else:
         ratio = result.rate / single[backend] if single.get(backend) else 0.0
-        aim, met = f">= {SCALE_AIM:g}x one instance, each once", ratio >= SCALE_AIM and exact
+        aim, met = (
+            f">= {SCALE_AIM:g}x one instance, each once, paced",
+            ratio >= SCALE_AIM and exact and breaches == 0,
+        )
     note = (
         f"{result.sent:,} sent in {result.seconds:.1f} s, {result.failed} given up "
         f"({dead} dead channels); sent twice {twice}, lost {lost}; "

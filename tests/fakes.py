@@ -17,6 +17,8 @@ from typing import Any, Self, TypeVar
 from bot.core.delivery import (
     CHANGING_FIELDS,
     REMINDING,
+    ChannelKey,
+    ChannelRelease,
     Delivery,
     DeliveryStatus,
     OutboxDepth,
@@ -58,6 +60,15 @@ def _cut(items: list[T], window: Window) -> list[T]:
 
 
 @dataclass
+class FakeHold:
+    """A channel held by a worker (``channel_holds``)."""
+
+    worker: str
+    claimed: int
+    held_until: datetime
+
+
+@dataclass
 class FakeStore:
     teams: dict[str, Team] = field(default_factory=dict)
     customers: dict[int, Customer] = field(default_factory=dict)
@@ -70,6 +81,7 @@ class FakeStore:
     map_entries: dict[int, MapEntry] = field(default_factory=dict)
     stages: dict[str, tuple[str, ...]] = field(default_factory=dict)
     edits: dict[int, TouchpointEdit] = field(default_factory=dict)
+    channel_holds: dict[ChannelKey, FakeHold] = field(default_factory=dict)
     next_id: int = 1
     commits: int = 0
 
@@ -710,22 +722,54 @@ class FakeDeliveries(_Repo):
             found.promise_ids = tuple(sorted({*found.promise_ids, *promise_ids}))  # id order
         return found.status
 
-    def claimable(self, now: datetime, limit: int) -> list[Delivery]:
+    def claimable(self, now: datetime, limit: int, worker: str = "") -> list[Delivery]:
+        def held_by_another(d: Delivery) -> bool:
+            hold = self.store.channel_holds.get((d.team_id, d.channel))
+            return hold is not None and hold.worker != worker and hold.held_until > now
+
         found = [
             d
             for d in self.store.deliveries.values()
-            if (
-                d.status is DeliveryStatus.PENDING
-                and (d.next_attempt_at is None or d.next_attempt_at <= now)
-            )
-            or (
-                d.status is DeliveryStatus.SENDING
-                and d.lease_until is not None
-                and d.lease_until <= now
+            if not held_by_another(d)
+            and (
+                (
+                    d.status is DeliveryStatus.PENDING
+                    and (d.next_attempt_at is None or d.next_attempt_at <= now)
+                )
+                or (
+                    d.status is DeliveryStatus.SENDING
+                    and d.lease_until is not None
+                    and d.lease_until <= now
+                )
             )
         ]
         found.sort(key=lambda d: (d.due_at, d.id or 0))
         return [copy.deepcopy(d) for d in found[:limit]]
+
+    def hold_channels(
+        self, worker: str, claimed: Mapping[ChannelKey, int], now: datetime, until: datetime
+    ) -> set[ChannelKey]:
+        taken = set()
+        for key, count in claimed.items():
+            hold = self.store.channel_holds.get(key)
+            if hold is not None and hold.worker != worker and hold.held_until > now:
+                continue  # another worker's
+            ours_still = hold is not None and hold.worker == worker and hold.held_until > now
+            self.store.channel_holds[key] = FakeHold(
+                worker, count + (hold.claimed if ours_still and hold else 0), until
+            )
+            taken.add(key)
+        return taken
+
+    def release_channels(self, worker: str, recorded: Mapping[ChannelKey, ChannelRelease]) -> None:
+        for key, release in recorded.items():
+            hold = self.store.channel_holds.get(key)
+            if hold is None or hold.worker != worker:
+                continue
+            if hold.claimed > release.count:
+                hold.claimed -= release.count
+            else:
+                hold.claimed, hold.held_until = 0, release.free_at
 
     def save(self, delivery: Delivery) -> None:
         if delivery.id is None:

@@ -124,6 +124,19 @@ class Delivery:
         return now - self.due_at > DELAYED_AFTER
 
 
+# A channel as the platform paces it: (team id, channel).
+ChannelKey = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ChannelRelease:
+    """Outcomes a worker recorded for its claimed deliveries to one channel: ``count`` of
+    them; once none is left claimed, another worker may post there from ``free_at`` on."""
+
+    count: int
+    free_at: datetime
+
+
 @dataclass(frozen=True)
 class OutboxDepth:
     """The outbox at one instant: ``due`` waits for its first or next attempt and its time

@@ -13,7 +13,7 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from bot.core.batch_reads import BatchReads
-from bot.core.delivery import Delivery, DeliveryStatus, OutboxDepth
+from bot.core.delivery import ChannelKey, ChannelRelease, Delivery, DeliveryStatus, OutboxDepth
 from bot.core.model import (
     Challenge,
     ChallengeStatus,
@@ -452,9 +452,25 @@ class DeliveryRepository(Protocol):
         its outcome meanwhile waits, and then sees these."""
         ...
 
-    def claimable(self, now: datetime, limit: int) -> list[Delivery]:
+    def claimable(self, now: datetime, limit: int, worker: str = "") -> list[Delivery]:
         """Pending deliveries whose next attempt is due, and claimed ones whose lease ran
-        out, oldest first; locked for this transaction (skipping rows other workers hold)."""
+        out, oldest first; locked for this transaction (skipping rows other workers hold).
+        Deliveries to a channel a worker other than ``worker`` holds past ``now`` (see
+        ``hold_channels``) are left out."""
+        ...
+
+    def hold_channels(
+        self, worker: str, claimed: Mapping[ChannelKey, int], now: datetime, until: datetime
+    ) -> set[ChannelKey]:
+        """Hold each (team id, channel) for ``worker`` until ``until``, counting the
+        deliveries to it ``worker`` claims with it; one another worker holds past ``now``
+        is not taken. Returns the channels taken. Concurrent callers for one channel take
+        turns (the second waits for the first's transaction, then sees its hold)."""
+        ...
+
+    def release_channels(self, worker: str, recorded: Mapping[ChannelKey, ChannelRelease]) -> None:
+        """``worker`` recorded the outcome of that many of its claimed deliveries to each
+        channel; a channel with none of them left is held only until its ``free_at``."""
         ...
 
     def save(self, delivery: Delivery) -> None: ...

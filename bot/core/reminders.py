@@ -18,12 +18,17 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core import (
+    claims,
     digest_batch,
     digest_content,
     owner_content,
     owner_summaries,
     queries,
     summaries,
+)
+from bot.core.claims import (  # noqa: F401 (claim_deliveries: claimed through here too)
+    Pace,
+    claim_deliveries,
 )
 from bot.core.delivery import (
     Delivery,
@@ -42,10 +47,6 @@ log = logging.getLogger(__name__)
 
 UTC = ZoneInfo("UTC")
 SCAN_LIMIT = 1000
-# The default share of the outbox one claim takes. The engine claims only as much as it
-# can start sending soon (its concurrency), so a burst (the 09:00 digests) is spread over
-# every instance rather than hoarded by the first one to look.
-CLAIM_LIMIT = 10
 NO_CHANNEL_RETRY = timedelta(hours=1)
 
 
@@ -237,20 +238,6 @@ def plan_digests(*, uow: UnitOfWork, clock: Clock) -> int:
 
 
 # -- sending --------------------------------------------------------------------------------
-
-
-def claim_deliveries(
-    worker: str, *, uow: UnitOfWork, clock: Clock, limit: int = CLAIM_LIMIT
-) -> list[Delivery]:
-    """Claim pending deliveries (and ones whose claimant's lease ran out) for this worker."""
-    now = clock.now()
-    with uow:
-        claimed = uow.deliveries.claimable(now, limit)
-        for delivery in claimed:
-            delivery.claim(worker, now)
-        uow.deliveries.save_all(claimed)  # one statement: a save each was a quarter of the CPU
-        uow.commit()
-    return claimed
 
 
 @dataclass(frozen=True)
@@ -468,18 +455,27 @@ def _prepare_notice(delivery: Delivery, *, uow: UnitOfWork) -> Prepared:
     return Prepared(delivery, Outgoing(delivery.key, team, delivery.channel, reply))
 
 
-def record_outcome(delivery: Delivery, *, uow: UnitOfWork) -> None:
+def record_outcome(
+    delivery: Delivery, *, uow: UnitOfWork, clock: Clock, pace: Pace | None = None
+) -> None:
     """Store what happened to a claimed delivery (sent, skipped, failed or retrying)."""
-    record_outcomes([delivery], uow=uow)
+    record_outcomes([delivery], uow=uow, clock=clock, pace=pace)
 
 
-def record_outcomes(deliveries: Sequence[Delivery], *, uow: UnitOfWork) -> None:
+def record_outcomes(
+    deliveries: Sequence[Delivery], *, uow: UnitOfWork, clock: Clock, pace: Pace | None = None
+) -> None:
     """``record_outcome`` for many deliveries in one transaction (a burst's outcomes). A
-    digest given up hands the reminders it carried back, each to go out on its own."""
+    digest given up hands the reminders it carried back, each to go out on its own. A
+    channel none of whose claimed deliveries is left unrecorded is let go, free for any
+    worker once ``pace`` has passed since now (after the last post to it began)."""
     if not deliveries:
         return
+    now = clock.now()
     with uow:
         uow.deliveries.save_all(deliveries)
+        for worker, recorded in claims.releases(deliveries, now, pace).items():
+            uow.deliveries.release_channels(worker, recorded)
         given_up = [
             d
             for d in deliveries

@@ -7,8 +7,9 @@ each delivery to its team's platform.
 Delivery is concurrent: up to ``concurrency`` sends are in flight at once, each claimed,
 sent and recorded exactly once. Deliveries are queued per channel, so posts to one
 channel go out one after another, paced as its platform wants (Slack: about one a second),
-while every other channel carries on. A failure, a rate limit or a slow answer holds up
-only its own channel; the rest of the pass goes on.
+while every other channel carries on; other instances leave the channels this one holds
+alone (``bot.core.claims``), so the pace holds across instances. A failure, a rate limit
+or a slow answer holds up only its own channel; the rest of the pass goes on.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot import charts
-from bot.core import owner_summaries, reminders, summaries
+from bot.core import claims, owner_summaries, reminders, summaries
 from bot.core.delivery import (
     Delivery,
     DeliveryFailed,
@@ -193,9 +194,7 @@ class ReminderEngine:
             )
 
     def _claim(self, limit: int) -> list[Delivery]:
-        return reminders.claim_deliveries(
-            self.worker, uow=self._uow(), clock=self._clock, limit=limit
-        )
+        return claims.claim_deliveries(self.worker, uow=self._uow(), clock=self._clock, limit=limit)
 
     def _prepare(
         self, deliveries: list[Delivery]
@@ -206,7 +205,9 @@ class ReminderEngine:
         return list(zip(deliveries, prepared, strict=True))
 
     def _record(self, deliveries: list[Delivery]) -> None:
-        reminders.record_outcomes(deliveries, uow=self._uow())
+        reminders.record_outcomes(
+            deliveries, uow=self._uow(), clock=self._clock, pace=self._pacer.interval
+        )
 
     async def _deliver_one(
         self,

@@ -6,6 +6,11 @@ its per-route buckets and the global limit per bot token, and waits inside its o
 
 Pacing measures real time (``time.monotonic``), not the bot's clock: it is about how fast
 requests leave this process, whatever time the business logic thinks it is.
+
+The pace kept here is all a channel gets, whatever the number of instances: one instance at
+a time sends to a channel (``bot.core.claims``). Handing a channel over is the one place the
+bot's clock counts: the instance letting it go writes when the next may post (recorded
+now, plus ``interval``), and the next compares that with its own clock.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -17,6 +17,7 @@ from sqlalchemy import (
     TextualSelect,
     and_,
     bindparam,
+    case,
     func,
     insert,
     or_,
@@ -27,11 +28,20 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.core.delivery import CHANGING_FIELDS, REMINDING, Delivery, DeliveryStatus, OutboxDepth
+from bot.core.delivery import (
+    CHANGING_FIELDS,
+    REMINDING,
+    ChannelKey,
+    ChannelRelease,
+    Delivery,
+    DeliveryStatus,
+    OutboxDepth,
+)
 from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import delivery_values, to_delivery
 from bot.storage.orm import (
     ACTIVE_DELIVERY_SQL,
+    ChannelHoldRow,
     DeliveryPromiseRow,
     DeliveryRow,
     UTCDateTime,
@@ -41,6 +51,7 @@ from bot.storage.sqlhelpers import chunks, rowcount
 
 _DELIVERIES = table_of(DeliveryRow)
 _LINKS = table_of(DeliveryPromiseRow)
+_HOLDS = table_of(ChannelHoldRow)
 # Built once: on the scan's path, building a statement costs about what running it does.
 _UPSERT_DELIVERIES_SQLITE = (
     sqlite.insert(_DELIVERIES)
@@ -56,6 +67,42 @@ _INSERT_LINKS_PG = sql_text(
     "INSERT INTO delivery_promises (delivery_id, promise_id)"
     " SELECT * FROM unnest(CAST(:deliveries AS integer[]), CAST(:promises AS integer[]))"
 )
+
+
+def _hold(upsert: Any) -> Any:
+    """Take a channel unless another worker holds it past ``now``: see ``hold_channels``."""
+    stmt = upsert(_HOLDS)
+    old, new, now = _HOLDS.c, stmt.excluded, bindparam("now", type_=_INSTANT)
+    ours_still = and_(old.worker == new.worker, old.held_until > now)
+    return stmt.on_conflict_do_update(
+        index_elements=[old.team_id, old.channel],
+        set_={
+            # Still ours: these add to those not yet recorded; else the count starts
+            # afresh (the deliveries of a lease run out are claimable again anyway).
+            "claimed": case((ours_still, old.claimed + new.claimed), else_=new.claimed),
+            "worker": new.worker,
+            "held_until": new.held_until,
+        },
+        where=or_(old.worker == new.worker, old.held_until <= now),
+    ).returning(old.team_id, old.channel)
+
+
+# Built once (building is about what running costs): per dialect, and the release.
+_HOLD = {"postgresql": _hold(postgresql.insert), "sqlite": _hold(sqlite.insert)}
+_LEFT = _HOLDS.c.claimed > bindparam("n")
+_RELEASE = (
+    update(_HOLDS)
+    .where(
+        _HOLDS.c.team_id == bindparam("w_team"),
+        _HOLDS.c.channel == bindparam("w_channel"),
+        _HOLDS.c.worker == bindparam("w_worker"),
+    )
+    .values(
+        claimed=case((_LEFT, _HOLDS.c.claimed - bindparam("n")), else_=0),
+        held_until=case((_LEFT, _HOLDS.c.held_until), else_=bindparam("free_at", type_=_INSTANT)),
+    )
+)
+
 
 _PENDING = DeliveryStatus.PENDING.value
 _SENDING = DeliveryStatus.SENDING.value
@@ -120,12 +167,23 @@ class SqlDeliveryRepository:
             self._session.execute(upsert(DeliveryPromiseRow).on_conflict_do_nothing(), links)
         return DeliveryStatus(held.status)
 
-    def claimable(self, now: datetime, limit: int) -> list[Delivery]:
+    def claimable(self, now: datetime, limit: int, worker: str = "") -> list[Delivery]:
         lock_for_claiming(self._session)
+        held_by_another = (
+            select(ChannelHoldRow.team_id)
+            .where(
+                ChannelHoldRow.team_id == DeliveryRow.team_id,
+                ChannelHoldRow.channel == DeliveryRow.channel,
+                ChannelHoldRow.worker != worker,
+                ChannelHoldRow.held_until > now,
+            )
+            .exists()
+        )
         return self._fetch(
             select(DeliveryRow)
             .where(
                 sql_text(ACTIVE_DELIVERY_SQL),  # literal, so the partial index applies
+                ~held_by_another,
                 or_(
                     and_(
                         DeliveryRow.status == _PENDING,
@@ -140,6 +198,38 @@ class SqlDeliveryRepository:
             .order_by(DeliveryRow.due_at, DeliveryRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
+        )
+
+    def hold_channels(
+        self, worker: str, claimed: Mapping[ChannelKey, int], now: datetime, until: datetime
+    ) -> set[ChannelKey]:
+        """One INSERT .. ON CONFLICT DO UPDATE .. WHERE for all the channels. On PostgreSQL
+        a claim running beside ours waits on a channel row we wrote until we commit, then
+        re-checks its condition on our row: it does not take that channel. The rows go in
+        one order (sorted), so two claims never wait on each other in a circle."""
+        if not claimed:
+            return set()
+        rows = self._session.execute(
+            _HOLD[self._session.get_bind().dialect.name],
+            [
+                {"team_id": t, "channel": c, "worker": worker, "claimed": n, "held_until": until}
+                | {"now": now}
+                for (t, c), n in sorted(claimed.items())
+            ],
+        ).all()
+        return {(row.team_id, row.channel) for row in rows}
+
+    def release_channels(self, worker: str, recorded: Mapping[ChannelKey, ChannelRelease]) -> None:
+        """One UPDATE executed for all the channels (executemany), in the claims' order."""
+        if not recorded:
+            return
+        self._session.connection().execute(
+            _RELEASE,
+            [
+                {"w_team": t, "w_channel": c, "w_worker": worker}
+                | {"n": r.count, "free_at": r.free_at}
+                for (t, c), r in sorted(recorded.items())
+            ],
         )
 
     def save(self, delivery: Delivery) -> None:

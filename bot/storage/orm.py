@@ -467,6 +467,20 @@ class DeliveryPromiseRow(Base):
     )
 
 
+class ChannelHoldRow(Base):
+    """Which worker sends to a channel (one instance paces each channel): held while it
+    has deliveries to it claimed and not yet recorded (``claimed``), then until the
+    platform's pace lets another post go (see ``bot.core.reminders.claim_deliveries``)."""
+
+    __tablename__ = "channel_holds"
+
+    team_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    channel: Mapped[str] = mapped_column(Text, primary_key=True)
+    worker: Mapped[str] = mapped_column(Text)
+    claimed: Mapped[int] = mapped_column(Integer)
+    held_until: Mapped[datetime]
+
+
 class ProcessedEventRow(Base):
     """A platform event (Slack ``event_id``, ...) already handled: retries are dropped."""
 

@@ -19,6 +19,7 @@ import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from bot.bootstrap import build
 from bot.config import load_settings
@@ -79,8 +80,8 @@ def main() -> None:
     if crash_point == "after_record":
         original = reminders.record_outcomes
 
-        def record_then_die(deliveries: list[Delivery], *, uow: object) -> None:
-            original(deliveries, uow=uow)  # type: ignore[arg-type]
+        def record_then_die(deliveries: list[Delivery], **kwargs: Any) -> None:
+            original(deliveries, **kwargs)
             die()
 
         reminders.record_outcomes = record_then_die  # type: ignore[assignment]

@@ -58,7 +58,7 @@ def _seed(db: Path) -> None:
     claimed[0].failed(REASON, NOW, None, permanent=True)
     claimed[1].failed(REASON, NOW, None, permanent=True)
     claimed[2].failed("Slack answered HTTP 503", NOW, None, permanent=False)
-    reminders.record_outcomes(claimed, uow=container.uow_factory())
+    reminders.record_outcomes(claimed, uow=container.uow_factory(), clock=clock)
     container.close()
 
 

@@ -17,14 +17,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import random
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 import warnings
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from typing import Any
 import aiohttp
 import pytest
 from pg import free_port
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from bench.instances import posted, run_fleet
 from bot.bootstrap import build
@@ -241,7 +241,7 @@ def test_slack_http_instances_behind_a_load_balancer_handle_each_request_once(
     _seed_slack(db_url, "slack:T0", due)
     requests = 60
 
-    async def scenario() -> tuple[list[tuple[int, str]], FakeSlack, int]:
+    async def scenario() -> tuple[list[tuple[int, str]], FakeSlack]:
         async with _fake_slack() as fake:
             ports = [free_port() for _ in range(3)]
             envs = [
@@ -268,70 +268,44 @@ def test_slack_http_instances_behind_a_load_balancer_handle_each_request_once(
                     "the reminders to be posted",
                 )
                 # Until every instance has scanned again, a duplicate could still go out.
-                probes = await asyncio.to_thread(_each_instance_scans_again, db_url, 3, 60)
-                return statuses, fake, probes
+                await asyncio.to_thread(_each_instance_scans_again, ports, 60)
+                return statuses, fake
 
-    answers, fake, probes = asyncio.run(scenario())
+    answers, fake = asyncio.run(scenario())
     assert answers == [(200, "")] * requests  # each modal closed: saved
     container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None))
     with container.engine.connect() as connection:
         recorded = connection.scalar(select(func.count()).select_from(TouchpointRow))
         promises = connection.scalar(select(func.count()).select_from(PromiseRow))
     container.close()
-    # The three seeded touchpoints, one per submission and one per probe.
-    assert recorded == 3 + requests + probes
-    assert promises == 6 + requests + probes
+    # The three seeded touchpoints and one per submission.
+    assert recorded == 3 + requests
+    assert promises == 6 + requests
     reminders = _reminder_posts(fake)
     assert len(reminders) == 2, reminders  # our three promises in one, theirs in the other
     assert all(f"quote {n}" in m["text"] or f"form {n}" in m["text"]
                for m in reminders for n in range(3))  # fmt: skip
 
 
-def _each_instance_scans_again(db_url: str, instances: int, timeout: float) -> int:
-    """Probes, one at a time, each one of our promises falling due now, until every
-    instance has sent one: each has scanned the outbox since. Returns how many it took."""
-    deadline = time.monotonic() + timeout
-    clock = ManualClock(datetime.now(UTC) - timedelta(days=1))
-    container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None), clock=clock)
-    senders: set[str] = set()
-    probes = 0
-    try:
-        while len(senders) < instances:
-            probes += 1
-            # Recorded at a random point of the scan period: right after a send, the same
-            # instance would come next every time when two scan in step, and one never would.
-            time.sleep(random.uniform(0, SCAN_SECONDS))
-            now = local(datetime.now(UTC), ZONE)
-            services.record_quick_entry(
-                "slack:T0",
-                "U1",
-                f"probe {probes} | we: look again {probes} tomorrow {now:%H:%M}",
-                uow=container.uow_factory(),
-                clock=clock,
-            )
-            sender = _probe_sender(container.engine, probes)
-            _wait_for(sender, deadline - time.monotonic(), "a probe to be sent")
-            senders.add(str(sender()))
-    finally:
-        container.close()
-    return probes
-
-
-def _probe_sender(engine: Engine, probe: int) -> Callable[[], str | None]:
-    """Which instance sent probe ``probe``'s reminder (None: not yet sent)."""
-    query = (
-        select(DeliveryRow.claimed_by)
-        .join(DeliveryPromiseRow, DeliveryPromiseRow.delivery_id == DeliveryRow.id)
-        .join(PromiseRow, PromiseRow.id == DeliveryPromiseRow.promise_id)
-        .where(PromiseRow.text == f"look again {probe}")
-        .where(DeliveryRow.status == DeliveryStatus.SENT.value)
+def _each_instance_scans_again(ports: list[int], timeout: float) -> None:
+    """Until each instance has run a whole scan (planning, then sending) begun after now:
+    its count of scans, read from its /metrics, goes up by two (a scan is counted once it
+    has planned, before it sends)."""
+    before = {port: _scans(port) for port in ports}
+    _wait_for(
+        lambda: all(_scans(port) >= before[port] + 2 for port in ports),
+        timeout,
+        "every instance to scan again",
     )
 
-    def sender() -> str | None:
-        with engine.connect() as connection:
-            return connection.scalar(query)
 
-    return sender
+def _scans(port: int) -> int:
+    """How many reminder scans the instance on ``port`` has run, from its /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as answer:
+        for line in answer.read().decode().splitlines():
+            if line.startswith("touchpoint_scan_seconds_count"):
+                return int(float(line.split()[-1]))
+    return 0
 
 
 def _all_say(logs: Path, instances: int, words: str) -> bool:

@@ -12,10 +12,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 
 from bot.bootstrap import build
 from bot.config import load_settings
+from bot.storage.orm import ChannelHoldRow
 
 from .faulty_slack import FaultySlack
 from .outbox import deliveries
@@ -153,13 +154,16 @@ def expire_leases(db_url: str) -> list[str]:
     killed one held. Returns the keys that were held."""
     container = build(load_settings({"DATABASE_URL": db_url}, dotenv=None))
     held = [k for k, (status, _) in deliveries(container.engine).items() if status == "sending"]
+    past = now_utc() - timedelta(seconds=1)
     with container.uow_factory() as uow:
         for key in held:
             delivery = uow.deliveries.by_key(key)
             assert delivery is not None
-            delivery.lease_until = now_utc() - timedelta(seconds=1)
+            delivery.lease_until = past
             uow.deliveries.save(delivery)
         uow.commit()
+    with container.engine.begin() as connection:  # its channels' holds end with its leases
+        connection.execute(update(ChannelHoldRow).values(held_until=past))
     container.close()
     return held
 

@@ -5,6 +5,7 @@ text once, and posts to one channel are paced."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import defaultdict
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ import pytest
 
 from bot.core import outbox, reminders
 from bot.core.clock import ManualClock
-from bot.core.delivery import DeliveryFailed, DeliveryStatus, Outgoing
+from bot.core.delivery import Delivery, DeliveryFailed, DeliveryKind, DeliveryStatus, Outgoing
 from bot.core.model import Direction, Team
 from bot.core.replies import Reply
 from bot.scheduling.engine import ReminderEngine
@@ -200,6 +201,87 @@ def test_posts_to_one_channel_are_paced_while_other_channels_go_at_once(
     assert max(firsts) - min(firsts) < pace
 
 
+class RunningClock:
+    """The bot's clock going at real speed from ``start``: channels are paced in real
+    time, and postponed deliveries come due while the engines run."""
+
+    def __init__(self, start: datetime) -> None:
+        self._start, self._began = start, time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._began)
+
+
+def _promised(seed: Seed, uow_factory: UowFactory, channels: int, per_channel: int) -> int:
+    """Teams with one channel each and ``per_channel`` reminders due there, each its own
+    delivery (as planned by different scans); returns how many deliveries."""
+    planned = []
+    for n in range(channels):
+        team_id = f"slack:T{n:03d}"
+        seed.team(team_id, channel=f"C{n:03d}")
+        customer = seed.customer(team_id, f"Customer {n}")
+        seed.touchpoint(customer, T0, promises=tuple((f"p{k}", DUE) for k in range(per_channel)))
+        with uow_factory() as uow:
+            assert customer.id is not None
+            for k, promise in enumerate(uow.promises.for_customer(team_id, customer.id)):
+                assert promise.id is not None
+                key = f"reminder:{team_id}:{k}"
+                due = DUE + timedelta(seconds=k * channels + n)  # the channels interleaved
+                reminder = Delivery(team_id, DeliveryKind.REMINDER, key, f"C{n:03d}", due)
+                reminder.promise_ids, reminder.created_at = (promise.id,), T0
+                planned.append(reminder)
+    with uow_factory() as uow:
+        added = uow.deliveries.add_all_if_absent(planned)
+        uow.commit()
+    return added
+
+
+def test_instances_sharing_the_outbox_never_post_to_one_channel_closer_than_its_pace(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    """Three engines (as three instances) deliver one outbox together: posts to one
+    channel keep its pace whichever instance sends them, and each goes out once."""
+    planned = _promised(seed, uow_factory, channels=4, per_channel=5)
+    clock = RunningClock(DUE + timedelta(minutes=1))
+    pace = 0.3
+    platforms = [FakePlatform(latency=0.02) for _ in range(3)]
+    engines = [
+        ReminderEngine(
+            uow_factory,
+            clock,
+            {"slack": platform},  # type: ignore[dict-item]
+            worker=f"w{n}",
+            concurrency=2,  # claims a few at a time, so the instances share the channels
+            pacer=ChannelPacer({"slack": pace}),
+        )
+        for n, platform in enumerate(platforms)
+    ]
+
+    async def drain(engine: ReminderEngine) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            await engine.deliver()
+            with uow_factory() as uow:
+                depth = uow.deliveries.outbox_depth(clock.now())
+            if depth.due == depth.waiting == depth.sending == 0:
+                return
+            await asyncio.sleep(0.05)  # postponed deliveries come due a second later
+
+    async def together() -> None:
+        await asyncio.gather(*(drain(engine) for engine in engines))
+
+    asyncio.run(together())
+
+    keys = [m.key for p in platforms for m in p.posted]
+    assert len(keys) == len(set(keys)) == planned == 20
+    by_channel: dict[str, list[float]] = defaultdict(list)
+    for platform in platforms:
+        for channel, starts in platform.started.items():
+            by_channel[channel] += starts
+    gaps = [b - a for starts in by_channel.values() for a, b in itertools.pairwise(sorted(starts))]
+    assert len(gaps) == 16 and min(gaps) >= pace - 0.01
+
+
 @pytest.mark.parametrize("concurrency", [1, 32])
 def test_each_claimed_delivery_is_sent_and_recorded_once_whatever_the_concurrency(
     seed: Seed, uow_factory: UowFactory, concurrency: int
@@ -235,7 +317,7 @@ def test_the_outbox_depth_counts_due_waiting_and_sending_and_the_oldest_due(
     [_sending] = reminders.claim_deliveries("w1", uow=uow_factory(), clock=clock, limit=1)
     [later] = reminders.claim_deliveries("w1", uow=uow_factory(), clock=clock, limit=1)
     later.failed("Slack answered HTTP 503", now, None, False)
-    reminders.record_outcomes([later], uow=uow_factory())
+    reminders.record_outcomes([later], uow=uow_factory(), clock=clock)
 
     with uow_factory() as uow:
         depth = uow.deliveries.outbox_depth(now)

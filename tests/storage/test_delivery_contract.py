@@ -18,7 +18,7 @@ import pytest
 
 from bot.core import services
 from bot.core.clock import ManualClock
-from bot.core.delivery import LEASE, Delivery, DeliveryKind, DeliveryStatus
+from bot.core.delivery import LEASE, ChannelRelease, Delivery, DeliveryKind, DeliveryStatus
 from bot.core.ports import UnitOfWork
 from bot.core.services import TeamDefaults
 from bot.storage.uow import SqlAlchemyUnitOfWork
@@ -205,6 +205,40 @@ def play(uow: Factory) -> dict[str, Any]:
         w.commit()
     box.ask("retried", later)
     a["claimed after the retry"] = box.views(box.claim("w6", later, 10))
+
+    # Channel holds: a channel held by one worker is left out of another's claims until
+    # its holder has recorded every delivery it claimed there and the pace has passed.
+    with uow() as w:
+        w.deliveries.add_all_if_absent(
+            [
+                _delivery("nudge:T1:h1", 31, channel="C1"),
+                _delivery("nudge:T1:h2", 32, channel="C2"),
+                _delivery("nudge:T2:h3", 33, team=OTHER, channel="C1"),
+            ]
+        )
+        a["hold by w7"] = w.deliveries.hold_channels(
+            "w7", {(TEAM, "C1"): 2, (TEAM, "C2"): 1}, later, later + LEASE
+        )
+        w.commit()
+    with uow() as w:
+        a["hold by w8"] = w.deliveries.hold_channels(
+            "w8", {(TEAM, "C1"): 1, (OTHER, "C1"): 1}, later, later + LEASE
+        )
+        a["claimable by w8 while w7 holds"] = box.views(w.deliveries.claimable(later, 10, "w8"))
+        a["claimable by w7"] = box.views(w.deliveries.claimable(later, 10, "w7"))
+        free_at = later + timedelta(seconds=1)
+        one = ChannelRelease(1, free_at)
+        w.deliveries.release_channels("w7", {(TEAM, "C1"): one, (TEAM, "C2"): one})
+        w.deliveries.release_channels("w8", {(TEAM, "C2"): ChannelRelease(1, later)})
+        w.commit()
+    with uow() as w:
+        for seconds in (0, 1):
+            a[f"claimable by w8, {seconds} s after w7 let go"] = box.views(
+                w.deliveries.claimable(free_at + timedelta(seconds=seconds), 10, "w8")
+            )
+        a["hold by w8 once C2 is free"] = w.deliveries.hold_channels(
+            "w8", {(TEAM, "C1"): 1, (TEAM, "C2"): 1}, free_at, free_at + LEASE
+        )
     return a
 
 
@@ -217,6 +251,10 @@ def test_the_fake_outbox_answers_as_the_database_does(
     assert expected["add_all_if_absent"] == 5
     assert expected["retaken are in doubt"] and all(d for _, d in expected["retaken are in doubt"])
     assert expected["retry_given_up"] == 1
+    assert expected["hold by w7"] == {(TEAM, "C1"), (TEAM, "C2")}
+    assert expected["hold by w8"] == {(OTHER, "C1")}
+    assert [v[0] for v in expected["claimable by w8 while w7 holds"]] == ["nudge:T2:h3"]
+    assert expected["hold by w8 once C2 is free"] == {(TEAM, "C2")}  # C1: one left claimed
     mismatched = {k: (got[k], expected[k]) for k in expected if got[k] != expected[k]}
     assert mismatched == {}
 

@@ -286,7 +286,7 @@ def test_a_reminder_folded_after_its_digest_was_given_up_goes_out_on_its_own(
     reminders.plan_digests(uow=FakeUnitOfWork(store), clock=clock)  # before the scan
     (digest,) = reminders.claim_deliveries("w", uow=FakeUnitOfWork(store), clock=clock)
     digest.failed("is_archived", clock.now(), None, permanent=True)
-    reminders.record_outcomes([digest], uow=FakeUnitOfWork(store))
+    reminders.record_outcomes([digest], uow=FakeUnitOfWork(store), clock=clock)
     reminders.plan_reminders(uow=FakeUnitOfWork(store), clock=clock)
     (reminder,) = [d for d in store.deliveries.values() if d.kind is DeliveryKind.REMINDER]
     assert reminder.status is DeliveryStatus.PENDING and len(reminder.promise_ids) == 1

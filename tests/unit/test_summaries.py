@@ -174,7 +174,7 @@ def test_without_a_chart_drawer_the_summary_is_text_only(store, build, clock) ->
     assert prepared.message is not None and prepared.message.reply.image is None
     assert "Weekly summary" in prepared.message.reply.title
     claimed.sent("ref-1", clock.now())
-    reminders.record_outcome(claimed, uow=FakeUnitOfWork(store))
+    reminders.record_outcome(claimed, uow=FakeUnitOfWork(store), clock=clock)
     assert (  # a posted summary is never rebuilt as a reminder
         reminders.reminder_for_message(TEAM, "ref-1", uow=FakeUnitOfWork(store), clock=clock)
         is None
