@@ -380,15 +380,20 @@ class _DeliveryPass:
         self.tasks: set[asyncio.Task[None]] = set()
         self.finished: list[Delivery] = []
         self.open = 0  # claimed and not yet recorded
+        self.claimed = 0  # by the current claimer
         self.changed = asyncio.Event()  # something finished, or a claim came in
         self.room = asyncio.Event()  # claimed deliveries were recorded: room to claim
 
     async def run(self) -> None:
         """Send and record until the claimer finds nothing more and every channel is done.
         Claiming (with preparing) runs beside the sending, a batch ahead, so the sends in
-        flight never wait for the next claim."""
-        claimer = asyncio.create_task(self._claim_ahead())
-        claimer.add_done_callback(lambda _: self.changed.set())
+        flight never wait for the next claim.
+
+        A pass that sent anything looks once more after its last outcome is recorded: a
+        claim that came back short may have missed deliveries to a channel this instance
+        holds (another instance had them locked for a moment, then left them to their
+        channel's holder), and they would otherwise wait for the next scan."""
+        claimer = self._claiming()
         try:
             while True:
                 self.changed.clear()
@@ -397,14 +402,23 @@ class _DeliveryPass:
                     continue
                 if claimer.done() and not self.tasks:
                     claimer.result()  # a claim that failed (database away) ends the pass
-                    if not self.finished:
+                    if self.finished:
+                        continue
+                    if not self.claimed or self.engine._stopping:
                         return
+                    claimer = self._claiming()
                     continue
                 await self.changed.wait()
         finally:
             claimer.cancel()
             await asyncio.gather(claimer, return_exceptions=True)
             await self._wind_down()
+
+    def _claiming(self) -> asyncio.Task[None]:
+        self.claimed = 0
+        claimer = asyncio.create_task(self._claim_ahead())
+        claimer.add_done_callback(lambda _: self.changed.set())
+        return claimer
 
     async def _claim_ahead(self) -> None:
         """Keep up to ``CLAIMED_AHEAD`` times the concurrency claimed: the sends in flight,
@@ -421,6 +435,7 @@ class _DeliveryPass:
                 continue
             claimed = await asyncio.to_thread(engine._claim, room)
             self.open += len(claimed)
+            self.claimed += len(claimed)
             await self._prepare_and_dispatch(claimed)
             if len(claimed) < room:
                 return

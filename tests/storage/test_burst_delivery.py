@@ -201,6 +201,37 @@ def test_posts_to_one_channel_are_paced_while_other_channels_go_at_once(
     assert max(firsts) - min(firsts) < pace
 
 
+def test_a_pass_looks_again_after_its_last_outcome_before_it_ends(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    """What came claimable while the pass sent (a retry come due; deliveries another
+    instance had locked for a moment when this one claimed) goes out in the same pass,
+    not a scan later."""
+    _teams(seed, 2)
+    clock = ManualClock(DUE + timedelta(minutes=1))
+    with uow_factory() as uow:
+        [customer] = uow.customers.list("slack:T000")
+        assert customer.id is not None
+        promise = next(p for p in uow.promises.for_customer("slack:T000", customer.id))
+        retry = Delivery("slack:T000", DeliveryKind.REMINDER, "reminder:retry", "C000", DUE)
+        retry.promise_ids, retry.created_at = (promise.id or 0,), T0
+        retry.next_attempt_at = clock.now() + timedelta(seconds=30)
+        uow.deliveries.add_if_absent(retry)
+        uow.commit()
+
+    class Platform(FakePlatform):
+        async def send(self, message: Outgoing) -> str:
+            if not self.posted:  # the retry comes due while the first posts go out
+                clock.advance(timedelta(minutes=1))
+            return await super().send(message)
+
+    platform = Platform()
+    result = asyncio.run(_engine(uow_factory, clock, platform).scan())
+
+    assert result.sent == 5
+    assert "reminder:retry" in [m.key for m in platform.posted]
+
+
 class RunningClock:
     """The bot's clock going at real speed from ``start``: channels are paced in real
     time, and postponed deliveries come due while the engines run."""
