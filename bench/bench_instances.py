@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench import dataset
 from bench.harness import Figure
-from bench.instances import posted, run_fleet
+from bench.instances import posted, promises_posted, run_fleet
 from tests.e2e.seeding import T1, seed_teams
 
 LATENCY_MS = 50.0
@@ -40,9 +40,14 @@ def run(size: str = "small") -> list[Figure]:
             seed_teams(url, teams, per_team=2)
             log = tmp / f"posts-{workers}.jsonl"
             fleet = run_fleet(url, log, T1, workers, LATENCY_MS, tmp)
-            keys = [line["key"] for line in posted(log)]
-            assert len(keys) == len(set(keys)) == fleet.sent == 3 * len(teams), fleet
+            keys = [str(line["key"]) for line in posted(log)]
+            # Each post once, all in the first pass; each team's digest, and each due
+            # promise (two customers' ours and theirs a team) in exactly one post.
+            assert len(keys) == len(set(keys)) == fleet.sent, fleet
             assert fleet.sent_again == 0 and fleet.failed == 0, fleet
+            assert len([k for k in keys if k.startswith("digest:")]) == len(teams), keys
+            carried = promises_posted(url)
+            assert len(carried) == 4 * len(teams) and set(carried.values()) == {1}, carried
             single = single or fleet.per_second
             figures.append(
                 Figure(

@@ -2,8 +2,9 @@
 
 Used by ``bench_instances`` (figures) and ``tests/e2e/test_three_instances.py`` (checks).
 Each worker is a process running the real ``ReminderEngine`` (``tick``: plan due
-reminders, send the outbox, plan today's digests, send those; timed), and once more a
-minute later (which must find nothing left to send), against a "platform" that
+reminders, send the outbox, plan today's digests, send those; timed), and once more "a
+minute later", once every worker has finished its first pass (it must find nothing left
+to send), against a "platform" that
 takes ``latency_ms`` to answer each post, as Slack's and Discord's APIs do (100-300 ms
 in practice). A worker has up to ``concurrency`` sends in flight, so one instance's
 throughput is about concurrency / latency until its CPU is the limit; instances share the
@@ -24,6 +25,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -90,6 +92,12 @@ def worker(argv: list[str]) -> None:
     result = asyncio.run(engine.tick())
     ended = time.time()
     # A minute later, as the next scans: everything was sent, nothing may go out again.
+    # Only once every instance has finished its first pass, as a minute would see to: an
+    # instance that found nothing at first must not take, in its "later" pass, what
+    # another one planned just after and is about to send in its first.
+    Path(f"{ready_file}.passed").touch()
+    while not Path(f"{go_file}.again").exists():
+        time.sleep(0.002)
     clock.advance(timedelta(minutes=1))
     again = asyncio.run(engine.tick())
     print(
@@ -142,7 +150,12 @@ def run_fleet(
         [db_url, str(log), now.isoformat(), str(latency_ms), str(flag), str(go), str(concurrency)]
         for flag in ready
     ]
-    go_at, results = run_together("bench.instances", args, ready, go, timeout=120)
+    passed = [Path(f"{flag}.passed") for flag in ready]
+    again = Path(f"{go}.again")
+    again.unlink(missing_ok=True)
+    go_at, results = run_together(
+        "bench.instances", args, ready, go, timeout=120, between=(passed, again)
+    )
     return Fleet(
         workers=workers,
         sent=sum(r["sent"] for r in results),
@@ -162,10 +175,13 @@ def run_together(
     timeout: float,
     ready_timeout: float = READY_TIMEOUT,
     env: dict[str, str] | None = None,
+    between: tuple[list[Path], Path] | None = None,
 ) -> tuple[float, list[dict[str, Any]]]:
     """Starts ``python -m module worker <args>`` once per ``args``, releases them together
     by touching ``go`` once each has touched its ``ready`` flag, and returns when that was
-    (wall clock) and each worker's result: the JSON of its last line of output."""
+    (wall clock) and each worker's result: the JSON of its last line of output.
+    ``between`` (flags, file): once every worker has touched its flag, the file is
+    touched, releasing them together a second time."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     processes = [
         subprocess.Popen(
@@ -179,14 +195,13 @@ def run_together(
         for worker_args in args
     ]
     try:
-        deadline = time.monotonic() + ready_timeout
-        while not all(flag.exists() for flag in ready):
-            failed = [p for p in processes if p.poll() not in (None, 0)]
-            if failed or time.monotonic() > deadline:
-                raise RuntimeError("a worker did not start: " + _errors(processes))
-            time.sleep(0.01)
+        _wait_for(ready, processes, ready_timeout, "a worker did not start: ")
         go_at = time.time()
         go.touch()
+        if between is not None:
+            flags, again = between
+            _wait_for(flags, processes, timeout, "a worker did not finish its first pass: ")
+            again.touch()
         outputs = [p.communicate(timeout=timeout) for p in processes]
     finally:
         for process in processes:
@@ -201,6 +216,17 @@ def run_together(
     return go_at, results
 
 
+def _wait_for(
+    flags: list[Path], processes: list[subprocess.Popen[str]], timeout: float, what: str
+) -> None:
+    deadline = time.monotonic() + timeout
+    while not all(flag.exists() for flag in flags):
+        failed = [p for p in processes if p.poll() not in (None, 0)]
+        if failed or time.monotonic() > deadline:
+            raise RuntimeError(what + _errors(processes))
+        time.sleep(0.01)
+
+
 def _errors(processes: list[subprocess.Popen[str]]) -> str:
     messages = []
     for process in processes:
@@ -208,6 +234,30 @@ def _errors(processes: list[subprocess.Popen[str]]) -> str:
             _, err = process.communicate()
             messages.append(err[-2000:])
     return "\n".join(messages) or "timed out"
+
+
+def promises_posted(db_url: str) -> Counter[int]:
+    """How many sent deliveries carry each promise (each due one: exactly one). Two
+    instances planning at the same instant may each take part of a team's due promises
+    (their scans skip each other's rows), so a team's reminder can go out as two posts;
+    what must hold is that each promise is in one of them."""
+    from sqlalchemy import create_engine, select
+
+    from bot.core.delivery import DeliveryStatus
+    from bot.storage.orm import DeliveryPromiseRow, DeliveryRow
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            return Counter(
+                connection.scalars(
+                    select(DeliveryPromiseRow.promise_id)
+                    .join(DeliveryRow, DeliveryRow.id == DeliveryPromiseRow.delivery_id)
+                    .where(DeliveryRow.status == DeliveryStatus.SENT.value)
+                )
+            )
+    finally:
+        engine.dispose()
 
 
 def posted(log: Path) -> list[dict[str, object]]:
