@@ -21,7 +21,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 # Statements after which SQLite holds its write lock until the transaction ends.
@@ -77,18 +78,10 @@ class QueuedWriterConnection(sqlite3.Connection):
             self._writer_lock.release()
 
     def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            if not self.in_transaction:
-                self._release()
+        self._ending(super().commit)
 
     def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            if not self.in_transaction:
-                self._release()
+        self._ending(super().rollback)
 
     def close(self) -> None:
         try:
@@ -96,22 +89,31 @@ class QueuedWriterConnection(sqlite3.Connection):
         finally:
             self._release()
 
+    def _ending(self, end: Callable[[], None]) -> None:
+        try:
+            end()
+        finally:
+            if not self.in_transaction:
+                self._release()
+
+    @contextmanager
+    def statement(self, sql: str) -> Iterator[None]:
+        self.before_statement(sql)
+        yield
+        self.after_statement()
+
 
 class _QueuedCursor(sqlite3.Cursor):
     def execute(self, sql: str, parameters: Any = (), /) -> _QueuedCursor:
-        connection = self.connection
-        if isinstance(connection, QueuedWriterConnection):
-            connection.before_statement(sql)
-        result = super().execute(sql, parameters)
-        if isinstance(connection, QueuedWriterConnection):
-            connection.after_statement()
-        return result
+        with self._queued(sql):
+            return super().execute(sql, parameters)
 
     def executemany(self, sql: str, seq_of_parameters: Iterable[Any], /) -> _QueuedCursor:
+        with self._queued(sql):
+            return super().executemany(sql, seq_of_parameters)
+
+    def _queued(self, sql: str) -> AbstractContextManager[None]:
         connection = self.connection
         if isinstance(connection, QueuedWriterConnection):
-            connection.before_statement(sql)
-        result = super().executemany(sql, seq_of_parameters)
-        if isinstance(connection, QueuedWriterConnection):
-            connection.after_statement()
-        return result
+            return connection.statement(sql)
+        return nullcontext()
