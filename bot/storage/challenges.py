@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, distinct, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, distinct, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.model import Challenge, ChallengeStatus
@@ -19,12 +19,12 @@ from bot.core.ports import LastChange, Window
 from bot.storage.history import History, HistoryLedger, last_change_by
 from bot.storage.mapping import challenge_values, to_challenge
 from bot.storage.orm import ChallengeEventRow, ChallengeRow, table_of
-from bot.storage.sqlhelpers import rowcount
+from bot.storage.sqlhelpers import RowsInserter, rowcount
 from bot.storage.windows import any_of, in_window
 
 # Built once: on the record path, building a statement costs more than running it.
 _CHALLENGES = table_of(ChallengeRow)
-_INSERT_CHALLENGES = insert(_CHALLENGES).returning(_CHALLENGES.c.id, sort_by_parameter_order=True)
+_INSERT_CHALLENGES = RowsInserter(_CHALLENGES)
 # Rows read as plain tuples with named fields: a SQLAlchemy Row's attribute lookup costs
 # ten times a namedtuple's, and a digest reads 100,000 rows of ten fields.
 _ChallengeFields = namedtuple("_ChallengeFields", _CHALLENGES.c.keys())  # type: ignore[misc]
@@ -247,9 +247,7 @@ class SqlChallengeRepository:
         """Insert challenges that have no id yet (with their history) and set their ids."""
         if not challenges:
             return
-        ids = self._session.scalars(
-            _INSERT_CHALLENGES, [challenge_values(c) for c in challenges]
-        ).all()
+        ids = _INSERT_CHALLENGES.ids(self._session, [challenge_values(c) for c in challenges])
         for challenge, challenge_id in zip(challenges, ids, strict=True):
             challenge.id = challenge_id
         self._history.append([(c.id, c.history) for c in challenges if c.id], new=True)

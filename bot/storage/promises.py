@@ -19,7 +19,6 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
-    insert,
     literal_column,
     or_,
     select,
@@ -34,12 +33,12 @@ from bot.storage.history import History, HistoryLedger, last_change_by
 from bot.storage.locking import lock_for_claiming
 from bot.storage.mapping import promise_values, to_promise
 from bot.storage.orm import OPEN_PROMISE_SQL, PromiseEventRow, PromiseRow, table_of
-from bot.storage.sqlhelpers import chunks, rowcount
+from bot.storage.sqlhelpers import RowsInserter, chunks, rowcount
 from bot.storage.windows import any_of, in_window
 
 # Built once: on the record path, building a statement costs more than running it.
 _PROMISES = table_of(PromiseRow)
-_INSERT_PROMISES = insert(_PROMISES).returning(_PROMISES.c.id, sort_by_parameter_order=True)
+_INSERT_PROMISES = RowsInserter(_PROMISES)
 _ADVANCE_REMINDER = (
     update(_PROMISES)
     .where(_PROMISES.c.id == bindparam("b_id"), sql_text(OPEN_PROMISE_SQL))
@@ -279,7 +278,7 @@ class SqlPromiseRepository:
         """Insert promises that have no id yet (with their history) and set their ids."""
         if not promises:
             return
-        ids = self._session.scalars(_INSERT_PROMISES, [promise_values(p) for p in promises]).all()
+        ids = _INSERT_PROMISES.ids(self._session, [promise_values(p) for p in promises])
         for promise, promise_id in zip(promises, ids, strict=True):
             promise.id = promise_id
         self._history.append([(p.id, p.history) for p in promises if p.id], new=True)

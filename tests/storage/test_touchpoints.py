@@ -131,3 +131,28 @@ def test_the_database_refuses_a_touchpoint_for_another_teams_customer(
     assert theirs.id is not None
     with uow_factory() as uow, pytest.raises(IntegrityError):
         uow.touchpoints.add(Touchpoint("t1", theirs.id, "U1", T0))
+
+
+def test_a_touchpoints_items_get_their_ids_in_the_order_they_were_written(
+    seed: Seed, uow_factory: UowFactory
+) -> None:
+    """Many challenges and promises go in one INSERT each; every item must still get its
+    own row's id, or a reference (C12, P7) would point at another item."""
+    seed.team("t1")
+    acme = seed.customer("t1", "Acme")
+    texts = [f"item {n:02d}" for n in range(12)]
+    # Earlier rows, so the new ids do not start at 1.
+    seed.touchpoint(acme, challenges=("older",), promises=(("older", None),))
+    touchpoint = seed.touchpoint(
+        acme, challenges=tuple(texts), promises=tuple((t, None) for t in texts)
+    )
+    with uow_factory() as uow:
+        for item in touchpoint.challenges:
+            assert item.id is not None
+            stored = uow.challenges.get("t1", item.id)
+            assert stored is not None and stored.text == item.text
+        for item in touchpoint.promises:
+            assert item.id is not None
+            found = uow.promises.get("t1", item.id)
+            assert found is not None and found.text == item.text
+    assert [c.id for c in touchpoint.challenges] == sorted(c.id or 0 for c in touchpoint.challenges)
