@@ -9,15 +9,14 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.batch_reads import BatchReads
+from bot.core.outbox_ports import DeliveryRepository, ProcessedEventRepository
 from bot.core.ports import (
     CalendarFeedRepository,
     ChallengeRepository,
     CustomerRepository,
-    DeliveryRepository,
     ExchangeRepository,
     MapRepository,
     MeasuresRepository,
-    ProcessedEventRepository,
     PromiseRepository,
     TeamRepository,
     TouchpointRepository,
