@@ -299,7 +299,7 @@ class ReminderEngine:
                         )
                         delivery.sent(ref, self._clock.now())
                         return "sent"
-                ref = await _send_or_fall_back(notifier, message)
+                ref = await _send_or_as_plain_text(notifier, message)
         except TimeoutError:
             log.warning(
                 "delivery %s failed (attempt %d): no answer within %g s",
@@ -332,7 +332,7 @@ class ReminderEngine:
         return "sent"
 
 
-async def _send_or_fall_back(notifier: Notifier, message: Outgoing) -> str:
+async def _send_or_as_plain_text(notifier: Notifier, message: Outgoing) -> str:
     """Send; if the platform refuses the message itself (too large, invalid formatting),
     send it once more as plain text split to fit. A refusal of that too is final."""
     try:
