@@ -25,7 +25,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, delete, func, select
 
 from bench import dataset
-from bench.harness import Figure, measure
+from bench.harness import Figure, measure, on_each_backend
 from bot.core import queries, record_view, services
 from bot.core.clock import ManualClock
 from bot.storage.engine import make_engine
@@ -150,13 +150,11 @@ def backend_figures(backend: str, url: str, samples: int) -> list[Figure]:
 
 
 def run(size: str = "small") -> list[Figure]:
-    figures: list[Figure] = []
-    for backend, url, _, note in dataset.backends(size):
-        if url is None:
-            figures.append(Figure(f"customer paths ({backend})", 0, 0, 0, note=note))
-            continue
-        figures += backend_figures(backend, url, SAMPLES[size])
-    return figures
+    return on_each_backend(
+        dataset.backends(size),
+        "customer paths",
+        lambda backend, url: backend_figures(backend, url, SAMPLES[size]),
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from bench import dataset
-from bench.harness import Figure, percentile
+from bench.harness import Figure, on_each_backend, percentile
 from bot.__main__ import GC_THRESHOLDS
 from bot.core import digest_content, queries
 from bot.core.clock import ManualClock
@@ -132,17 +132,13 @@ def collector_as_in_the_bot() -> Iterator[None]:
 
 def run(size: str = "small") -> list[Figure]:
     with collector_as_in_the_bot():
-        return _run(size)
-
-
-def _run(size: str) -> list[Figure]:
-    figures: list[Figure] = []
-    for backend, url, _, note in dataset.backends(size):
-        if url is None:
-            figures.append(Figure(f"digest build, big team ({backend})", 0, 0, 0, note=note))
-            continue
-        figures += backend_figures(backend, url, SAMPLES[size], render=backend == "SQLite")
-    return figures
+        return on_each_backend(
+            dataset.backends(size),
+            "digest build, big team",
+            lambda backend, url: backend_figures(
+                backend, url, SAMPLES[size], render=backend == "SQLite"
+            ),
+        )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import time
 
 from bench import dataset
 from bench.bench_digest import collector_as_in_the_bot
-from bench.harness import Figure, percentile
+from bench.harness import Figure, on_each_backend, percentile
 from bot.core import map_content, map_measures
 from bot.core.clock import ManualClock
 from bot.storage.engine import make_engine
@@ -70,13 +70,11 @@ def backend_figures(backend: str, url: str, samples: int) -> list[Figure]:
 
 def run(size: str = "small") -> list[Figure]:
     with collector_as_in_the_bot():
-        figures: list[Figure] = []
-        for backend, url, _, note in dataset.backends(size):
-            if url is None:
-                figures.append(Figure(f"stats map, big team ({backend})", 0, 0, 0, note=note))
-                continue
-            figures += backend_figures(backend, url, SAMPLES[size])
-        return figures
+        return on_each_backend(
+            dataset.backends(size),
+            "stats map, big team",
+            lambda backend, url: backend_figures(backend, url, SAMPLES[size]),
+        )
 
 
 if __name__ == "__main__":

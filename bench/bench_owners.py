@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench import dataset
 from bench.bench_digest import collector_as_in_the_bot
-from bench.harness import Figure, percentile
+from bench.harness import Figure, on_each_backend, percentile
 from bot.core import owner_content, owner_summaries
 from bot.core.clock import ManualClock
 from bot.storage.engine import make_engine
@@ -129,13 +129,11 @@ def _figure(name: str, times_ms: list[float], aim_ms: float, note: str) -> Figur
 
 def run(size: str = "small") -> list[Figure]:
     with collector_as_in_the_bot():
-        figures: list[Figure] = []
-        for backend, url, _, note in dataset.backends(size):
-            if url is None:
-                figures.append(Figure(f"owner's weekly summary ({backend})", 0, 0, 0, note=note))
-                continue
-            figures += backend_figures(backend, url, SAMPLES[size])
-        return figures
+        return on_each_backend(
+            dataset.backends(size),
+            "owner's weekly summary",
+            lambda backend, url: backend_figures(backend, url, SAMPLES[size]),
+        )
 
 
 if __name__ == "__main__":

@@ -9,8 +9,9 @@ from __future__ import annotations
 import statistics
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,19 @@ def measure(
         met=met if aims else None,
         note=note,
     )
+
+
+def on_each_backend(
+    backends: Iterable[tuple[str, str | None, Any, str]],
+    title: str,
+    measure: Callable[[str, str], list[Figure]],
+) -> list[Figure]:
+    """``measure(backend, url)`` on each database of a data set (``dataset.backends``); one
+    that is not here gives an empty figure named ``title (backend)`` saying why."""
+    figures: list[Figure] = []
+    for backend, url, _, note in backends:
+        if url is None:
+            figures.append(Figure(f"{title} ({backend})", 0, 0, 0, note=note))
+        else:
+            figures += measure(backend, url)
+    return figures
